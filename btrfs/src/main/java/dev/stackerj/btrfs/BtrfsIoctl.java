@@ -1,0 +1,115 @@
+package dev.stackerj.btrfs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.SaveError;
+
+/** The btrfs subvolume ioctls stacker needs, on file descriptors opened with libc. */
+final class BtrfsIoctl {
+  // _IOW(0x94, nr, 4096): dir=1 <<30 | size 4096 <<16 | type 0x94 <<8 | nr
+  private static final long SUBVOL_CREATE = 0x5000940eL; // btrfs_ioctl_vol_args: fd@0, name@8
+  private static final long SNAP_DESTROY = 0x5000940fL; // btrfs_ioctl_vol_args
+  private static final long SNAP_CREATE_V2 = 0x50009417L; // btrfs_ioctl_vol_args_v2: fd@0, flags@16, name@56
+  private static final long SUBVOL_GETFLAGS = 0x80089419L;
+  private static final long SUBVOL_SETFLAGS = 0x4008941aL;
+  static final long SUBVOL_RDONLY = 1L << 1;
+
+  private static final int O_RDONLY = 0;
+  private static final int O_DIRECTORY = 0200000;
+  private static final int O_CLOEXEC = 02000000;
+
+  /** libc, with errno saved after each call. */
+  public interface LibC {
+    @SaveError
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    @SaveError
+    int ioctl(int fd, long request, byte[] arg);
+
+    String strerror(int errnum);
+  }
+
+  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+  private BtrfsIoctl() {}
+
+  static void createSubvolume(Path parent, String name) throws IOException {
+    byte[] args = new byte[4096];
+    putName(args, 8, name, 4087);
+    try (Fd dir = open(parent)) {
+      check(LIBC.ioctl(dir.fd, SUBVOL_CREATE, args), "create subvolume", parent.resolve(name));
+    }
+  }
+
+  static void snapshot(Path source, Path parent, String name) throws IOException {
+    byte[] args = new byte[4096];
+    putName(args, 56, name, 4039);
+    try (Fd src = open(source); Fd dir = open(parent)) {
+      ByteBuffer.wrap(args).order(ByteOrder.nativeOrder()).putLong(0, src.fd);
+      check(LIBC.ioctl(dir.fd, SNAP_CREATE_V2, args), "snapshot " + source + " ->", parent.resolve(name));
+    }
+  }
+
+  static void destroySubvolume(Path parent, String name) throws IOException {
+    byte[] args = new byte[4096];
+    putName(args, 8, name, 4087);
+    try (Fd dir = open(parent)) {
+      check(LIBC.ioctl(dir.fd, SNAP_DESTROY, args), "delete subvolume", parent.resolve(name));
+    }
+  }
+
+  static long getFlags(Path subvolume) throws IOException {
+    byte[] flags = new byte[8];
+    try (Fd fd = open(subvolume)) {
+      check(LIBC.ioctl(fd.fd, SUBVOL_GETFLAGS, flags), "get flags of", subvolume);
+    }
+    return ByteBuffer.wrap(flags).order(ByteOrder.nativeOrder()).getLong();
+  }
+
+  static void setFlags(Path subvolume, long value) throws IOException {
+    byte[] flags = new byte[8];
+    ByteBuffer.wrap(flags).order(ByteOrder.nativeOrder()).putLong(value);
+    try (Fd fd = open(subvolume)) {
+      check(LIBC.ioctl(fd.fd, SUBVOL_SETFLAGS, flags), "set flags of", subvolume);
+    }
+  }
+
+  private static void putName(byte[] args, int offset, String name, int max) throws IOException {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    if (n.length > max || name.contains("/") || name.isEmpty()) {
+      throw new IOException("invalid subvolume name: " + name);
+    }
+    System.arraycopy(n, 0, args, offset, n.length);
+  }
+
+  private static Fd open(Path dir) throws IOException {
+    int fd = LIBC.open(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      throw new IOException("open " + dir + ": " + LIBC.strerror(LastError.getLastError(RUNTIME)));
+    }
+    return new Fd(fd);
+  }
+
+  private static void check(int rc, String what, Path path) throws IOException {
+    if (rc < 0) {
+      int errno = LastError.getLastError(RUNTIME);
+      throw new IOException(what + " " + path + ": " + LIBC.strerror(errno));
+    }
+  }
+
+  private record Fd(int fd) implements AutoCloseable {
+    @Override
+    public void close() {
+      LIBC.close(fd);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.stackerj.btrfs;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The btrfs filesystem stacker makes when the roots directory is not on btrfs: a sparse file under the
+ * stacker directory, formatted and loop-mounted on roots/ with {@code user_subvol_rm_allowed} (so that
+ * unprivileged builds can delete their subvolumes). Needs host root.
+ */
+public final class Loopback {
+  /** Sparse: only what is written takes space. */
+  public static final long DEFAULT_SIZE = 100L << 30;
+
+  private Loopback() {}
+
+  public static Path loopFile(Path stackerDir) {
+    return stackerDir.resolve("btrfs.loop");
+  }
+
+  /** Creates (if missing) and mounts the loop filesystem on {@code roots}. */
+  public static void setUp(Path stackerDir, Path roots) throws IOException, InterruptedException {
+    Path loop = loopFile(stackerDir);
+    Files.createDirectories(stackerDir);
+    Files.createDirectories(roots);
+    if (!Files.exists(loop)) {
+      Path tmp = stackerDir.resolve("btrfs.loop.tmp");
+      try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
+        f.setLength(DEFAULT_SIZE);
+      }
+      exec(List.of("mkfs.btrfs", "-q", tmp.toString()));
+      Files.move(tmp, loop, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    exec(List.of("mount", "-o", "loop,user_subvol_rm_allowed", loop.toString(), roots.toString()));
+  }
+
+  /** Unmounts {@code roots} if the loop filesystem is mounted there. */
+  public static void tearDown(Path roots) throws IOException, InterruptedException {
+    if (isMountPoint(roots)) {
+      exec(List.of("umount", roots.toString()));
+    }
+  }
+
+  public static boolean isMountPoint(Path dir) throws IOException {
+    String want = dir.toAbsolutePath().normalize().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && unescape(f[4]).equals(want)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String unescape(String s) {
+    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+  }
+
+  static void exec(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    int rc = p.waitFor();
+    if (rc != 0) {
+      throw new IOException(String.join(" ", cmd) + ": exited " + rc + (out.isEmpty() ? "" : ": " + out));
+    }
+  }
+}

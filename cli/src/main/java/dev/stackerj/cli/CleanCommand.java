@@ -1,0 +1,77 @@
+package dev.stackerj.cli;
+
+import dev.stackerj.btrfs.BtrfsStorage;
+import dev.stackerj.btrfs.Loopback;
+import dev.stackerj.core.runtime.UserNamespace;
+import dev.stackerj.oci.layer.LayerExtractor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code stacker clean}: removes the layer filesystems, the OCI layout and stacker's state. Subvolumes are
+ * deleted one by one (read-only ones included) and, as root, the loopback filesystem is unmounted. Only
+ * the layout's own files are removed from the oci dir, never anything else a user keeps there.
+ */
+@Command(name = "clean", mixinStandardHelpOptions = true, description = "Removes roots, oci and .stacker.")
+public final class CleanCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+
+  @Override
+  public Integer call() throws Exception {
+    ErrorRenderer.debug = global.debug;
+    global.validate();
+    Path roots = global.roots();
+    boolean hostRoot = HostSetup.isHostRoot();
+    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.userProblems(global).isEmpty()) {
+      // files owned by the subordinate ids can only be removed from inside the namespace
+      return HostSetup.reexecInUserNamespace();
+    }
+    if (Files.isDirectory(roots)) {
+      if (BtrfsStorage.isBtrfs(roots)) {
+        BtrfsStorage storage = new BtrfsStorage(roots);
+        try (var children = Files.list(roots)) {
+          for (Path c : (Iterable<Path>) children.sorted()::iterator) {
+            storage.delete(c.getFileName().toString());
+          }
+        }
+      }
+      if (hostRoot) {
+        Loopback.tearDown(roots);
+        LayerExtractor.removeTree(roots);
+      }
+    }
+    Path stacker = global.stacker();
+    if (Files.isDirectory(stacker)) {
+      if (hostRoot) {
+        LayerExtractor.removeTree(stacker);
+      } else {
+        // the loop file belongs to root and is still mounted: keep it
+        try (var children = Files.list(stacker)) {
+          for (Path c : (Iterable<Path>) children::iterator) {
+            if (!c.getFileName().toString().startsWith("btrfs.loop")) {
+              LayerExtractor.removeTree(c);
+            }
+          }
+        }
+      }
+    }
+    Path oci = global.oci();
+    for (String name : List.of("index.json", "oci-layout", "blobs")) {
+      LayerExtractor.removeTree(oci.resolve(name));
+    }
+    if (Files.isDirectory(oci)) {
+      try (var left = Files.list(oci)) {
+        if (left.findAny().isEmpty()) {
+          Files.delete(oci);
+        }
+      }
+    }
+    return 0;
+  }
+
+}

@@ -1,0 +1,19 @@
+package dev.stackerj.cli;
+
+import picocli.CommandLine.Command;
+
+/** The top-level command; global flags live in {@link GlobalOptions} and are accepted before or after the subcommand. */
+@Command(
+    name = "stacker",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = "Builds OCI images from stackerfiles, without root.",
+    subcommands = {BuildCommand.class, CleanCommand.class, UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
+public final class StackerCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+}

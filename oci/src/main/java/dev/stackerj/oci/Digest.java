@@ -1,0 +1,65 @@
+package dev.stackerj.oci;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** A content digest such as {@code sha256:0123...}; only sha256 is produced. */
+public record Digest(String algorithm, String hex) {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  public Digest {
+    if (!"sha256".equals(algorithm) || !SHA256.matcher(hex).matches()) {
+      throw new IllegalArgumentException("invalid digest: " + algorithm + ":" + hex);
+    }
+  }
+
+  @JsonCreator
+  public static Digest parse(String text) {
+    int colon = text.indexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("invalid digest: " + text);
+    }
+    return new Digest(text.substring(0, colon), text.substring(colon + 1));
+  }
+
+  public static Digest sha256(byte[] data) {
+    return fromMessageDigest(newSha256().digest(data));
+  }
+
+  public static Digest sha256(Path file) throws IOException {
+    MessageDigest md = newSha256();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return fromMessageDigest(md.digest());
+  }
+
+  public static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Digest fromMessageDigest(byte[] sum) {
+    return new Digest("sha256", HexFormat.of().formatHex(sum));
+  }
+
+  @JsonValue
+  @Override
+  public String toString() {
+    return algorithm + ":" + hex;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.stackerj.oci;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** An OCI image index; in an image layout each entry is a tag named by its ref-name annotation. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonPropertyOrder({"schemaVersion", "mediaType", "manifests", "annotations"})
+public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations) {
+
+  public Index {
+    manifests = List.copyOf(manifests == null ? List.of() : manifests);
+    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+  }
+
+  public static Index empty() {
+    return new Index(2, MediaTypes.IMAGE_INDEX, List.of(), null);
+  }
+
+  public Optional<Descriptor> find(String refName) {
+    return manifests.stream().filter(d -> refName.equals(d.annotations().get(MediaTypes.REF_NAME))).findFirst();
+  }
+
+  /** This index with {@code tag} pointing at {@code manifest}: an existing tag keeps its place. */
+  public Index withTag(String tag, Descriptor manifest) {
+    Descriptor named = manifest.withAnnotations(Map.of(MediaTypes.REF_NAME, tag));
+    List<Descriptor> out = new ArrayList<>(manifests);
+    boolean replaced = false;
+    for (int i = 0; i < out.size(); i++) {
+      if (tag.equals(out.get(i).annotations().get(MediaTypes.REF_NAME))) {
+        out.set(i, named);
+        replaced = true;
+      }
+    }
+    if (!replaced) {
+      out.add(named);
+    }
+    return new Index(schemaVersion, mediaType == null ? MediaTypes.IMAGE_INDEX : mediaType, out, annotations);
+  }
+}

@@ -1,0 +1,27 @@
+package dev.stackerj.oci;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** An OCI image manifest: one config and the ordered layers of an image. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonPropertyOrder({"schemaVersion", "mediaType", "config", "layers", "annotations"})
+public record Manifest(
+    int schemaVersion,
+    String mediaType,
+    Descriptor config,
+    List<Descriptor> layers,
+    Map<String, String> annotations) {
+
+  public Manifest {
+    layers = List.copyOf(layers == null ? List.of() : layers);
+    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+  }
+
+  public static Manifest of(Descriptor config, List<Descriptor> layers, Map<String, String> annotations) {
+    return new Manifest(2, MediaTypes.IMAGE_MANIFEST, config, layers, annotations);
+  }
+}

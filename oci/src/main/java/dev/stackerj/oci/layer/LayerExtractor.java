@@ -1,0 +1,250 @@
+package dev.stackerj.oci.layer;
+
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.Stat;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Applies a layer tar onto a root directory as the OCI spec says: whiteouts delete, opaque markers hide
+ * the lower layers' contents, later entries replace earlier ones. Entry names with "..", absolute names
+ * and symlinks that resolve outside the root are refused before anything is written through them.
+ */
+public final class LayerExtractor {
+  private static final int MAX_SYMLINKS = 40;
+
+  private final Path root;
+  private final Consumer<String> warn;
+  private final Set<String> createdHere = new HashSet<>();
+  private final List<DirTimes> dirTimes = new ArrayList<>();
+
+  private record DirTimes(Path dir, long sec, long nsec) {}
+
+  private LayerExtractor(Path root, Consumer<String> warn) {
+    this.root = root;
+    this.warn = warn;
+  }
+
+  /** Extracts one uncompressed layer tar onto {@code root}. */
+  public static void apply(InputStream tar, Path root, Consumer<String> warn) throws IOException {
+    new LayerExtractor(root, warn).run(tar);
+  }
+
+  private void run(InputStream in) throws IOException {
+    TarArchiveInputStream tar = new TarArchiveInputStream(in, 1 << 16);
+    for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+      List<String> parts = checkedParts(e.getName());
+      if (parts.isEmpty()) {
+        continue; // the root itself ("./")
+      }
+      String base = parts.get(parts.size() - 1);
+      List<String> parentParts = parts.subList(0, parts.size() - 1);
+      Path parent = resolveDir(parentParts, true);
+      if (base.equals(".wh..wh..opq")) {
+        hideLower(parent, String.join("/", parentParts));
+      } else if (base.startsWith(".wh.")) {
+        removeTree(parent.resolve(base.substring(4)));
+      } else {
+        String rel = String.join("/", parts);
+        createEntry(tar, e, parent.resolve(base), rel);
+        createdHere.add(rel);
+      }
+    }
+    // directory times last, deepest first: creating children changes a directory's mtime
+    for (int i = dirTimes.size() - 1; i >= 0; i--) {
+      DirTimes d = dirTimes.get(i);
+      Posix.setTimes(d.dir(), d.sec(), d.nsec());
+    }
+  }
+
+  private void createEntry(TarArchiveInputStream tar, TarArchiveEntry e, Path target, String rel) throws IOException {
+    Stat existing = Posix.lstatOrNull(target);
+    if (existing != null && !(e.isDirectory() && existing.isDir())) {
+      removeTree(target);
+    }
+    if (e.isDirectory()) {
+      if (existing == null || !existing.isDir()) {
+        Files.createDirectory(target);
+      }
+    } else if (e.isSymbolicLink()) {
+      Posix.symlink(e.getLinkName(), target);
+    } else if (e.isLink()) {
+      List<String> linkParts = checkedParts(e.getLinkName());
+      if (linkParts.isEmpty()) {
+        throw new UnsafeLayerException("hard link /" + rel + " points at the root directory");
+      }
+      Path linkParent = resolveDir(linkParts.subList(0, linkParts.size() - 1), false);
+      Path source = linkParent.resolve(linkParts.get(linkParts.size() - 1));
+      Stat st = Posix.lstatOrNull(source);
+      if (st == null || st.isDir()) {
+        throw new IOException("hard link /" + rel + ": target /" + e.getLinkName() + " is missing or a directory");
+      }
+      Posix.link(source, target);
+      return; // a hard link shares the target's metadata
+    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+      int type = e.isCharacterDevice() ? Stat.S_IFCHR : Stat.S_IFBLK;
+      try {
+        Posix.mknod(target, type | (e.getMode() & 07777), e.getDevMajor(), e.getDevMinor());
+      } catch (IOException denied) {
+        warn.accept("cannot create device node /" + rel + " here (" + denied.getMessage() + "); skipped");
+        return;
+      }
+    } else if (e.isFIFO()) {
+      Posix.mkfifo(target, e.getMode());
+    } else if (e.isFile()) {
+      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        tar.transferTo(out);
+      }
+    } else {
+      warn.accept("skipping /" + rel + ": unsupported tar entry type '" + (char) e.getLinkFlag() + "'");
+      return;
+    }
+    Posix.lchown(target, (int) e.getLongUserId(), (int) e.getLongGroupId());
+    if (!e.isSymbolicLink()) {
+      Posix.chmod(target, e.getMode());
+    }
+    java.time.Instant t = e.getLastModifiedTime() == null ? java.time.Instant.EPOCH : e.getLastModifiedTime().toInstant();
+    if (e.isDirectory()) {
+      dirTimes.add(new DirTimes(target, t.getEpochSecond(), t.getNano()));
+    } else {
+      Posix.setTimes(target, t.getEpochSecond(), t.getNano());
+    }
+  }
+
+  /** Opaque directory: removes what lower layers put there, keeping what this layer already wrote. */
+  private void hideLower(Path dir, String relDir) throws IOException {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var children = Files.list(dir)) {
+      for (Path child : (Iterable<Path>) children::iterator) {
+        String rel = relDir.isEmpty() ? child.getFileName().toString() : relDir + "/" + child.getFileName();
+        if (!createdHere.contains(rel)) {
+          removeTree(child);
+        }
+      }
+    }
+  }
+
+  /** Splits a tar entry name into checked components; refuses absolute names and "..". */
+  static List<String> checkedParts(String name) throws UnsafeLayerException {
+    if (name.startsWith("/")) {
+      throw new UnsafeLayerException("refusing absolute path in layer: " + name);
+    }
+    List<String> parts = new ArrayList<>();
+    for (String p : name.split("/")) {
+      if (p.isEmpty() || p.equals(".")) {
+        continue;
+      }
+      if (p.equals("..")) {
+        throw new UnsafeLayerException("refusing path with \"..\" in layer: " + name);
+      }
+      parts.add(p);
+    }
+    return parts;
+  }
+
+  /**
+   * The real directory for {@code parts} below the root, following symlinks as if the root were "/"
+   * (absolute targets restart at the root); a symlink that climbs above the root is refused.
+   */
+  private Path resolveDir(List<String> parts, boolean create) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(parts);
+    List<String> done = new ArrayList<>();
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String p = todo.pollFirst();
+      if (p.isEmpty() || p.equals(".")) {
+        continue;
+      }
+      if (p.equals("..")) {
+        if (done.isEmpty()) {
+          throw new UnsafeLayerException("refusing symlink that escapes the root: /" + String.join("/", parts));
+        }
+        done.remove(done.size() - 1);
+        continue;
+      }
+      Path here = join(done).resolve(p);
+      Stat st = Posix.lstatOrNull(here);
+      if (st == null) {
+        if (!create) {
+          throw new java.nio.file.NoSuchFileException("/" + String.join("/", parts));
+        }
+        Files.createDirectory(here);
+        Posix.chmod(here, 0755);
+        done.add(p);
+      } else if (st.isSymlink()) {
+        if (++links > MAX_SYMLINKS) {
+          throw new UnsafeLayerException("too many symlinks resolving /" + String.join("/", parts));
+        }
+        String target = Posix.readlink(here);
+        if (target.startsWith("/")) {
+          done.clear();
+        }
+        String[] t = target.split("/");
+        for (int i = t.length - 1; i >= 0; i--) {
+          todo.addFirst(t[i]);
+        }
+      } else if (st.isDir()) {
+        done.add(p);
+      } else {
+        throw new IOException("extract: /" + String.join("/", done) + "/" + p + " is not a directory");
+      }
+    }
+    return join(done);
+  }
+
+  private Path join(List<String> parts) {
+    Path p = root;
+    for (String s : parts) {
+      p = p.resolve(s);
+    }
+    return p;
+  }
+
+  /** Deletes a file or a whole tree without following symlinks. */
+  public static void removeTree(Path path) throws IOException {
+    Stat st = Posix.lstatOrNull(path);
+    if (st == null) {
+      return;
+    }
+    if (!st.isDir()) {
+      Files.delete(path);
+      return;
+    }
+    Files.walkFileTree(
+        path,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            if (exc != null) {
+              throw exc;
+            }
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+}

@@ -1,0 +1,11 @@
+package dev.stackerj.core.build;
+
+import java.nio.file.Path;
+
+/**
+ * Where a build reads and writes, and the settings that reach the image.
+ *
+ * @param sourceDateEpoch SOURCE_DATE_EPOCH in seconds, or null
+ */
+public record BuildOptions(
+    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch) {}

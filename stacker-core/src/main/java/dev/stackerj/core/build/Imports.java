@@ -1,0 +1,104 @@
+package dev.stackerj.core.build;
+
+import dev.stackerj.core.StackerException;
+import dev.stackerj.core.spec.Import;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.Stat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Local imports: staged under the layer's /stacker/imports directory, or copied into the rootfs when they
+ * have a {@code dest}. Copies keep mode and mtime; their owner is root unless {@code uid}/{@code gid} say
+ * otherwise.
+ */
+final class Imports {
+  private Imports() {}
+
+  /** The host path of an import, relative paths against the stackerfile's directory. */
+  static Path source(Import imp, Path stackerfileDir) throws StackerException {
+    String p = imp.path();
+    if (p.startsWith("http://") || p.startsWith("https://") || p.startsWith("stacker://")) {
+      throw new StackerException(StackerException.Kind.USAGE,
+          imp.position() + ": import " + p + ": http(s) and stacker:// imports are not supported by this version yet", null);
+    }
+    Path src = stackerfileDir.resolve(p).normalize();
+    if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED,
+          imp.position() + ": import " + p + ": " + src + " does not exist", null);
+    }
+    return src;
+  }
+
+  /** Stages an import without dest into {@code importsDir} (a trailing "/" on a directory: its contents). */
+  static void stage(Import imp, Path src, Path importsDir) throws IOException {
+    if (imp.path().endsWith("/") && Files.isDirectory(src)) {
+      copyContents(src, importsDir, imp);
+    } else {
+      copy(src, importsDir.resolve(src.getFileName().toString()), imp, true);
+    }
+  }
+
+  /** Copies an import with dest into the rootfs: a dest ending in "/" is a directory receiving it. */
+  static void place(Import imp, Path src, Path rootfs) throws IOException, StackerException {
+    String dest = imp.dest();
+    Path target = rootfs.resolve(dest.substring(1));
+    if (!target.normalize().startsWith(rootfs)) {
+      throw new StackerException(StackerException.Kind.USAGE, imp.position() + ": import dest " + dest + " leaves the image root", null);
+    }
+    if (imp.path().endsWith("/") && Files.isDirectory(src)) {
+      Files.createDirectories(target);
+      copyContents(src, target, imp);
+      return;
+    }
+    if (dest.endsWith("/")) {
+      Files.createDirectories(target);
+      target = target.resolve(src.getFileName().toString());
+    } else {
+      Files.createDirectories(target.getParent());
+    }
+    copy(src, target, imp, true);
+  }
+
+  private static void copyContents(Path srcDir, Path destDir, Import imp) throws IOException {
+    try (var children = Files.list(srcDir)) {
+      for (Path c : (Iterable<Path>) children.sorted()::iterator) {
+        copy(c, destDir.resolve(c.getFileName().toString()), imp, true);
+      }
+    }
+  }
+
+  private static void copy(Path src, Path dest, Import imp, boolean top) throws IOException {
+    Stat st = Posix.lstat(src);
+    Stat existing = Posix.lstatOrNull(dest);
+    if (existing != null && !(existing.isDir() && st.isDir())) {
+      dev.stackerj.oci.layer.LayerExtractor.removeTree(dest);
+    }
+    if (st.isDir()) {
+      if (existing == null || !existing.isDir()) {
+        Files.createDirectory(dest);
+      }
+      try (var children = Files.list(src)) {
+        for (Path c : (Iterable<Path>) children.sorted()::iterator) {
+          copy(c, dest.resolve(c.getFileName().toString()), imp, false);
+        }
+      }
+    } else if (st.isSymlink()) {
+      Posix.symlink(Posix.readlink(src), dest);
+    } else if (st.isRegular()) {
+      Files.copy(src, dest, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+    } else {
+      throw new IOException("import " + src + ": only files, directories and symlinks can be imported");
+    }
+    int uid = imp.uid() != null ? imp.uid() : 0;
+    int gid = imp.gid() != null ? imp.gid() : 0;
+    Posix.lchown(dest, uid, gid);
+    if (!st.isSymlink()) {
+      Posix.chmod(dest, top && imp.mode() != null ? imp.mode() : st.perm());
+      Posix.setTimes(dest, st.mtimeSec(), st.mtimeNsec());
+    }
+  }
+}

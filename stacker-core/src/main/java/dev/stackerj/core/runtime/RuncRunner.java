@@ -1,0 +1,163 @@
+package dev.stackerj.core.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stackerj.oci.layer.LayerExtractor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a command with runc in the layer's rootfs. No new user namespace is requested: when we are not
+ * host root we already run inside one (see {@link UserNamespace}). The container gets its own mount, pid,
+ * ipc and uts namespaces, the host network (builds download things), /proc, a tmpfs /dev, a read-only
+ * rbind of /sys (a sysfs mount is refused without a network namespace), and no cgroup limits.
+ */
+public final class RuncRunner implements ContainerRunner {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final List<String> CAPS =
+      List.of(
+          "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+          "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+          "CAP_AUDIT_WRITE");
+
+  private final String runc;
+  private final Path stateDir;
+  private final Path bundleDir;
+
+  /**
+   * @param stateDir runc's --root (container state)
+   * @param bundleDir where bundle directories with config.json are written
+   */
+  public RuncRunner(String runc, Path stateDir, Path bundleDir) {
+    this.runc = runc;
+    this.stateDir = stateDir;
+    this.bundleDir = bundleDir;
+  }
+
+  @Override
+  public int run(RunSpec spec) throws IOException, InterruptedException {
+    Path rootfs = spec.rootfs().toAbsolutePath();
+    List<Map<String, Object>> mounts = new ArrayList<>();
+    mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+    mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+    mounts.add(mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+    mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+    mounts.add(mount("/sys", "bind", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
+    // only over an existing file: creating the mount point would leave an empty file in the layer
+    if (Files.isRegularFile(rootfs.resolve("etc/resolv.conf")) && Files.isReadable(Path.of("/etc/resolv.conf"))) {
+      mounts.add(mount("/etc/resolv.conf", "bind", "/etc/resolv.conf", List.of("bind", "ro", "nosuid", "nodev")));
+    }
+    for (RunSpec.Mount m : spec.mounts()) {
+      List<String> opts = new ArrayList<>(List.of("rbind"));
+      opts.add(m.readOnly() ? "ro" : "rw");
+      mounts.add(mount(m.destination(), "bind", m.source().toAbsolutePath().toString(), opts));
+    }
+
+    List<Path> created = missingMountPoints(rootfs, mounts);
+
+    Map<String, Object> process = new LinkedHashMap<>();
+    process.put("terminal", false);
+    process.put("user", Map.of("uid", 0, "gid", 0));
+    process.put("args", spec.args());
+    List<String> env = new ArrayList<>();
+    spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> env.add(e.getKey() + "=" + e.getValue()));
+    process.put("env", env);
+    process.put("cwd", spec.cwd() == null || spec.cwd().isEmpty() ? "/" : spec.cwd());
+    Map<String, Object> caps = new LinkedHashMap<>();
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      caps.put(set, CAPS);
+    }
+    process.put("capabilities", caps);
+    process.put("noNewPrivileges", false);
+
+    Map<String, Object> linux = new LinkedHashMap<>();
+    linux.put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "ipc"), Map.of("type", "uts"), Map.of("type", "mount")));
+    linux.put("maskedPaths", List.of("/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"));
+    linux.put("readonlyPaths", List.of("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("ociVersion", "1.0.2");
+    config.put("process", process);
+    config.put("root", Map.of("path", rootfs.toString(), "readonly", false));
+    config.put("hostname", "stacker");
+    config.put("mounts", mounts);
+    config.put("linux", linux);
+
+    Path bundle = bundleDir.resolve(spec.id());
+    LayerExtractor.removeTree(bundle);
+    Files.createDirectories(bundle);
+    Files.createDirectories(stateDir);
+    JSON.writeValue(bundle.resolve("config.json").toFile(), config);
+    try {
+      // a container of the same id left by a killed build would make runc refuse to start
+      new ProcessBuilder(runc, "--root", stateDir.toString(), "delete", "--force", spec.id())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      Process p =
+          new ProcessBuilder(runc, "--root", stateDir.toString(), "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      return p.waitFor();
+    } finally {
+      for (int i = created.size() - 1; i >= 0; i--) {
+        removeIfEmpty(created.get(i));
+      }
+      LayerExtractor.removeTree(bundle);
+    }
+  }
+
+  private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("destination", dest);
+    m.put("type", type);
+    m.put("source", source);
+    m.put("options", options);
+    return m;
+  }
+
+  /** The outermost path of each mount destination that does not exist yet in the rootfs. */
+  private static List<Path> missingMountPoints(Path rootfs, List<Map<String, Object>> mounts) {
+    List<Path> out = new ArrayList<>();
+    for (Map<String, Object> m : mounts) {
+      Path p = rootfs;
+      for (String part : ((String) m.get("destination")).split("/")) {
+        if (part.isEmpty()) {
+          continue;
+        }
+        p = p.resolve(part);
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          if (!out.contains(p)) {
+            out.add(p);
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Removes a mount point runc created, unless the run put something real in it. */
+  private static void removeIfEmpty(Path p) throws IOException {
+    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      String[] children = p.toFile().list();
+      if (children != null) {
+        for (String c : children) {
+          removeIfEmpty(p.resolve(c));
+        }
+      }
+      String[] left = p.toFile().list();
+      if (left != null && left.length == 0) {
+        Files.delete(p);
+      }
+    } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0) {
+      Files.delete(p);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package dev.stackerj.core.spec;
+
+/**
+ * One import. Without {@code dest} it is visible read-only under /stacker/imports during run; with it,
+ * it is copied into the image. {@code mode}, {@code uid}, {@code gid} are null when not given.
+ */
+public record Import(String path, String dest, Integer mode, Integer uid, Integer gid, String hash, Position position) {}

@@ -1,0 +1,488 @@
+package dev.stackerj.core.spec;
+
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Parses stackerfile text (already substituted) into the model. The YAML is composed into a node tree
+ * whose marks give every value its line and column; the tree is then checked key by key, and every
+ * problem of the file is collected before one {@link StackerfileException} is thrown.
+ */
+public final class StackerfileParser {
+  static final List<String> LAYER_KEYS =
+      List.of(
+          "from", "imports", "import", "run", "environment", "labels", "volumes", "working_dir", "entrypoint",
+          "cmd", "full_command", "runtime_user", "annotations", "build_env", "build_only", "os", "arch",
+          "build_env_passthrough", "binds", "generate_labels");
+  /** Keys of stacker that this version parses but cannot honour yet: refused rather than ignored. */
+  static final Set<String> NOT_YET = Set.of("build_env_passthrough", "binds", "generate_labels");
+
+  private static final List<String> FROM_KEYS = List.of("type", "url", "tag", "insecure");
+  private static final List<String> IMPORT_KEYS = List.of("path", "hash", "dest", "mode", "uid", "gid");
+
+  private final String file;
+  private final List<Problem> problems = new ArrayList<>();
+  private String layer;
+
+  private StackerfileParser(String file) {
+    this.file = file;
+  }
+
+  /** Parses {@code text}; {@code path} names the file in positions and anchors relative paths. */
+  public static Stackerfile parse(String text, Path path) throws StackerfileException {
+    StackerfileParser p = new StackerfileParser(path.toString());
+    Stackerfile result = p.parseText(text, path);
+    if (!p.problems.isEmpty()) {
+      throw new StackerfileException(p.problems);
+    }
+    return result;
+  }
+
+  private Stackerfile parseText(String text, Path path) {
+    Node root;
+    try {
+      root = yaml().compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      problems.add(new Problem(pos(m), null, "invalid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage())));
+      return null;
+    } catch (YAMLException e) {
+      problems.add(new Problem(new Position(file, 1, 1), null, "invalid YAML: " + firstLine(e.getMessage())));
+      return null;
+    }
+    if (root == null) {
+      problems.add(new Problem(new Position(file, 1, 1), null, "the file defines no layers"));
+      return null;
+    }
+    if (!(root instanceof MappingNode map)) {
+      problems.add(new Problem(pos(root), null, "the top level must be a map of layer names"));
+      return null;
+    }
+    List<Layer> layers = new ArrayList<>();
+    List<String> prerequisites = new ArrayList<>();
+    for (NodeTuple t : uniqueTuples(map)) {
+      String name = scalarKey(t.getKeyNode());
+      if (name == null) {
+        continue;
+      }
+      layer = null;
+      if (name.equals("config")) {
+        parseConfig(t.getValueNode(), prerequisites);
+        continue;
+      }
+      layer = name;
+      if (name.isBlank()) {
+        problems.add(new Problem(pos(t.getKeyNode()), null, "a layer name must not be empty"));
+        continue;
+      }
+      Layer l = parseLayer(name, t.getKeyNode(), t.getValueNode());
+      if (l != null) {
+        layers.add(l);
+      }
+    }
+    layer = null;
+    if (layers.isEmpty() && problems.isEmpty()) {
+      problems.add(new Problem(pos(root), null, "the file defines no layers"));
+    }
+    return new Stackerfile(path, text, layers, prerequisites);
+  }
+
+  private static Yaml yaml() {
+    LoaderOptions opts = new LoaderOptions();
+    opts.setAllowDuplicateKeys(false);
+    opts.setMaxAliasesForCollections(50);
+    opts.setNestingDepthLimit(100);
+    opts.setCodePointLimit(16 * 1024 * 1024);
+    opts.setAllowRecursiveKeys(false);
+    return new Yaml(new SafeConstructor(opts), new org.yaml.snakeyaml.representer.Representer(new org.yaml.snakeyaml.DumperOptions()),
+        new org.yaml.snakeyaml.DumperOptions(), opts);
+  }
+
+  private void parseConfig(Node node, List<String> prerequisites) {
+    MappingNode map = mapping(node, "config");
+    if (map == null) {
+      return;
+    }
+    for (NodeTuple t : uniqueTuples(map)) {
+      String key = scalarKey(t.getKeyNode());
+      if (key == null) {
+        continue;
+      }
+      if (key.equals("prerequisites")) {
+        prerequisites.addAll(stringList(t.getValueNode(), "prerequisites"));
+      } else {
+        unknownKey(t.getKeyNode(), key, List.of("prerequisites"), "config");
+      }
+    }
+  }
+
+  private Layer parseLayer(String name, Node keyNode, Node node) {
+    MappingNode map = mapping(node, "layer \"" + name + "\"");
+    if (map == null) {
+      return null;
+    }
+    From from = null;
+    List<Import> imports = new ArrayList<>();
+    List<String> run = new ArrayList<>();
+    Map<String, String> environment = new LinkedHashMap<>();
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<String> volumes = new ArrayList<>();
+    String workingDir = null;
+    List<String> entrypoint = null;
+    List<String> cmd = null;
+    List<String> fullCommand = null;
+    String runtimeUser = null;
+    Map<String, String> annotations = new LinkedHashMap<>();
+    Map<String, String> buildEnv = new LinkedHashMap<>();
+    boolean buildOnly = false;
+    String os = null;
+    String arch = null;
+    for (NodeTuple t : uniqueTuples(map)) {
+      String key = scalarKey(t.getKeyNode());
+      if (key == null) {
+        continue;
+      }
+      Node v = t.getValueNode();
+      switch (key) {
+        case "from" -> from = parseFrom(v);
+        case "imports", "import" -> imports.addAll(parseImports(v, key));
+        case "run" -> run.addAll(stringOrList(v, key));
+        case "environment" -> environment.putAll(stringMap(v, key));
+        case "labels" -> labels.putAll(stringMap(v, key));
+        case "volumes" -> volumes.addAll(stringOrList(v, key));
+        case "working_dir" -> workingDir = string(v, key);
+        case "entrypoint" -> entrypoint = command(v, key);
+        case "cmd" -> cmd = command(v, key);
+        case "full_command" -> fullCommand = command(v, key);
+        case "runtime_user" -> runtimeUser = string(v, key);
+        case "annotations" -> annotations.putAll(stringMap(v, key));
+        case "build_env" -> buildEnv.putAll(stringMap(v, key));
+        case "build_only" -> buildOnly = bool(v, key);
+        case "os" -> os = nonEmpty(v, key);
+        case "arch" -> arch = nonEmpty(v, key);
+        default -> {
+          if (NOT_YET.contains(key)) {
+            problems.add(new Problem(pos(t.getKeyNode()), layer, "\"" + key + "\" is not supported by this version of stacker yet"));
+          } else {
+            unknownKey(t.getKeyNode(), key, LAYER_KEYS, null);
+          }
+        }
+      }
+    }
+    if (from == null) {
+      problems.add(new Problem(pos(keyNode), layer, "missing \"from\": every layer needs a base (for an empty one: from: {type: scratch})"));
+      return null;
+    }
+    return new Layer(
+        name, pos(keyNode), from, imports, run, environment, labels, volumes, workingDir, entrypoint, cmd,
+        fullCommand, runtimeUser, annotations, buildEnv, buildOnly, os, arch);
+  }
+
+  private From parseFrom(Node node) {
+    MappingNode map = mapping(node, "from");
+    if (map == null) {
+      return null;
+    }
+    String type = null;
+    String url = null;
+    String tag = null;
+    boolean insecure = false;
+    Node typeNode = null;
+    for (NodeTuple t : uniqueTuples(map)) {
+      String key = scalarKey(t.getKeyNode());
+      if (key == null) {
+        continue;
+      }
+      switch (key) {
+        case "type" -> {
+          type = string(t.getValueNode(), "from.type");
+          typeNode = t.getValueNode();
+        }
+        case "url" -> url = string(t.getValueNode(), "from.url");
+        case "tag" -> tag = string(t.getValueNode(), "from.tag");
+        case "insecure" -> insecure = bool(t.getValueNode(), "from.insecure");
+        default -> unknownKey(t.getKeyNode(), key, FROM_KEYS, "from");
+      }
+    }
+    if (type == null) {
+      problems.add(new Problem(pos(node), layer, "from: missing \"type\" (one of scratch, tar, oci, docker, built)"));
+      return null;
+    }
+    From.Type parsed = null;
+    for (From.Type ty : From.Type.values()) {
+      if (ty.key().equals(type)) {
+        parsed = ty;
+      }
+    }
+    if (parsed == null) {
+      List<String> names = java.util.Arrays.stream(From.Type.values()).map(From.Type::key).toList();
+      problems.add(new Problem(pos(typeNode), layer, "from: unknown type \"" + type + "\"" + Suggestions.didYouMean(type, names)
+          + " (one of scratch, tar, oci, docker, built)"));
+      return null;
+    }
+    switch (parsed) {
+      case BUILT -> {
+        if (tag == null || tag.isBlank()) {
+          problems.add(new Problem(pos(node), layer, "from: type built needs \"tag\", the name of a layer built here"));
+          return null;
+        }
+      }
+      case TAR, OCI, DOCKER -> {
+        if (url == null || url.isBlank()) {
+          problems.add(new Problem(pos(node), layer, "from: type " + type + " needs \"url\""));
+          return null;
+        }
+      }
+      case SCRATCH -> {}
+    }
+    return new From(parsed, url, tag, insecure, pos(node));
+  }
+
+  private List<Import> parseImports(Node node, String key) {
+    List<Import> out = new ArrayList<>();
+    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+    for (Node item : items) {
+      if (item instanceof ScalarNode s) {
+        if (isNull(s) || s.getValue().isBlank()) {
+          problems.add(new Problem(pos(item), layer, key + ": an import needs a path"));
+        } else {
+          out.add(new Import(s.getValue(), null, null, null, null, null, pos(item)));
+        }
+        continue;
+      }
+      MappingNode map = mapping(item, key + " entry");
+      if (map == null) {
+        continue;
+      }
+      String path = null;
+      String dest = null;
+      String hash = null;
+      Integer mode = null;
+      Integer uid = null;
+      Integer gid = null;
+      for (NodeTuple t : uniqueTuples(map)) {
+        String k = scalarKey(t.getKeyNode());
+        if (k == null) {
+          continue;
+        }
+        Node v = t.getValueNode();
+        switch (k) {
+          case "path" -> path = string(v, key + ".path");
+          case "dest" -> dest = string(v, key + ".dest");
+          case "hash" -> hash = string(v, key + ".hash");
+          case "mode" -> mode = integer(v, key + ".mode", true);
+          case "uid" -> uid = integer(v, key + ".uid", false);
+          case "gid" -> gid = integer(v, key + ".gid", false);
+          default -> unknownKey(t.getKeyNode(), k, IMPORT_KEYS, key);
+        }
+      }
+      if (path == null || path.isBlank()) {
+        problems.add(new Problem(pos(item), layer, key + ": an import needs \"path\""));
+        continue;
+      }
+      if (dest != null && !dest.startsWith("/")) {
+        problems.add(new Problem(pos(item), layer, key + ": dest \"" + dest + "\" must be an absolute path in the image"));
+        continue;
+      }
+      out.add(new Import(path, dest, mode, uid, gid, hash, pos(item)));
+    }
+    return out;
+  }
+
+  // ---- typed readers: each records a problem and returns a neutral value on a type mismatch ----
+
+  private MappingNode mapping(Node node, String what) {
+    if (node instanceof MappingNode m) {
+      return m;
+    }
+    problems.add(new Problem(pos(node), layer, what + " must be a map, not " + kind(node)));
+    return null;
+  }
+
+  private String string(Node node, String key) {
+    if (node instanceof ScalarNode s && !isNull(s)) {
+      return s.getValue();
+    }
+    problems.add(new Problem(pos(node), layer, key + " must be a string, not " + kind(node)));
+    return null;
+  }
+
+  private String nonEmpty(Node node, String key) {
+    String s = string(node, key);
+    if (s != null && s.isBlank()) {
+      problems.add(new Problem(pos(node), layer, key + " must not be empty"));
+      return null;
+    }
+    return s;
+  }
+
+  private boolean bool(Node node, String key) {
+    if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
+      return List.of("true", "yes", "on", "y").contains(s.getValue().toLowerCase(java.util.Locale.ROOT));
+    }
+    problems.add(new Problem(pos(node), layer, key + " must be true or false, not " + kind(node)));
+    return false;
+  }
+
+  private Integer integer(Node node, String key, boolean octalDefault) {
+    if (node instanceof ScalarNode s && !isNull(s)) {
+      String v = s.getValue().replace("_", "");
+      try {
+        if (v.startsWith("0o")) {
+          return Integer.parseInt(v.substring(2), 8);
+        }
+        if (v.startsWith("0x")) {
+          return Integer.parseInt(v.substring(2), 16);
+        }
+        if (v.length() > 1 && v.startsWith("0")) {
+          return Integer.parseInt(v.substring(1), 8);
+        }
+        int n = Integer.parseInt(v);
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    problems.add(new Problem(pos(node), layer, key + " must be a non-negative number" + (octalDefault ? " (e.g. 0644)" : "")
+        + ", not " + kind(node)));
+    return null;
+  }
+
+  private List<String> stringOrList(Node node, String key) {
+    if (node instanceof ScalarNode s && !isNull(s)) {
+      return List.of(s.getValue());
+    }
+    return stringList(node, key);
+  }
+
+  private List<String> stringList(Node node, String key) {
+    if (!(node instanceof SequenceNode seq)) {
+      problems.add(new Problem(pos(node), layer, key + " must be a list of strings, not " + kind(node)));
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Node item : seq.getValue()) {
+      String s = string(item, key + " entry");
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private Map<String, String> stringMap(Node node, String key) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (node instanceof ScalarNode s && isNull(s)) {
+      return out;
+    }
+    MappingNode map = mapping(node, key);
+    if (map == null) {
+      return out;
+    }
+    for (NodeTuple t : uniqueTuples(map)) {
+      String k = scalarKey(t.getKeyNode());
+      Node v = t.getValueNode();
+      if (k == null) {
+        continue;
+      }
+      if (v instanceof ScalarNode s) {
+        out.put(k, isNull(s) ? "" : s.getValue());
+      } else {
+        problems.add(new Problem(pos(v), layer, key + "." + k + " must be a string, not " + kind(v)));
+      }
+    }
+    return out;
+  }
+
+  private List<String> command(Node node, String key) {
+    if (node instanceof ScalarNode s && !isNull(s)) {
+      List<String> words = Shlex.split(s.getValue());
+      if (words == null) {
+        problems.add(new Problem(pos(node), layer, key + ": unterminated quote"));
+      }
+      return words;
+    }
+    return stringList(node, key);
+  }
+
+  /** The tuples of a mapping; a repeated key is a problem (go-yaml refuses it too). */
+  private List<NodeTuple> uniqueTuples(MappingNode map) {
+    List<NodeTuple> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (NodeTuple t : map.getValue()) {
+      String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+      if (key != null && !seen.add(key)) {
+        problems.add(new Problem(pos(t.getKeyNode()), layer, "duplicate key \"" + key + "\""));
+        continue;
+      }
+      out.add(t);
+    }
+    return out;
+  }
+
+  private String scalarKey(Node keyNode) {
+    if (keyNode instanceof ScalarNode s && !isNull(s)) {
+      return s.getValue();
+    }
+    problems.add(new Problem(pos(keyNode), layer, "keys must be strings, not " + kind(keyNode)));
+    return null;
+  }
+
+  private void unknownKey(Node keyNode, String key, List<String> known, String within) {
+    problems.add(new Problem(pos(keyNode), layer, "unknown key \"" + key + "\"" + (within == null ? "" : " in " + within)
+        + Suggestions.didYouMean(key, known)));
+  }
+
+  private static boolean isNull(ScalarNode s) {
+    return s.getTag().equals(Tag.NULL);
+  }
+
+  private static String kind(Node node) {
+    if (node instanceof MappingNode) {
+      return "a map";
+    }
+    if (node instanceof SequenceNode) {
+      return "a list";
+    }
+    if (node instanceof ScalarNode s) {
+      return isNull(s) ? "empty" : "\"" + s.getValue() + "\"";
+    }
+    return "something else";
+  }
+
+  private Position pos(Node node) {
+    return pos(node.getStartMark());
+  }
+
+  private Position pos(Mark m) {
+    return m == null ? new Position(file, 1, 1) : new Position(file, m.getLine() + 1, m.getColumn() + 1);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

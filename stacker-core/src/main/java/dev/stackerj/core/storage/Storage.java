@@ -1,0 +1,36 @@
+package dev.stackerj.core.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where layer roots live. Each layer is a named volume holding the layer's filesystem in {@code rootfs/}.
+ * A finished layer is made read-only; children start as writable snapshots of it, so branching from a
+ * large base costs nothing. Names are plain file names (no "/").
+ */
+public interface Storage {
+  /** The directory of volume {@code name} (existing or not). */
+  Path path(String name);
+
+  /** The filesystem of volume {@code name}: {@code path(name)/rootfs}. */
+  default Path rootfs(String name) {
+    return path(name).resolve("rootfs");
+  }
+
+  boolean exists(String name);
+
+  /** Creates an empty writable volume with an empty {@code rootfs/} (mode 0755). Fails if it exists. */
+  void create(String name) throws IOException;
+
+  /** Creates {@code name} as a writable snapshot of {@code source}. Fails if {@code name} exists. */
+  void snapshot(String source, String name) throws IOException;
+
+  /** Makes a volume read-only. Idempotent. */
+  void markReadOnly(String name) throws IOException;
+
+  /** Deletes a volume, read-only or not. Idempotent: a missing volume is not an error. */
+  void delete(String name) throws IOException;
+
+  /** Renames a volume atomically; {@code to} must not exist. */
+  void rename(String from, String to) throws IOException;
+}
