@@ -67,6 +67,7 @@ public final class BuildCommand implements Callable<Integer> {
       return HostSetup.reexecInUserNamespace();
     }
 
+    java.nio.file.Files.createDirectories(global.roots());
     String runc = HostSetup.which("runc");
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");

@@ -91,7 +91,8 @@ final class HostSetup {
   /** As host root: makes sure roots/ is on btrfs, creating and mounting the loopback filesystem if needed. */
   static void ensureStorage(GlobalOptions g, Log log) throws IOException, InterruptedException, StackerException {
     Path roots = g.roots();
-    if (Files.isDirectory(roots) && BtrfsStorage.isBtrfs(roots)) {
+    if (onBtrfs(roots)) {
+      Files.createDirectories(roots);
       return;
     }
     if (Files.isDirectory(roots) && Loopback.isMountPoint(roots)) {
@@ -135,12 +136,26 @@ final class HostSetup {
       problems.add(newuidmap + " is not setuid root");
     }
     Path roots = g.roots();
-    if (!Files.isDirectory(roots) || !BtrfsStorage.isBtrfs(roots)) {
+    Path existing = nearestExisting(roots);
+    if (!onBtrfs(roots)) {
       problems.add(roots + " is not on btrfs");
-    } else if (!Files.isWritable(roots)) {
-      problems.add(roots + " is not writable by \"" + user + "\"");
+    } else if (!Files.isWritable(existing)) {
+      problems.add(existing + " is not writable by \"" + user + "\"");
     }
     return problems;
+  }
+
+  /** Whether {@code dir}, or the directory it would be created in, is on btrfs. */
+  static boolean onBtrfs(Path dir) throws IOException {
+    return BtrfsStorage.isBtrfs(nearestExisting(dir));
+  }
+
+  private static Path nearestExisting(Path dir) {
+    Path p = dir.toAbsolutePath();
+    while (!Files.isDirectory(p) && p.getParent() != null) {
+      p = p.getParent();
+    }
+    return p;
   }
 
   /** Re-runs this very command inside a user namespace and returns its exit code. */

@@ -144,9 +144,10 @@ public final class Builder {
             env,
             "/",
             List.of("/stacker/.stacker-run.sh"));
-    if (!Files.isRegularFile(rootfs.resolve("bin/sh")) && !Files.isSymbolicLink(rootfs.resolve("bin/sh")) && !script.startsWith("#!/")) {
+    String interpreter = script.substring(2, script.indexOf('\n') < 0 ? script.length() : script.indexOf('\n')).strip().split("\\s+")[0];
+    if (interpreter.startsWith("/") && !Files.exists(rootfs.resolve(interpreter.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
-          "layer \"" + layer.name() + "\": cannot run: the rootfs has no /bin/sh",
+          "layer \"" + layer.name() + "\": cannot run: the rootfs has no " + interpreter,
           "import a shell (e.g. busybox with dest: /bin/sh) or start from a base image that has one");
     }
     int exit = runner.run(spec);

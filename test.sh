@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: unit and integration tests (Maven), then the bats end-to-end
+# suite twice, as root and as an unprivileged user with its own subuid range. Run it as root: it
+# installs the packages the tests need, creates two test users and mounts a btrfs loop for the tests.
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")" && pwd)"
+cd "$REPO"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: run it as root (sudo ./test.sh): it installs packages, creates test users and mounts btrfs" >&2
+  exit 3
+fi
+
+PKGS="btrfs-progs uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "test.sh: installing$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Users for the unprivileged pass: stacker-test gets its subuid range from unpriv-setup (the code
+# under test), so any range useradd added by itself is removed first; stacker-nosub has none.
+for u in stacker-test stacker-nosub; do
+  if ! id "$u" >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/bash "$u"
+    sed -i "/^$u:/d" /etc/subuid /etc/subgid
+  fi
+done
+
+echo "== unit and integration tests (mvn verify)" >&2
+mvn -B -Dstyle.color=never verify -Dstacker.it.required=true
+./stacker --version >/dev/null   # the launcher's jar is fresh now
+
+TESTROOT="$(mktemp -d /var/tmp/stacker-bats.XXXXXX)"
+cleanup() {
+  set +e
+  for m in $(grep -o " $TESTROOT[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+  rm -rf "$TESTROOT"
+}
+trap cleanup EXIT
+chmod 755 "$TESTROOT"
+
+# One btrfs for the suite's work dirs, deletable by users (user_subvol_rm_allowed).
+truncate -s 20G "$TESTROOT/btrfs.img"
+mkfs.btrfs -q "$TESTROOT/btrfs.img"
+mkdir "$TESTROOT/mnt"
+mount -o loop,user_subvol_rm_allowed "$TESTROOT/btrfs.img" "$TESTROOT/mnt"
+mkdir "$TESTROOT/mnt/root" "$TESTROOT/mnt/user"
+
+# A copy of the project every user can read; cp -a keeps mtimes, so the launcher does not rebuild.
+mkdir "$TESTROOT/repo"
+tar -C "$REPO" --exclude=./.git --exclude=./.stacker --exclude=./roots -cf - . | tar -C "$TESTROOT/repo" -xf -
+chmod -R a+rX "$TESTROOT/repo"
+
+passed=0
+failed=0
+skipped=0
+run_bats() {
+  local label="$1"; shift
+  echo "== bats suite $label" >&2
+  local log="$TESTROOT/bats-$label.tap"
+  set +e
+  "$@" 2>&1 | tee "$log"
+  set -e
+  passed=$((passed + $(grep '^ok ' "$log" | grep -vc '# skip' || true)))
+  skipped=$((skipped + $(grep '^ok ' "$log" | grep -c '# skip' || true)))
+  failed=$((failed + $(grep -c '^not ok ' "$log" || true)))
+  if ! grep -qE '^1\.\.[0-9]+' "$log"; then failed=$((failed + 1)); fi
+}
+
+run_bats root env STACKER_TEST_MODE=root STACKER_TEST_BTRFS="$TESTROOT/mnt/root" \
+  bats --formatter tap "$TESTROOT/repo/test/bats"
+
+"$TESTROOT/repo/stacker" unpriv-setup --username stacker-test --work-dir "$TESTROOT/mnt/user" >&2
+chown stacker-test: "$TESTROOT/mnt/user"
+run_bats user su stacker-test -s /bin/bash -c \
+  "cd /tmp && STACKER_TEST_MODE=user STACKER_TEST_BTRFS='$TESTROOT/mnt/user' bats --formatter tap '$TESTROOT/repo/test/bats'"
+
+echo "bats: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

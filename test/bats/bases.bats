@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# Bases other than scratch: tar (including hostile ones) and oci layouts.
+
+load helpers
+
+setup() { setup_work; }
+teardown() { teardown_work; }
+
+make_busybox_tar() {
+  mkdir -p tarroot/bin tarroot/etc
+  cp /bin/busybox tarroot/bin/busybox
+  ln -s busybox tarroot/bin/sh
+  echo from-tar > tarroot/etc/origin
+  tar --numeric-owner --owner=0 --group=0 -C tarroot -czf base.tar.gz .
+}
+
+@test "from: tar unpacks the tarball and the layer holds it plus the run's changes" {
+  make_busybox_tar
+  cat > stacker.yaml <<YAML
+fromtar:
+  from:
+    type: tar
+    url: $WORK/base.tar.gz
+  run: echo hello > /hello
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  entries="$(tar -tzf "$(last_layer_blob oci fromtar)")"
+  grep -qx 'bin/busybox' <<<"$entries"
+  grep -qx 'etc/origin' <<<"$entries"
+  grep -qx 'hello' <<<"$entries"
+}
+
+@test "from: oci reuses the base image's layers as they are and adds one" {
+  make_busybox_tar
+  cat > base.yaml <<YAML
+first:
+  from:
+    type: tar
+    url: $WORK/base.tar.gz
+  environment:
+    FROM_BASE: "yes"
+YAML
+  run stacker build -f base.yaml --oci-dir "$WORK/baseoci"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  cat > stacker.yaml <<YAML
+second:
+  from:
+    type: oci
+    url: $WORK/baseoci:first
+  run: rm /etc/origin && echo second > /etc/second
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  base_layers="$(manifest_of baseoci first | jq -c '[.layers[].digest]')"
+  layers="$(manifest_of oci second | jq -c '[.layers[].digest]')"
+  [ "$(jq -c '.[:-1]' <<<"$layers")" = "$base_layers" ]
+  [ "$(jq -r '.config.Env | index("FROM_BASE=yes") != null' <<<"$(skopeo inspect --config oci:oci:second)")" = true ]
+  entries="$(tar -tzf "$(last_layer_blob oci second)")"
+  grep -qx 'etc/.wh.origin' <<<"$entries"
+  grep -qx 'etc/second' <<<"$entries"
+  ! grep -qx 'bin/busybox' <<<"$entries"
+}
+
+hostile_build() {
+  cat > stacker.yaml <<YAML
+evil:
+  from:
+    type: tar
+    url: $WORK/evil.tar
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+}
+
+@test "a base tarball with ../ entries is refused and writes nothing outside" {
+  mkdir -p t/a && echo pwned > outside-marker
+  (cd t/a && tar -cPf "$WORK/evil.tar" ../../outside-marker)
+  rm outside-marker
+  hostile_build
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'refusing path with ".." in layer'* ]]
+  [ ! -e "$WORK/outside-marker" ] && [ ! -e "$WORK/roots/outside-marker" ]
+}
+
+@test "a base tarball with absolute paths is refused" {
+  mkdir -p abs && echo x > abs/file
+  tar -cPf evil.tar "$WORK/abs/file"
+  hostile_build
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'refusing absolute path in layer'* ]]
+}
+
+@test "a base tarball that writes through a symlink pointing outside is refused" {
+  mkdir -p sl
+  ln -s ../../../../../../.. sl/escape
+  mkdir -p payload/escape && echo pwned > payload/escape/pwned-by-stacker-test
+  tar -C sl -cf evil.tar escape
+  tar -C payload -rf evil.tar escape/pwned-by-stacker-test
+  hostile_build
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'refusing symlink that escapes the root'* ]]
+  [ ! -e /pwned-by-stacker-test ]
+}

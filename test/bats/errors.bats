@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Bad input gets a clear error and loses nothing.
+
+load helpers
+
+setup() { setup_work; }
+teardown() { teardown_work; }
+
+@test "an invalid stackerfile exits 2 with every problem at file:line:col and touches nothing" {
+  cat > stacker.yaml <<'YAML'
+app:
+  from:
+    type: scrach
+  rnu: echo hi
+other:
+  from:
+    type: built
+    tag: nowhere
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'stacker.yaml:3:11: layer "app": from: unknown type "scrach" (did you mean "scratch"?)'* ]]
+  [[ "$output" == *'stacker.yaml:4:3: layer "app": unknown key "rnu" (did you mean "run"?)'* ]]
+  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+}
+
+@test "a layer built on an unknown layer is reported with its position" {
+  cat > stacker.yaml <<'YAML'
+app:
+  from:
+    type: built
+    tag: bsae
+base:
+  from:
+    type: scratch
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'stacker.yaml:3:5: layer "app": couldn'"'"'t find dependencies for app: no layer named "bsae" (did you mean "base"?)'* ]]
+  [ ! -e oci ]
+}
+
+@test "a missing stackerfile is a usage error" {
+  run stacker build -f nope.yaml
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"stackerfile nope.yaml does not exist"* ]]
+}
+
+@test "a failing run names the layer and exit code, and earlier layers stay in oci/" {
+  cat > stacker.yaml <<'YAML'
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: echo base
+broken:
+  from:
+    type: built
+    tag: base
+  run: |
+    echo before
+    exit 3
+    echo after
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'run commands failed for layer "broken": exit status 3'* ]]
+  [[ "$output" == *'+ exit 3'* ]]
+  [[ "$output" != *'after'*'after'* ]]
+  [ "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | join(",")' oci/index.json)" = "base" ]
+}
+
+@test "a run on a rootfs without a shell says what to do" {
+  cat > stacker.yaml <<'YAML'
+empty:
+  from:
+    type: scratch
+  run: echo hi
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'layer "empty": cannot run: the rootfs has no /bin/sh'* ]]
+  [[ "$output" == *'hint: '* ]]
+}

@@ -1,0 +1,66 @@
+# Shared helpers for the end-to-end suite. The suite runs twice (see test.sh): as root
+# (STACKER_TEST_MODE=root) and as an unprivileged user with a subuid range (STACKER_TEST_MODE=user).
+# STACKER_TEST_BTRFS is a directory on a btrfs filesystem where work dirs are made.
+
+REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+STACKER="$REPO/stacker"
+MODE="${STACKER_TEST_MODE:-$( [ "$(id -u)" = 0 ] && echo root || echo user )}"
+
+stacker() {
+  "$STACKER" "$@"
+}
+
+# A fresh work directory on the test btrfs, made the current directory.
+setup_work() {
+  WORK="$(mktemp -d "${STACKER_TEST_BTRFS:-${BATS_RUN_TMPDIR:-/tmp}}/work.XXXXXX")"
+  chmod 755 "$WORK"
+  cd "$WORK"
+}
+
+teardown_work() {
+  cd /
+  [ -n "${WORK:-}" ] || return 0
+  "$STACKER" clean --work-dir "$WORK" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+
+# umoci unpack of oci:TAG from the layout in $1 into $3 (rootless when not root).
+unpack() {
+  local layout="$1" tag="$2" dest="$3"
+  if [ "$(id -u)" = 0 ]; then
+    umoci unpack --image "$layout:$tag" "$dest" >/dev/null
+  else
+    umoci unpack --rootless --image "$layout:$tag" "$dest" >/dev/null
+  fi
+}
+
+# Runs a command chrooted into a rootfs (in a user namespace when not root).
+in_rootfs() {
+  local rootfs="$1"; shift
+  if [ "$(id -u)" = 0 ]; then
+    chroot "$rootfs" "$@"
+  else
+    unshare --user --map-root-user chroot "$rootfs" "$@"
+  fi
+}
+
+# The manifest JSON of TAG in the layout at $1.
+manifest_of() {
+  local layout="$1" tag="$2" digest
+  digest="$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$layout/index.json")"
+  [ -n "$digest" ] || { echo "no tag $tag in $layout" >&2; return 1; }
+  cat "$layout/blobs/sha256/${digest#sha256:}"
+}
+
+# The path of the last layer blob of TAG.
+last_layer_blob() {
+  local layout="$1" tag="$2" digest
+  digest="$(manifest_of "$layout" "$tag" | jq -r '.layers[-1].digest')"
+  echo "$layout/blobs/sha256/${digest#sha256:}"
+}
+
+# Fails the test with a message.
+fail() {
+  echo "$@" >&2
+  return 1
+}
