@@ -105,3 +105,30 @@ YAML
   [[ "$output" == *'refusing symlink that escapes the root'* ]]
   [ ! -e /pwned-by-stacker-test ]
 }
+
+@test "an import's dest through an absolute symlink in the image stays inside the image" {
+  echo payload > payload.txt
+  target="/stacker-test-escape-$$"
+  cat > stacker.yaml <<YAML
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: /bin/sh -c 'ln -s $target /link'
+child:
+  from:
+    type: built
+    tag: base
+  imports:
+    - path: payload.txt
+      dest: /link/payload.txt
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$target" ]
+  tar -tzf "$(last_layer_blob oci child)" | grep -qx "${target#/}/payload.txt"
+}

@@ -1,5 +1,6 @@
 package dev.stackerj.oci.layer;
 
+import dev.stackerj.oci.fs.InRoot;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
@@ -11,9 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,8 +26,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * and symlinks that resolve outside the root are refused before anything is written through them.
  */
 public final class LayerExtractor {
-  private static final int MAX_SYMLINKS = 40;
-
   private final Path root;
   private final Consumer<String> warn;
   private final Set<String> createdHere = new HashSet<>();
@@ -49,13 +46,13 @@ public final class LayerExtractor {
   private void run(InputStream in) throws IOException {
     TarArchiveInputStream tar = new TarArchiveInputStream(in, 1 << 16);
     for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-      List<String> parts = checkedParts(e.getName());
+      List<String> parts = InRoot.checkedParts(e.getName());
       if (parts.isEmpty()) {
         continue; // the root itself ("./")
       }
       String base = parts.get(parts.size() - 1);
       List<String> parentParts = parts.subList(0, parts.size() - 1);
-      Path parent = resolveDir(parentParts, true);
+      Path parent = InRoot.resolveDir(root, parentParts, true);
       if (base.equals(".wh..wh..opq")) {
         hideLower(parent, String.join("/", parentParts));
       } else if (base.startsWith(".wh.")) {
@@ -85,11 +82,11 @@ public final class LayerExtractor {
     } else if (e.isSymbolicLink()) {
       Posix.symlink(e.getLinkName(), target);
     } else if (e.isLink()) {
-      List<String> linkParts = checkedParts(e.getLinkName());
+      List<String> linkParts = InRoot.checkedParts(e.getLinkName());
       if (linkParts.isEmpty()) {
         throw new UnsafeLayerException("hard link /" + rel + " points at the root directory");
       }
-      Path linkParent = resolveDir(linkParts.subList(0, linkParts.size() - 1), false);
+      Path linkParent = InRoot.resolveDir(root, linkParts.subList(0, linkParts.size() - 1), false);
       Path source = linkParent.resolve(linkParts.get(linkParts.size() - 1));
       Stat st = Posix.lstatOrNull(source);
       if (st == null || st.isDir()) {
@@ -140,82 +137,6 @@ public final class LayerExtractor {
         }
       }
     }
-  }
-
-  /** Splits a tar entry name into checked components; refuses absolute names and "..". */
-  static List<String> checkedParts(String name) throws UnsafeLayerException {
-    if (name.startsWith("/")) {
-      throw new UnsafeLayerException("refusing absolute path in layer: " + name);
-    }
-    List<String> parts = new ArrayList<>();
-    for (String p : name.split("/")) {
-      if (p.isEmpty() || p.equals(".")) {
-        continue;
-      }
-      if (p.equals("..")) {
-        throw new UnsafeLayerException("refusing path with \"..\" in layer: " + name);
-      }
-      parts.add(p);
-    }
-    return parts;
-  }
-
-  /**
-   * The real directory for {@code parts} below the root, following symlinks as if the root were "/"
-   * (absolute targets restart at the root); a symlink that climbs above the root is refused.
-   */
-  private Path resolveDir(List<String> parts, boolean create) throws IOException {
-    Deque<String> todo = new ArrayDeque<>(parts);
-    List<String> done = new ArrayList<>();
-    int links = 0;
-    while (!todo.isEmpty()) {
-      String p = todo.pollFirst();
-      if (p.isEmpty() || p.equals(".")) {
-        continue;
-      }
-      if (p.equals("..")) {
-        if (done.isEmpty()) {
-          throw new UnsafeLayerException("refusing symlink that escapes the root: /" + String.join("/", parts));
-        }
-        done.remove(done.size() - 1);
-        continue;
-      }
-      Path here = join(done).resolve(p);
-      Stat st = Posix.lstatOrNull(here);
-      if (st == null) {
-        if (!create) {
-          throw new java.nio.file.NoSuchFileException("/" + String.join("/", parts));
-        }
-        Files.createDirectory(here);
-        Posix.chmod(here, 0755);
-        done.add(p);
-      } else if (st.isSymlink()) {
-        if (++links > MAX_SYMLINKS) {
-          throw new UnsafeLayerException("too many symlinks resolving /" + String.join("/", parts));
-        }
-        String target = Posix.readlink(here);
-        if (target.startsWith("/")) {
-          done.clear();
-        }
-        String[] t = target.split("/");
-        for (int i = t.length - 1; i >= 0; i--) {
-          todo.addFirst(t[i]);
-        }
-      } else if (st.isDir()) {
-        done.add(p);
-      } else {
-        throw new IOException("extract: /" + String.join("/", done) + "/" + p + " is not a directory");
-      }
-    }
-    return join(done);
-  }
-
-  private Path join(List<String> parts) {
-    Path p = root;
-    for (String s : parts) {
-      p = p.resolve(s);
-    }
-    return p;
   }
 
   /** Deletes a file or a whole tree without following symlinks. */

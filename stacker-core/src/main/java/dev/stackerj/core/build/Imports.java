@@ -2,6 +2,7 @@ package dev.stackerj.core.build;
 
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.spec.Import;
+import dev.stackerj.oci.fs.InRoot;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * Local imports: staged under the layer's /stacker/imports directory, or copied into the rootfs when they
@@ -42,25 +44,20 @@ final class Imports {
     }
   }
 
-  /** Copies an import with dest into the rootfs: a dest ending in "/" is a directory receiving it. */
-  static void place(Import imp, Path src, Path rootfs) throws IOException, StackerException {
-    String dest = imp.dest();
-    Path target = rootfs.resolve(dest.substring(1));
-    if (!target.normalize().startsWith(rootfs)) {
-      throw new StackerException(StackerException.Kind.USAGE, imp.position() + ": import dest " + dest + " leaves the image root", null);
-    }
+  /**
+   * Copies an import with dest into the rootfs: a dest ending in "/" is a directory receiving it. The
+   * dest is resolved inside the rootfs (symlinks in the image cannot redirect the copy onto the host).
+   */
+  static void place(Import imp, Path src, Path rootfs) throws IOException {
+    List<String> parts = InRoot.checkedParts(imp.dest().substring(1));
     if (imp.path().endsWith("/") && Files.isDirectory(src)) {
-      Files.createDirectories(target);
-      copyContents(src, target, imp);
-      return;
-    }
-    if (dest.endsWith("/")) {
-      Files.createDirectories(target);
-      target = target.resolve(src.getFileName().toString());
+      copyContents(src, InRoot.resolveDir(rootfs, parts, true), imp);
+    } else if (imp.dest().endsWith("/") || parts.isEmpty()) {
+      copy(src, InRoot.resolveDir(rootfs, parts, true).resolve(src.getFileName().toString()), imp, true);
     } else {
-      Files.createDirectories(target.getParent());
+      Path parent = InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), true);
+      copy(src, parent.resolve(parts.get(parts.size() - 1)), imp, true);
     }
-    copy(src, target, imp, true);
   }
 
   private static void copyContents(Path srcDir, Path destDir, Import imp) throws IOException {
