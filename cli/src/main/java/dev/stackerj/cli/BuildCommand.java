@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.build.BuildLock;
 import dev.stackerj.core.build.BuildOptions;
 import dev.stackerj.core.build.Builder;
 import dev.stackerj.core.plan.BuildStep;
@@ -41,6 +42,9 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--substitute", description = "K=V, replaces ${{K}} in the stackerfile (repeatable)")
   List<String> substitutes = List.of();
 
+  @Option(names = "--no-cache", description = "ignore the build cache and rebuild every layer")
+  boolean noCache;
+
   @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
@@ -77,8 +81,10 @@ public final class BuildCommand implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             log,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch));
-    builder.build(plan);
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache));
+    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
+      builder.build(plan);
+    }
     return 0;
   }
 

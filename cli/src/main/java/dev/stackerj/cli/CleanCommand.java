@@ -2,6 +2,8 @@ package dev.stackerj.cli;
 
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.btrfs.Loopback;
+import dev.stackerj.core.build.BuildLock;
+import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
@@ -30,6 +32,18 @@ public final class CleanCommand implements Callable<Integer> {
     if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.userProblems(global).isEmpty()) {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
+    }
+    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), roots.resolve(".lock"))) {
+      clean(roots, hostRoot);
+    }
+    return 0;
+  }
+
+  private void clean(Path roots, boolean hostRoot) throws IOException, InterruptedException {
+    String runc = HostSetup.which("runc");
+    if (runc != null) {
+      // a killed build's container keeps its rootfs busy: a busy subvolume cannot be deleted
+      new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")).removeStale();
     }
     if (Files.isDirectory(roots)) {
       if (BtrfsStorage.isBtrfs(roots)) {
@@ -71,7 +85,6 @@ public final class CleanCommand implements Callable<Integer> {
         }
       }
     }
-    return 0;
   }
 
 }

@@ -52,6 +52,20 @@ public final class OciLayout {
     return new OciLayout(dir);
   }
 
+  /**
+   * Deletes the temp files of writes a killed process did not finish. Only for the holder of the build
+   * lock: another writer's temp files look the same.
+   */
+  public void removeTempFiles() throws IOException {
+    for (Path d : List.of(dir, dir.resolve("blobs/sha256"))) {
+      try (var files = Files.newDirectoryStream(d, ".tmp-*")) {
+        for (Path f : files) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
   public Path dir() {
     return dir;
   }
@@ -160,14 +174,18 @@ public final class OciLayout {
    */
   public Descriptor putImage(String tag, ImageConfig config, List<Descriptor> layers, Map<String, String> annotations)
       throws IOException {
+    return putManifest(tag, putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config)), layers, annotations);
+  }
+
+  /** Writes a manifest for a config blob already in the layout, and points {@code tag} at it. */
+  public Descriptor putManifest(String tag, Descriptor config, List<Descriptor> layers, Map<String, String> annotations)
+      throws IOException {
     for (Descriptor layer : layers) {
       if (!hasBlob(layer.digest())) {
         throw new IOException("put image " + tag + ": layer blob " + layer.digest() + " is not in " + dir);
       }
     }
-    Descriptor configDesc = putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
-    Manifest manifest = Manifest.of(configDesc, layers, annotations);
-    Descriptor manifestDesc = putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(manifest));
+    Descriptor manifestDesc = putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(Manifest.of(config, layers, annotations)));
     tag(tag, manifestDesc);
     return manifestDesc;
   }

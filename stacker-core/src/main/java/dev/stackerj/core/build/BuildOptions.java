@@ -6,6 +6,7 @@ import java.nio.file.Path;
  * Where a build reads and writes, and the settings that reach the image.
  *
  * @param sourceDateEpoch SOURCE_DATE_EPOCH in seconds, or null
+ * @param noCache ignore and drop the build cache
  */
 public record BuildOptions(
-    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch) {}
+    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch, boolean noCache) {}

@@ -2,6 +2,9 @@ package dev.stackerj.core.build;
 
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.cache.CacheKey;
+import dev.stackerj.core.cache.CacheKeys;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
@@ -13,6 +16,8 @@ import dev.stackerj.core.storage.Storage;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
+import dev.stackerj.oci.Json;
+import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
@@ -47,11 +52,16 @@ public final class Builder {
   private final Map<String, Built> built = new HashMap<>();
   private OciLayout layout;
 
-  /** A finished layer: its read-only volume, its image layers, and its config. */
-  private record Built(String volume, List<Descriptor> layers, ImageConfig config) {}
+  private BuildCache cache;
 
-  /** What a layer starts from. {@code diffRoot} is null when everything in the rootfs is new. */
-  private record Base(String volume, Path diffRoot, List<Descriptor> layers, ImageConfig config) {}
+  /** A finished layer: its read-only volume, its image layers, its config, and its cache key. */
+  private record Built(String volume, List<Descriptor> layers, ImageConfig config, String key) {}
+
+  /**
+   * What a layer starts from. {@code diffRoot} is null when everything in the rootfs is new; {@code key}
+   * identifies the base for the cache.
+   */
+  private record Base(String volume, Path diffRoot, List<Descriptor> layers, ImageConfig config, String key) {}
 
   public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options) {
     this.storage = storage;
@@ -62,6 +72,16 @@ public final class Builder {
 
   public void build(List<BuildStep> steps) throws StackerException, IOException, InterruptedException {
     layout = OciLayout.openOrCreate(options.ociDir());
+    layout.removeTempFiles();
+    runner.removeStale();
+    Path cacheFile = options.stackerDir().resolve("build.cache");
+    if (options.noCache()) {
+      Files.deleteIfExists(cacheFile);
+    }
+    cache = BuildCache.load(cacheFile, log::warn);
+    for (String gone : cache.prune(this::outputsPresent)) {
+      log.debug("dropped cache entry of " + gone + ": its outputs are gone");
+    }
     for (BuildStep step : steps) {
       buildOne(step);
     }
@@ -72,6 +92,16 @@ public final class Builder {
     String name = layer.name();
     log.info("preparing image " + name + "...");
     Base base = prepareBase(step);
+    Map<String, String> importDigests = new LinkedHashMap<>();
+    for (Import imp : layer.imports()) {
+      importDigests.put(imp.path(), CacheKeys.importDigest(Imports.source(imp, step.file().dir())));
+    }
+    CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), importDigests, options.sourceDateEpoch());
+    if (reuse(layer, key)) {
+      return;
+    }
+    cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
+
     String volume = volumeName(name);
     storage.delete(volume);
     if (base.volume() == null) {
@@ -107,13 +137,46 @@ public final class Builder {
       log.debug("layer " + name + ": " + changes.size() + " entries, " + blob.descriptor().digest());
     }
     ImageConfig config = ImageConfigs.apply(base.config(), layer, settings(), diffId);
-    if (!layer.buildOnly()) {
-      layout.putImage(name, config, layers, annotations(step));
-    }
+    Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
+    Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(name, configDesc, layers, annotations(step));
     storage.markReadOnly(volume);
     LayerExtractor.removeTree(stage);
-    built.put(name, new Built(volume, layers, config));
+    cache.put(name, new BuildCache.Entry(key, volume, manifest, configDesc, layers));
+    built.put(name, new Built(volume, layers, config, key.digest()));
     log.info("filesystem " + name + " built successfully");
+  }
+
+  /** Uses the cached result of {@code layer} when its key is unchanged and its outputs are all there. */
+  private boolean reuse(Layer layer, CacheKey key) throws IOException {
+    String name = layer.name();
+    BuildCache.Entry e = cache.get(name);
+    String miss = null;
+    if (e == null) {
+      miss = name + " has not been built before";
+    } else if (!e.key().equals(key)) {
+      miss = key.reasonAgainst(e.key());
+    } else if (!storage.exists(e.volume())) {
+      miss = "its filesystem " + storage.path(e.volume()) + " is gone";
+    } else if (!layer.buildOnly() && (e.manifest() == null || !layout.hasBlob(e.manifest().digest()))) {
+      miss = "its image is not in " + layout.dir();
+    }
+    if (miss != null) {
+      log.info("cache miss because " + miss);
+      return false;
+    }
+    ImageConfig config = Json.read(layout.readBlob(e.config().digest()), ImageConfig.class);
+    if (!layer.buildOnly()) {
+      layout.tag(name, e.manifest());
+    }
+    built.put(name, new Built(e.volume(), e.layers(), config, key.digest()));
+    log.info("found cached layer " + name);
+    return true;
+  }
+
+  private boolean outputsPresent(BuildCache.Entry e) {
+    return storage.exists(e.volume()) && layout.hasBlob(e.config().digest())
+        && (e.manifest() == null || layout.hasBlob(e.manifest().digest()))
+        && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }
 
   private void run(Layer layer, Base base, Path rootfs, Path stage) throws StackerException, IOException, InterruptedException {
@@ -138,7 +201,7 @@ public final class Builder {
     }
     RunSpec spec =
         new RunSpec(
-            "stacker-" + volumeName(layer.name()) + "-" + ProcessHandle.current().pid(),
+            "stacker-" + volumeName(layer.name()),
             rootfs,
             List.of(new RunSpec.Mount(stage, "/stacker", true)),
             env,
@@ -164,14 +227,14 @@ public final class Builder {
     From from = step.layer().from();
     switch (from.type()) {
       case SCRATCH:
-        return new Base(null, null, List.of(), null);
+        return new Base(null, null, List.of(), null, "scratch");
       case BUILT: {
         Built parent = built.get(from.tag());
         if (parent == null) {
           throw new StackerException(StackerException.Kind.USAGE,
               from.position() + ": couldn't find dependencies for " + step.name() + ": " + from.tag() + " was not built", null);
         }
-        return new Base(parent.volume(), storage.rootfs(parent.volume()), parent.layers(), parent.config());
+        return new Base(parent.volume(), storage.rootfs(parent.volume()), parent.layers(), parent.config(), "built:" + parent.key());
       }
       case TAR:
         return tarBase(from);
@@ -197,7 +260,7 @@ public final class Builder {
             LayerExtractor.apply(in, rootfs, log::warn);
           }
         });
-    return new Base(volume, null, List.of(), null);
+    return new Base(volume, null, List.of(), null, "tar:" + volume);
   }
 
   /** An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest digest. */
@@ -228,7 +291,7 @@ public final class Builder {
             }
           }
         });
-    return new Base(volume, storage.rootfs(volume), manifest.layers(), config);
+    return new Base(volume, storage.rootfs(volume), manifest.layers(), config, "oci:" + md.digest());
   }
 
   /** Fills a rootfs. */

@@ -9,4 +9,10 @@ public interface ContainerRunner {
    * Mount points the runtime had to create in the rootfs are removed again before this returns.
    */
   int run(RunSpec spec) throws IOException, InterruptedException;
+
+  /**
+   * Kills and removes containers a killed build left running (they keep their rootfs busy). Must be
+   * called while holding the build lock, before any volume is deleted.
+   */
+  void removeStale() throws IOException, InterruptedException;
 }

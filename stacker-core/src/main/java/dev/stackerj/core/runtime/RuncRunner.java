@@ -95,9 +95,7 @@ public final class RuncRunner implements ContainerRunner {
     Files.createDirectories(stateDir);
     JSON.writeValue(bundle.resolve("config.json").toFile(), config);
     try {
-      // a container of the same id left by a killed build would make runc refuse to start
-      new ProcessBuilder(runc, "--root", stateDir.toString(), "delete", "--force", spec.id())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
       Process p =
           new ProcessBuilder(runc, "--root", stateDir.toString(), "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id())
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -111,6 +109,27 @@ public final class RuncRunner implements ContainerRunner {
       }
       LayerExtractor.removeTree(bundle);
     }
+  }
+
+  @Override
+  public void removeStale() throws IOException, InterruptedException {
+    if (!Files.isDirectory(stateDir)) {
+      return;
+    }
+    Process list = new ProcessBuilder(runc, "--root", stateDir.toString(), "list", "-q").redirectErrorStream(false).start();
+    String out = new String(list.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    list.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
+    list.waitFor();
+    for (String id : out.split("\n")) {
+      if (!id.isBlank()) {
+        delete(id.strip());
+      }
+    }
+  }
+
+  private void delete(String id) throws IOException, InterruptedException {
+    new ProcessBuilder(runc, "--root", stateDir.toString(), "delete", "--force", id)
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 
   private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {

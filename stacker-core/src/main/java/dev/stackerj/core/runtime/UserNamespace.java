@@ -54,9 +54,14 @@ public final class UserNamespace {
     return r.count() >= NEEDED;
   }
 
-  /** The command that re-runs {@code command} inside a new user and mount namespace. */
+  /**
+   * The command that re-runs {@code command} inside a new user and mount namespace. unshare execs setpriv,
+   * which execs the command, so the parent-death signal lands on the re-run itself: if the outer process
+   * is killed, the inner build dies with it instead of going on unseen.
+   */
   public static List<String> reexecCommand(List<String> command) {
-    List<String> out = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--map-auto", "--mount", "--"));
+    List<String> out =
+        new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--map-auto", "--mount", "--", "setpriv", "--pdeathsig", "KILL", "--"));
     out.addAll(command);
     return out;
   }

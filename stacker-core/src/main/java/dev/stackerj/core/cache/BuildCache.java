@@ -1,0 +1,95 @@
+package dev.stackerj.core.cache;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.Json;
+import dev.stackerj.oci.layout.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * {@code .stacker/build.cache}: the entries of finished layers, rewritten atomically after each change, so
+ * a killed build leaves either the old or the new file. A file of another format version is discarded.
+ */
+public final class BuildCache {
+  static final int VERSION = 1;
+
+  /**
+   * A finished layer.
+   *
+   * @param volume the read-only volume holding its filesystem
+   * @param manifest its manifest in oci/, or null for build_only layers
+   * @param config its image config blob
+   * @param layers its image layers
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) {
+    public Entry {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record FileFormat(int version, Map<String, Entry> layers) {}
+
+  private final Path file;
+  private final Map<String, Entry> entries;
+
+  private BuildCache(Path file, Map<String, Entry> entries) {
+    this.file = file;
+    this.entries = entries;
+  }
+
+  /** Reads the cache; a missing, unreadable or other-version file gives an empty cache (and a warning). */
+  public static BuildCache load(Path file, Consumer<String> warn) {
+    Map<String, Entry> entries = new TreeMap<>();
+    if (Files.isRegularFile(file)) {
+      try {
+        FileFormat f = Json.read(Files.readAllBytes(file), FileFormat.class);
+        if (f.version() == VERSION && f.layers() != null) {
+          entries.putAll(f.layers());
+        } else {
+          warn.accept("discarding " + file + ": it is from another version of stacker (format " + f.version() + ")");
+        }
+      } catch (IOException | RuntimeException e) {
+        warn.accept("discarding unreadable " + file + ": " + e.getMessage());
+      }
+    }
+    return new BuildCache(file, entries);
+  }
+
+  public Entry get(String layer) {
+    return entries.get(layer);
+  }
+
+  public void put(String layer, Entry entry) throws IOException {
+    entries.put(layer, entry);
+    save();
+  }
+
+  public void remove(String layer) throws IOException {
+    if (entries.remove(layer) != null) {
+      save();
+    }
+  }
+
+  /** Drops entries whose outputs are gone; returns the names dropped. */
+  public List<String> prune(Predicate<Entry> outputsPresent) throws IOException {
+    List<String> gone = entries.entrySet().stream().filter(e -> !outputsPresent.test(e.getValue())).map(Map.Entry::getKey).toList();
+    if (!gone.isEmpty()) {
+      gone.forEach(entries::remove);
+      save();
+    }
+    return gone;
+  }
+
+  private void save() throws IOException {
+    AtomicFiles.write(file, Json.bytes(new FileFormat(VERSION, entries)));
+  }
+}

@@ -1,0 +1,56 @@
+package dev.stackerj.core.cache;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.stackerj.oci.Digest;
+import dev.stackerj.oci.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a layer's result depends on, part by part, so a miss can say which part changed.
+ *
+ * @param definition digest of the layer's keys after substitution (positions excluded)
+ * @param base what the layer starts from: "scratch", a tarball or manifest digest, or the parent's key
+ * @param imports digest of each import's content and metadata, by the import's path as written
+ * @param sourceDateEpoch SOURCE_DATE_EPOCH, or null
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record CacheKey(String definition, String base, Map<String, String> imports, Long sourceDateEpoch) {
+  public CacheKey {
+    imports = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(imports));
+  }
+
+  /** The whole key as one digest. */
+  public String digest() {
+    return Digest.sha256(Json.bytes(this)).hex();
+  }
+
+  /** Why {@code this} (the new key) differs from {@code old}, in words a person understands. */
+  public String reasonAgainst(CacheKey old) {
+    if (!Objects.equals(definition, old.definition)) {
+      return "the layer's definition changed";
+    }
+    if (!Objects.equals(base, old.base)) {
+      return "its base changed";
+    }
+    for (Map.Entry<String, String> e : imports.entrySet()) {
+      String before = old.imports.get(e.getKey());
+      if (before == null) {
+        return "import " + e.getKey() + " is new";
+      }
+      if (!before.equals(e.getValue())) {
+        return "import " + e.getKey() + " changed";
+      }
+    }
+    for (String name : old.imports.keySet()) {
+      if (!imports.containsKey(name)) {
+        return "import " + name + " was removed";
+      }
+    }
+    if (!Objects.equals(sourceDateEpoch, old.sourceDateEpoch)) {
+      return "SOURCE_DATE_EPOCH changed";
+    }
+    return "the cache entry is from another version of stacker";
+  }
+}

@@ -1,0 +1,87 @@
+package dev.stackerj.core.cache;
+
+import dev.stackerj.core.spec.Import;
+import dev.stackerj.core.spec.Layer;
+import dev.stackerj.oci.Digest;
+import dev.stackerj.oci.Json;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.Stat;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Computes the parts of a {@link CacheKey}. */
+public final class CacheKeys {
+  private CacheKeys() {}
+
+  /** The layer's keys as written (after substitution), without positions: moving a layer in its file keeps its key. */
+  public static String definition(Layer l) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", l.name());
+    m.put("from", List.of(l.from().type().key(), String.valueOf(l.from().url()), String.valueOf(l.from().tag()), l.from().insecure()));
+    List<List<Object>> imports = new ArrayList<>();
+    for (Import i : l.imports()) {
+      imports.add(Arrays.asList(i.path(), i.dest(), i.mode(), i.uid(), i.gid(), i.hash()));
+    }
+    m.put("imports", imports);
+    m.put("run", l.run());
+    m.put("environment", l.environment());
+    m.put("labels", l.labels());
+    m.put("volumes", l.volumes());
+    m.put("working_dir", l.workingDir());
+    m.put("entrypoint", l.entrypoint());
+    m.put("cmd", l.cmd());
+    m.put("full_command", l.fullCommand());
+    m.put("runtime_user", l.runtimeUser());
+    m.put("annotations", l.annotations());
+    m.put("build_env", l.buildEnv());
+    m.put("build_only", l.buildOnly());
+    m.put("os", l.os());
+    m.put("arch", l.arch());
+    return Digest.sha256(Json.bytes(m)).hex();
+  }
+
+  /**
+   * A digest of what an import brings: for a file its content and mode, for a directory every entry's
+   * relative path, type, mode and content or link target, recursively.
+   */
+  public static String importDigest(Path source) throws IOException {
+    MessageDigest md = Digest.newSha256();
+    feed(md, source, "");
+    return Digest.fromMessageDigest(md.digest()).hex();
+  }
+
+  private static void feed(MessageDigest md, Path p, String rel) throws IOException {
+    Stat st = Posix.lstat(p);
+    md.update((rel + "\0" + Integer.toOctalString(st.mode()) + "\0").getBytes(StandardCharsets.UTF_8));
+    if (st.isRegular()) {
+      md.update(Long.toString(st.size()).getBytes(StandardCharsets.UTF_8));
+      byte[] buf = new byte[1 << 16];
+      try (InputStream in = Files.newInputStream(p)) {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          md.update(buf, 0, n);
+        }
+      }
+    } else if (st.isSymlink()) {
+      md.update(Posix.readlink(p).getBytes(StandardCharsets.UTF_8));
+    } else if (st.isDir()) {
+      String[] names = p.toFile().list();
+      if (names == null) {
+        throw new IOException("read directory " + p + ": permission denied");
+      }
+      Arrays.sort(names);
+      for (String n : names) {
+        feed(md, p.resolve(n), rel + "/" + n);
+      }
+    }
+    md.update((byte) '\n');
+  }
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# Killed builds: SIGKILL during a run and during layer writing leaves oci/ valid, the next build
+# succeeds without manual cleanup, and two builds at once do not run together.
+
+load helpers
+
+setup() {
+  setup_work
+  cat > stacker.yaml <<'YAML'
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/busybox
+      mode: 0755
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: /bin/busybox --install -s /bin
+slow:
+  from:
+    type: built
+    tag: base
+  run: |
+    touch /started
+    sleep ${{SLEEP:0}}
+    head -c ${{BYTES:1000}} /dev/urandom > /big
+YAML
+}
+
+teardown() { teardown_work; }
+
+# Waits until PATH (a glob) exists, at most 60 s.
+wait_for() {
+  for _ in $(seq 600); do
+    compgen -G "$1" >/dev/null && return 0
+    sleep 0.1
+  done
+  fail "timed out waiting for $1"
+}
+
+validate_oci() {
+  for tag in base slow; do
+    rm -rf "unpacked-$tag"
+    unpack "$WORK/oci" "$tag" "unpacked-$tag"
+    skopeo inspect "oci:$WORK/oci:$tag" >/dev/null
+  done
+}
+
+@test "SIGKILL during a run: the next build succeeds and oci/ is valid" {
+  "$STACKER" build -f stacker.yaml --substitute SLEEP=30 >build1.log 2>&1 &
+  pid=$!
+  wait_for "roots/slow/rootfs/started"
+  kill -9 "$pid"
+  wait "$pid" || true
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"filesystem slow built successfully"* ]]
+  validate_oci
+}
+
+@test "SIGKILL while the layer is being written: the next build succeeds and oci/ is valid" {
+  "$STACKER" build -f stacker.yaml --substitute BYTES=400000000 >build1.log 2>&1 &
+  pid=$!
+  wait_for "oci/blobs/sha256/.tmp-*"
+  kill -9 "$pid"
+  wait "$pid" || true
+  jq . oci/index.json >/dev/null
+  run stacker build -f stacker.yaml --substitute BYTES=400000000
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! compgen -G "oci/blobs/sha256/.tmp-*"
+  validate_oci
+}
+
+@test "a second build in the same directories fails fast with couldn't acquire lock" {
+  "$STACKER" build -f stacker.yaml --substitute SLEEP=20 >build1.log 2>&1 &
+  pid=$!
+  wait_for "roots/slow/rootfs/started"
+  run stacker build -f stacker.yaml
+  echo "$output"
+  kill -9 "$pid"
+  wait "$pid" || true
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"couldn't acquire lock"* ]]
+}
+
+@test "clean works after a build killed mid-run" {
+  "$STACKER" build -f stacker.yaml --substitute SLEEP=30 >build1.log 2>&1 &
+  pid=$!
+  wait_for "roots/slow/rootfs/started"
+  kill -9 "$pid"
+  wait "$pid" || true
+  run stacker clean
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e roots/slow ] && [ ! -e oci/index.json ]
+}
