@@ -59,7 +59,12 @@ public final class LayerExtractor {
       if (base.equals(".wh..wh..opq")) {
         hideLower(parent, String.join("/", parentParts));
       } else if (base.startsWith(".wh.")) {
-        removeTree(parent.resolve(base.substring(4)));
+        String victim = base.substring(4);
+        if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+          // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent
+          throw new UnsafeLayerException("refusing whiteout of \"" + victim + "\" in layer: " + e.getName());
+        }
+        removeTree(parent.resolve(victim));
       } else {
         String rel = String.join("/", parts);
         createEntry(tar, e, parent.resolve(base), rel);
