@@ -32,6 +32,8 @@ public final class LayerExtractor {
   private final Path root;
   private final Consumer<String> warn;
   private final Set<String> createdHere = new HashSet<>();
+  /** Directories above entries of this layer: an opaque marker must keep them but look inside. */
+  private final Set<String> aboveCreated = new HashSet<>();
   private final List<DirTimes> dirTimes = new ArrayList<>();
 
   private record DirTimes(Path dir, long sec, long nsec) {}
@@ -69,6 +71,9 @@ public final class LayerExtractor {
         String rel = String.join("/", parts);
         createEntry(tar, e, parent.resolve(base), rel);
         createdHere.add(rel);
+        for (int i = 1; i < parts.size(); i++) {
+          aboveCreated.add(String.join("/", parts.subList(0, i)));
+        }
       }
     }
     // directory times last, deepest first: creating children changes a directory's mtime
@@ -132,7 +137,10 @@ public final class LayerExtractor {
     }
   }
 
-  /** Opaque directory: removes what lower layers put there, keeping what this layer already wrote. */
+  /**
+   * Opaque directory: removes what lower layers put anywhere below it, keeping what this layer already
+   * wrote (and the directories leading to it, whose lower-layer contents are removed in turn).
+   */
   private void hideLower(Path dir, String relDir) throws IOException {
     if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -140,8 +148,10 @@ public final class LayerExtractor {
     try (var children = Files.list(dir)) {
       for (Path child : (Iterable<Path>) children::iterator) {
         String rel = relDir.isEmpty() ? child.getFileName().toString() : relDir + "/" + child.getFileName();
-        if (!createdHere.contains(rel)) {
+        if (!createdHere.contains(rel) && !aboveCreated.contains(rel)) {
           removeTree(child);
+        } else if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          hideLower(child, rel);
         }
       }
     }
