@@ -29,6 +29,8 @@ public final class LayerExtractor {
   private final Path root;
   private final Consumer<String> warn;
   private final Set<String> createdHere = new HashSet<>();
+  /** Directories above entries of this layer: an opaque marker must keep them but look inside. */
+  private final Set<String> aboveCreated = new HashSet<>();
   private final List<DirTimes> dirTimes = new ArrayList<>();
 
   private record DirTimes(Path dir, long sec, long nsec) {}
@@ -56,11 +58,19 @@ public final class LayerExtractor {
       if (base.equals(".wh..wh..opq")) {
         hideLower(parent, String.join("/", parentParts));
       } else if (base.startsWith(".wh.")) {
-        removeTree(parent.resolve(base.substring(4)));
+        String victim = base.substring(4);
+        if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+          // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent
+          throw new UnsafeLayerException("refusing whiteout of \"" + victim + "\" in layer: " + e.getName());
+        }
+        removeTree(parent.resolve(victim));
       } else {
         String rel = String.join("/", parts);
         createEntry(tar, e, parent.resolve(base), rel);
         createdHere.add(rel);
+        for (int i = 1; i < parts.size(); i++) {
+          aboveCreated.add(String.join("/", parts.subList(0, i)));
+        }
       }
     }
     // directory times last, deepest first: creating children changes a directory's mtime
@@ -124,7 +134,10 @@ public final class LayerExtractor {
     }
   }
 
-  /** Opaque directory: removes what lower layers put there, keeping what this layer already wrote. */
+  /**
+   * Opaque directory: removes what lower layers put anywhere below it, keeping what this layer already
+   * wrote (and the directories leading to it, whose lower-layer contents are removed in turn).
+   */
   private void hideLower(Path dir, String relDir) throws IOException {
     if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -132,8 +145,10 @@ public final class LayerExtractor {
     try (var children = Files.list(dir)) {
       for (Path child : (Iterable<Path>) children::iterator) {
         String rel = relDir.isEmpty() ? child.getFileName().toString() : relDir + "/" + child.getFileName();
-        if (!createdHere.contains(rel)) {
+        if (!createdHere.contains(rel) && !aboveCreated.contains(rel)) {
           removeTree(child);
+        } else if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          hideLower(child, rel);
         }
       }
     }

@@ -140,6 +140,7 @@ public final class StackerfileParser {
       return null;
     }
     From from = null;
+    boolean fromGiven = false;
     List<Import> imports = new ArrayList<>();
     List<String> run = new ArrayList<>();
     Map<String, String> environment = new LinkedHashMap<>();
@@ -162,7 +163,10 @@ public final class StackerfileParser {
       }
       Node v = t.getValueNode();
       switch (key) {
-        case "from" -> from = parseFrom(v);
+        case "from" -> {
+          fromGiven = true;
+          from = parseFrom(v);
+        }
         case "imports", "import" -> imports.addAll(parseImports(v, key));
         case "run" -> run.addAll(stringOrList(v, key));
         case "environment" -> environment.putAll(stringMap(v, key));
@@ -188,7 +192,9 @@ public final class StackerfileParser {
       }
     }
     if (from == null) {
-      problems.add(new Problem(pos(keyNode), layer, "missing \"from\": every layer needs a base (for an empty one: from: {type: scratch})"));
+      if (!fromGiven) { // a bad "from" has been reported already; "missing" would mislead
+        problems.add(new Problem(pos(keyNode), layer, "missing \"from\": every layer needs a base (for an empty one: from: {type: scratch})"));
+      }
       return null;
     }
     return new Layer(

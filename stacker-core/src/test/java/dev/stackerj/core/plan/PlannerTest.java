@@ -1,0 +1,134 @@
+package dev.stackerj.core.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stackerj.core.spec.Position;
+import dev.stackerj.core.spec.Problem;
+import dev.stackerj.core.spec.Stackerfile;
+import dev.stackerj.core.spec.StackerfileException;
+import dev.stackerj.core.spec.StackerfileParser;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+  private static Stackerfile file(String name, String yaml) throws StackerfileException {
+    return StackerfileParser.parse(yaml, Path.of(name));
+  }
+
+  private static List<String> order(Stackerfile... files) throws StackerfileException {
+    return Planner.plan(List.of(files)).stream().map(BuildStep::name).toList();
+  }
+
+  private static StackerfileException fails(Stackerfile... files) {
+    return assertThrows(StackerfileException.class, () -> Planner.plan(List.of(files)));
+  }
+
+  @Test
+  void independentLayersKeepFileOrder() throws Exception {
+    assertEquals(List.of("c", "a", "b"), order(file("s.yaml", """
+        c: {from: {type: scratch}}
+        a: {from: {type: docker, url: "docker://x/a"}}
+        b: {from: {type: scratch}}
+        """)));
+  }
+
+  @Test
+  void builtBaseComesFirstAndOtherwiseFileOrderIsKept() throws Exception {
+    assertEquals(List.of("a", "b", "c", "d"), order(file("s.yaml", """
+        a: {from: {type: scratch}}
+        c: {from: {type: built, tag: b}}
+        b: {from: {type: scratch}}
+        d: {from: {type: scratch}}
+        """)));
+  }
+
+  @Test
+  void chainsAreOrderedDeepestFirst() throws Exception {
+    List<String> got = order(file("s.yaml", """
+        app: {from: {type: built, tag: mid}}
+        mid: {from: {type: built, tag: base}}
+        other: {from: {type: built, tag: base}}
+        base: {from: {type: scratch}}
+        """));
+    assertEquals(List.of("base", "mid", "app", "other"), got);
+  }
+
+  @Test
+  void dependenciesAcrossFiles() throws Exception {
+    Stackerfile first = file("first.yaml", "app: {from: {type: built, tag: base}}\n");
+    Stackerfile second = file("second.yaml", "base: {from: {type: scratch}}\n");
+    List<BuildStep> plan = Planner.plan(List.of(first, second));
+    assertEquals(List.of("base", "app"), plan.stream().map(BuildStep::name).toList());
+    assertSame(second, plan.get(0).file(), "a step remembers its stackerfile");
+    assertSame(first, plan.get(1).file());
+  }
+
+  @Test
+  void unknownBuiltBaseCannotBeFound() throws Exception {
+    StackerfileException e = fails(file("s.yaml", """
+        base: {from: {type: scratch}}
+        app:
+          from: {type: built, tag: bsae}
+        """));
+    assertEquals(1, e.problems().size());
+    Problem p = e.problems().get(0);
+    assertEquals("app", p.layer());
+    assertEquals(new Position("s.yaml", 3, 9), p.position());
+    assertEquals("couldn't find dependencies for app: no layer named \"bsae\" (did you mean \"base\"?)", p.message());
+  }
+
+  @Test
+  void cycleIsReportedAsAPath() throws Exception {
+    StackerfileException e = fails(file("s.yaml", """
+        a: {from: {type: built, tag: b}}
+        b: {from: {type: built, tag: a}}
+        """));
+    assertEquals(1, e.problems().size(), e.getMessage());
+    assertEquals("dependency cycle: a -> b -> a", e.problems().get(0).message());
+  }
+
+  @Test
+  void longerCycleAndSelfCycle() throws Exception {
+    StackerfileException e = fails(file("s.yaml", """
+        ok: {from: {type: scratch}}
+        x: {from: {type: built, tag: y}}
+        y: {from: {type: built, tag: z}}
+        z: {from: {type: built, tag: x}}
+        self: {from: {type: built, tag: self}}
+        """));
+    assertEquals(List.of("dependency cycle: x -> y -> z -> x", "dependency cycle: self -> self"),
+        e.problems().stream().map(Problem::message).toList());
+  }
+
+  @Test
+  void cycleFromALayerOutsideIt() throws Exception {
+    StackerfileException e = fails(file("s.yaml", """
+        top: {from: {type: built, tag: a}}
+        a: {from: {type: built, tag: b}}
+        b: {from: {type: built, tag: a}}
+        """));
+    assertEquals(List.of("dependency cycle: a -> b -> a"), e.problems().stream().map(Problem::message).toList());
+  }
+
+  @Test
+  void duplicateLayerNamesAcrossFiles() throws Exception {
+    Stackerfile first = file("first.yaml", "common: {from: {type: scratch}}\n");
+    Stackerfile second = file("second.yaml", "x: {from: {type: scratch}}\ncommon: {from: {type: scratch}}\n");
+    StackerfileException e = fails(first, second);
+    assertEquals(1, e.problems().size());
+    Problem p = e.problems().get(0);
+    assertEquals("common", p.layer());
+    assertEquals(new Position("second.yaml", 2, 1), p.position());
+    assertEquals("duplicate layer name (also defined at first.yaml:1:1)", p.message());
+    assertTrue(e.getMessage().startsWith("second.yaml:2:1: layer \"common\": duplicate layer name"), e.getMessage());
+  }
+
+  @Test
+  void emptyPlan() throws Exception {
+    assertEquals(List.of(), Planner.plan(List.of()));
+  }
+}

@@ -1,0 +1,425 @@
+package dev.stackerj.core.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StackerfileParserTest {
+  private static final Path FILE = Path.of("stacker.yaml");
+
+  private static Stackerfile parse(String yaml) throws StackerfileException {
+    return StackerfileParser.parse(yaml, FILE);
+  }
+
+  private static StackerfileException fails(String yaml) {
+    return assertThrows(StackerfileException.class, () -> parse(yaml));
+  }
+
+  /** The only problem of a file that has exactly one. */
+  private static Problem onlyProblem(String yaml) {
+    StackerfileException e = fails(yaml);
+    assertEquals(1, e.problems().size(), e.getMessage());
+    return e.problems().get(0);
+  }
+
+  private static Problem problemWith(StackerfileException e, String message) {
+    return e.problems().stream().filter(p -> p.message().equals(message)).findFirst()
+        .orElseThrow(() -> new AssertionError("no problem \"" + message + "\" in:\n" + e.getMessage()));
+  }
+
+  private static final String FULL =
+      """
+      config:
+        prerequisites:
+          - ../base/stacker.yaml
+      app:
+        from:
+          type: oci
+          url: ./oci:base:1.0
+          insecure: true
+        imports:
+          - local.txt
+          - path: https://example.com/f.tgz
+            hash: ABCDEF0123
+            dest: /opt/
+            mode: 0644
+            uid: 1000
+            gid: 100
+        run:
+          - echo one
+          - echo two
+        environment:
+          A: 1
+          B: two
+          EMPTY:
+        labels:
+          org.example.title: my app
+        volumes:
+          - /data
+          - /logs
+        working_dir: /srv
+        entrypoint: /bin/sh -c "echo hi there" 'single quoted' back\\ slash
+        cmd: [--flag, value]
+        full_command: [/bin/app, arg]
+        runtime_user: nobody
+        annotations:
+          k: v
+        build_env:
+          FOO: bar
+        build_only: true
+        os: linux
+        arch: arm64
+      """;
+
+  @Test
+  void everyKeyOfALayerParses() throws Exception {
+    Stackerfile f = parse(FULL);
+    assertEquals(FILE, f.path());
+    assertEquals(FULL, f.text());
+    assertEquals(List.of("../base/stacker.yaml"), f.prerequisites());
+    assertEquals(1, f.layers().size(), "config is not a layer");
+    Layer l = f.layer("app").orElseThrow();
+    assertEquals("app", l.name());
+    assertEquals(From.Type.OCI, l.from().type());
+    assertEquals("./oci:base:1.0", l.from().url());
+    assertNull(l.from().tag());
+    assertTrue(l.from().insecure());
+    assertEquals(2, l.imports().size());
+    Import plain = l.imports().get(0);
+    assertEquals("local.txt", plain.path());
+    assertNull(plain.dest());
+    assertNull(plain.mode());
+    assertNull(plain.hash());
+    Import full = l.imports().get(1);
+    assertEquals("https://example.com/f.tgz", full.path());
+    assertEquals("ABCDEF0123", full.hash());
+    assertEquals("/opt/", full.dest());
+    assertEquals(0644, full.mode());
+    assertEquals(1000, full.uid());
+    assertEquals(100, full.gid());
+    assertEquals(List.of("echo one", "echo two"), l.run());
+    assertEquals(List.of("A", "B", "EMPTY"), List.copyOf(l.environment().keySet()), "file order kept");
+    assertEquals(Map.of("A", "1", "B", "two", "EMPTY", ""), l.environment());
+    assertEquals(Map.of("org.example.title", "my app"), l.labels());
+    assertEquals(List.of("/data", "/logs"), l.volumes());
+    assertEquals("/srv", l.workingDir());
+    assertEquals(List.of("/bin/sh", "-c", "echo hi there", "single quoted", "back slash"), l.entrypoint());
+    assertEquals(List.of("--flag", "value"), l.cmd());
+    assertEquals(List.of("/bin/app", "arg"), l.fullCommand());
+    assertEquals("nobody", l.runtimeUser());
+    assertEquals(Map.of("k", "v"), l.annotations());
+    assertEquals(Map.of("FOO", "bar"), l.buildEnv());
+    assertTrue(l.buildOnly());
+    assertEquals("linux", l.os());
+    assertEquals("arm64", l.arch());
+  }
+
+  @Test
+  void positionsPointAtTheValues() throws Exception {
+    Layer l = parse(FULL).layer("app").orElseThrow();
+    assertEquals(new Position("stacker.yaml", 4, 1), l.position());
+    assertEquals(new Position("stacker.yaml", 6, 5), l.from().position());
+    assertEquals(new Position("stacker.yaml", 10, 7), l.imports().get(0).position());
+    assertEquals(new Position("stacker.yaml", 11, 7), l.imports().get(1).position());
+    assertEquals("stacker.yaml:4:1", l.position().toString());
+  }
+
+  @Test
+  void absentOptionalKeysAreNullOrEmpty() throws Exception {
+    Layer l = parse("a:\n  from:\n    type: scratch\n").layers().get(0);
+    assertEquals(From.Type.SCRATCH, l.from().type());
+    assertFalse(l.from().insecure());
+    assertTrue(l.imports().isEmpty() && l.run().isEmpty() && l.environment().isEmpty() && l.volumes().isEmpty());
+    assertNull(l.entrypoint());
+    assertNull(l.cmd());
+    assertNull(l.fullCommand());
+    assertNull(l.workingDir());
+    assertNull(l.runtimeUser());
+    assertNull(l.os());
+    assertNull(l.arch());
+    assertFalse(l.buildOnly());
+  }
+
+  @Test
+  void layersKeepFileOrder() throws Exception {
+    Stackerfile f = parse("""
+        zeta: {from: {type: scratch}}
+        alpha: {from: {type: built, tag: zeta}}
+        mid: {from: {type: docker, url: "docker://example.com/x:1"}}
+        """);
+    assertEquals(List.of("zeta", "alpha", "mid"), f.layers().stream().map(Layer::name).toList());
+    assertEquals("zeta", f.layer("alpha").orElseThrow().from().tag());
+    assertEquals(From.Type.DOCKER, f.layer("mid").orElseThrow().from().type());
+  }
+
+  @Test
+  void runAsOneStringAndDeprecatedImportKey() throws Exception {
+    Layer l = parse("""
+        a:
+          from: {type: scratch}
+          import: [x.txt]
+          run: |
+            echo one
+            echo two
+        """).layers().get(0);
+    assertEquals(List.of("echo one\necho two\n"), l.run());
+    assertEquals("x.txt", l.imports().get(0).path());
+  }
+
+  @Test
+  void importModeIsOctalInEveryCommonSpelling() throws Exception {
+    Layer l = parse("""
+        a:
+          from: {type: scratch}
+          imports:
+            - {path: a, dest: /a, mode: 0644}
+            - {path: b, dest: /b, mode: 0o755}
+            - {path: c, dest: /c, mode: 04755}
+            - {path: d, dest: /d, mode: 420}
+        """).layers().get(0);
+    assertEquals(List.of(0644, 0755, 04755, 420), l.imports().stream().map(Import::mode).toList());
+  }
+
+  // ---- problems ----
+
+  @Test
+  void unknownKeySuggestsTheClosestOneWithFileLineColAndLayer() {
+    Problem p = onlyProblem("""
+        app:
+          from: {type: scratch}
+          rnu: echo hi
+        """);
+    assertEquals(new Position("stacker.yaml", 3, 3), p.position());
+    assertEquals("app", p.layer());
+    assertEquals("stacker.yaml:3:3: layer \"app\": unknown key \"rnu\" (did you mean \"run\"?)", p.toString());
+  }
+
+  @Test
+  void unknownKeyFarFromAnyGetsNoSuggestion() {
+    Problem p = onlyProblem("app:\n  from: {type: scratch}\n  completely_unrelated: 1\n");
+    assertEquals("unknown key \"completely_unrelated\"", p.message());
+  }
+
+  @Test
+  void unknownKeysInsideFromAndImportsAndConfig() {
+    StackerfileException e = fails("""
+        config:
+          prerequisite: [x]
+        app:
+          from: {type: scratch, tga: x}
+          imports:
+            - {path: a, dets: /a}
+        """);
+    List<String> messages = e.problems().stream().map(Problem::message).toList();
+    assertEquals(
+        List.of(
+            "unknown key \"prerequisite\" in config (did you mean \"prerequisites\"?)",
+            "unknown key \"tga\" in from (did you mean \"tag\"?)",
+            "unknown key \"dets\" in imports (did you mean \"dest\"?)"),
+        messages);
+    assertNull(e.problems().get(0).layer());
+    assertEquals("app", e.problems().get(1).layer());
+  }
+
+  @Test
+  void allProblemsOfAFileAreReportedAtOnce() {
+    StackerfileException e = fails("""
+        one:
+          from: {type: scratch}
+          rnu: x
+          build_only: maybe
+        two:
+          run: echo no base
+        three:
+          from: {type: scratch}
+          environment: [A=1]
+        """);
+    assertEquals(4, e.problems().size(), e.getMessage());
+    String[] lines = e.getMessage().split("\n");
+    assertEquals(4, lines.length);
+    assertEquals("stacker.yaml:3:3: layer \"one\": unknown key \"rnu\" (did you mean \"run\"?)", lines[0]);
+    assertEquals("stacker.yaml:4:15: layer \"one\": build_only must be true or false, not \"maybe\"", lines[1]);
+    assertTrue(lines[2].startsWith("stacker.yaml:5:1: layer \"two\": missing \"from\""), lines[2]);
+    assertEquals("stacker.yaml:9:16: layer \"three\": environment must be a map, not a list", lines[3]);
+  }
+
+  @Test
+  void duplicateKeysAreProblems() {
+    StackerfileException e = fails("""
+        app:
+          from: {type: scratch}
+          run: a
+          run: b
+        app:
+          from: {type: scratch}
+        """);
+    assertEquals(2, e.problems().size(), e.getMessage());
+    Problem inLayer = problemWith(e, "duplicate key \"run\"");
+    assertEquals(new Position("stacker.yaml", 4, 3), inLayer.position());
+    assertEquals("app", inLayer.layer());
+    Problem topLevel = problemWith(e, "duplicate key \"app\"");
+    assertEquals(new Position("stacker.yaml", 5, 1), topLevel.position());
+  }
+
+  @Test
+  void wrongTypesNameTheKeyAndWhatWasFound() {
+    StackerfileException e = fails("""
+        app:
+          from: {type: scratch, insecure: sometimes}
+          run: {a: b}
+          labels: just a string
+          working_dir: [/a, /b]
+          volumes: [[/nested]]
+          os: ""
+          imports:
+            - {path: a, dest: /a, mode: rw-r--r--}
+            - {path: b, dest: /b, uid: -1}
+            - {dest: /c}
+            - {path: d, dest: relative/d}
+          entrypoint: "unterminated 'quote"
+          annotations: {k: [v]}
+        """);
+    List<String> messages = e.problems().stream().map(Problem::message).toList();
+    assertEquals(
+        List.of(
+            "from.insecure must be true or false, not \"sometimes\"",
+            "run must be a list of strings, not a map",
+            "labels must be a map, not \"just a string\"",
+            "working_dir must be a string, not a list",
+            "volumes entry must be a string, not a list",
+            "os must not be empty",
+            "imports.mode must be a non-negative number (e.g. 0644), not \"rw-r--r--\"",
+            "imports.uid must be a non-negative number, not \"-1\"",
+            "imports: an import needs \"path\"",
+            "imports: dest \"relative/d\" must be an absolute path in the image",
+            "entrypoint: unterminated quote",
+            "annotations.k must be a string, not a list"),
+        messages);
+    assertTrue(e.problems().stream().allMatch(p -> "app".equals(p.layer())));
+  }
+
+  @Test
+  void missingFromIsReportedAtTheLayerName() {
+    Problem p = onlyProblem("\nlonely:\n  run: echo hi\n");
+    assertEquals(new Position("stacker.yaml", 2, 1), p.position());
+    assertEquals("lonely", p.layer());
+    assertTrue(p.message().startsWith("missing \"from\""), p.message());
+    assertTrue(p.message().contains("type: scratch"), "says how to fix it: " + p.message());
+  }
+
+  @Test
+  void badFromTypeIsOneProblemWithASuggestion() {
+    Problem p = onlyProblem("app:\n  from:\n    type: dokcer\n    url: docker://x/y\n");
+    assertEquals(new Position("stacker.yaml", 3, 11), p.position());
+    assertEquals("from: unknown type \"dokcer\" (did you mean \"docker\"?) (one of scratch, tar, oci, docker, built)", p.message());
+  }
+
+  @Test
+  void fromThatIsNotAMapIsOneProblem() {
+    Problem p = onlyProblem("app:\n  from: docker://x/y\n");
+    assertEquals("from must be a map, not \"docker://x/y\"", p.message());
+    assertEquals(new Position("stacker.yaml", 2, 9), p.position());
+  }
+
+  @Test
+  void fromNeedsWhatItsTypeNeeds() {
+    StackerfileException e = fails("""
+        a: {from: {type: built}}
+        b: {from: {type: docker}}
+        c: {from: {type: tar, url: ""}}
+        d: {from: {url: x}}
+        """);
+    List<String> messages = e.problems().stream().map(Problem::message).toList();
+    assertEquals(
+        List.of(
+            "from: type built needs \"tag\", the name of a layer built here",
+            "from: type docker needs \"url\"",
+            "from: type tar needs \"url\"",
+            "from: missing \"type\" (one of scratch, tar, oci, docker, built)"),
+        messages);
+    assertEquals(List.of("a", "b", "c", "d"), e.problems().stream().map(Problem::layer).toList());
+  }
+
+  @Test
+  void keysStacherHasButThisVersionCannotHonourAreRefused() {
+    Problem p = onlyProblem("app:\n  from: {type: scratch}\n  binds: [/tmp]\n");
+    assertEquals("\"binds\" is not supported by this version of stacker yet", p.message());
+  }
+
+  @Test
+  void emptyAndNonMapFilesAreProblems() {
+    assertEquals("the file defines no layers", onlyProblem("").message());
+    assertEquals("the file defines no layers", onlyProblem("# only a comment\n").message());
+    assertEquals("the file defines no layers", onlyProblem("config:\n  prerequisites: [x]\n").message());
+    assertEquals("the top level must be a map of layer names", onlyProblem("- a\n- b\n").message());
+    assertEquals("layer \"app\" must be a map, not \"hello\"", onlyProblem("app: hello\n").message());
+  }
+
+  @Test
+  void tabsGiveAPosition() {
+    Problem p = onlyProblem("app:\n\tfrom: {type: scratch}\n");
+    assertTrue(p.message().startsWith("invalid YAML: "), p.message());
+    assertEquals(2, p.position().line(), p.toString());
+    assertEquals("stacker.yaml", p.position().file());
+  }
+
+  @Test
+  void invalidYamlGivesAPosition() {
+    Problem p = onlyProblem("app:\n  from: {type: scratch\n  run: x\n");
+    assertTrue(p.message().startsWith("invalid YAML: "), p.message());
+    assertTrue(p.position().line() >= 2, p.toString());
+    assertFalse(p.message().contains("\n"), "one line per problem");
+  }
+
+  @Test
+  void billionLaughsFailsQuickly() {
+    String bomb = """
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+        h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+        i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+        app:
+          from: {type: scratch}
+          run: *i
+          environment: *i
+        """;
+    StackerfileException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails(bomb));
+    assertTrue(e.getMessage().contains("invalid YAML"), e.getMessage());
+  }
+
+  @Test
+  void aliasesUnderTheLimitAreNotExpanded() {
+    // 4 levels, 36 aliases: allowed by the alias limit, must still not be walked as 9^4 strings
+    String bomb = """
+        app:
+          from: {type: scratch}
+          labels: {a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]}
+          annotations: {b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]}
+          build_env: {c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]}
+          run: *d
+        """;
+    StackerfileException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails(bomb));
+    assertTrue(e.problems().size() < 20, e.getMessage());
+  }
+
+  @Test
+  void parserLeavesFilePathAsGiven() {
+    StackerfileException e =
+        assertThrows(StackerfileException.class, () -> StackerfileParser.parse("a: {}\n", Path.of("sub/dir/x.yaml")));
+    assertTrue(e.getMessage().startsWith("sub/dir/x.yaml:1:1: layer \"a\": missing \"from\""), e.getMessage());
+  }
+}
