@@ -27,13 +27,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker build}: parse, plan, then build every layer of a stackerfile into the OCI layout. */
 @Command(name = "build", mixinStandardHelpOptions = true, description = "Builds the layers of a stackerfile into oci/.")
 public final class BuildCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
+  @ParentCommand StackerCommand parent;
+  GlobalOptions global;
 
   @Option(names = {"-f", "--stacker-file"}, description = "the stackerfile (default: ${DEFAULT-VALUE})", defaultValue = "stacker.yaml")
   Path file;
@@ -46,6 +47,7 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    global = parent.global;
     ErrorRenderer.debug = global.debug;
     global.validate();
     Log log = global.log();
