@@ -29,17 +29,23 @@ import org.junit.jupiter.api.Test;
  * promises: snapshots keep inode numbers (the diff compares them) and cost next to nothing.
  */
 class BtrfsStorageIT extends StorageContract {
+  private static HostRequirements host;
   private static Path tmp;
   private static Path mountPoint;
   private static int storages;
 
   @BeforeAll
   static void mountBtrfs() throws Exception {
-    HostRequirements.root();
-    HostRequirements.command("mkfs.btrfs", "btrfs-progs");
-    HostRequirements.command("btrfs", "btrfs-progs");
-    HostRequirements.command("mount", "mount");
-    HostRequirements.loopDevices();
+    host = HostRequirements.check()
+        .root()
+        .command("mkfs.btrfs", "btrfs-progs")
+        .command("btrfs", "btrfs-progs")
+        .command("mount", "mount")
+        .loopDevices();
+    if (!host.met()) {
+      System.err.println("BtrfsStorageIT: " + host);
+      return; // each test reports it too: see newStorage
+    }
     tmp = Files.createTempDirectory("stacker-btrfs-it-");
     mountPoint = tmp.resolve("mnt");
     Loopback.setUp(tmp.resolve("stacker"), mountPoint);
@@ -70,8 +76,10 @@ class BtrfsStorageIT extends StorageContract {
     }
   }
 
+  /** Called first in every test (the contract's @BeforeEach), so it is where a missing requirement skips or fails. */
   @Override
   protected Storage newStorage() throws IOException {
+    host.enforce();
     // every test gets its own roots directory on the shared filesystem
     return new BtrfsStorage(Files.createDirectory(mountPoint.resolve("test-" + ++storages)));
   }

@@ -3,20 +3,32 @@ package dev.stackerj.core.testing;
 import dev.stackerj.oci.fs.Posix;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * What an integration test needs from the host (root, btrfs-progs, runc, loop devices). A missing piece
- * skips the test with the problem and its fix, as a user would read them; with
- * {@code -Dstacker.it.required=true} (CI) it fails the test instead, so a badly provisioned CI host
- * cannot pass by skipping everything.
+ * What an integration test needs from the host (root, btrfs-progs, runc, loop devices). Every missing
+ * piece is named with its fix, as a user would read them; {@link #enforce} then skips the test, or fails it
+ * when {@code -Dstacker.it.required=true} (CI), so a badly provisioned CI host cannot pass by skipping.
+ *
+ * <p>Check in {@code @BeforeAll} (and set nothing up when {@link #met} is false), enforce at the start of
+ * each test: surefire and failsafe drop the reason of a class aborted in {@code @BeforeAll}, while a
+ * skipped test is counted and keeps its message.
  */
 public final class HostRequirements {
   /** The system property failsafe passes from the build (see the root pom). */
   public static final String REQUIRED_PROPERTY = "stacker.it.required";
 
+  private final List<String> missing = new ArrayList<>();
+
   private HostRequirements() {}
+
+  /** Starts a list of checks. */
+  public static HostRequirements check() {
+    return new HostRequirements();
+  }
 
   /** Whether missing requirements fail instead of skipping. */
   public static boolean required() {
@@ -24,37 +36,56 @@ public final class HostRequirements {
   }
 
   /**
-   * Skips (or, when required, fails) the calling test unless {@code satisfied}.
+   * Records a requirement.
    *
    * @param problem what is missing, e.g. {@code "runc is not installed"}
    * @param fix the one thing to do about it, e.g. {@code "apt-get install runc"}
    */
-  public static void require(boolean satisfied, String problem, String fix) {
-    if (satisfied) {
-      return;
+  public HostRequirements that(boolean satisfied, String problem, String fix) {
+    if (!satisfied) {
+      missing.add(problem + " (fix: " + fix + ")");
     }
-    String message = problem + "; fix: " + fix;
-    if (required()) {
-      Assertions.fail(message + " (" + REQUIRED_PROPERTY + "=true: failing instead of skipping)");
-    }
-    Assumptions.abort(message + " (skipped; -D" + REQUIRED_PROPERTY + "=true makes this a failure)");
+    return this;
   }
 
-  /** Host root: mounting a loop device and btrfs ioctls outside a user namespace need it. */
-  public static void root() {
+  /** Host root: mounting a loop device, and btrfs ioctls outside a user namespace, need it. */
+  public HostRequirements root() {
     int euid = Posix.geteuid();
-    require(euid == 0, "not running as root (euid " + euid + ")", "run the integration tests as root, e.g. sudo mvn verify");
+    return that(euid == 0, "not running as root (euid " + euid + ")", "run the integration tests as root, e.g. sudo mvn verify");
   }
 
-  /** A command on the PATH (or in the sbin directories a non-login root shell may lack). */
-  public static void command(String command, String debianPackage) {
-    require(which(command) != null, command + " is not installed", "apt-get install " + debianPackage);
+  /** A command on the PATH (or in the sbin directories a non-login shell may lack). */
+  public HostRequirements command(String command, String debianPackage) {
+    return that(which(command) != null, command + " is not installed", "apt-get install " + debianPackage);
   }
 
   /** Loop devices, for mounting a btrfs image file. */
-  public static void loopDevices() {
-    require(Files.exists(Path.of("/dev/loop-control")), "no loop device support (/dev/loop-control is missing)",
-        "modprobe loop, or run the tests on a host or VM (not a container without /dev/loop*)");
+  public HostRequirements loopDevices() {
+    return that(Files.exists(Path.of("/dev/loop-control")), "no loop device support (/dev/loop-control is missing)",
+        "modprobe loop, or run the tests on a host or VM rather than a container without /dev/loop*");
+  }
+
+  /** Whether everything checked is there. */
+  public boolean met() {
+    return missing.isEmpty();
+  }
+
+  /** What is missing, with the fixes; empty when everything is there. */
+  @Override
+  public String toString() {
+    return met() ? "" : "host not set up for this test: " + String.join("; ", missing);
+  }
+
+  /** Skips the calling test, or fails it when {@value #REQUIRED_PROPERTY} is true, unless everything is there. */
+  public void enforce() {
+    if (met()) {
+      return;
+    }
+    String message = toString();
+    if (required()) {
+      Assertions.fail(message + " [" + REQUIRED_PROPERTY + "=true: failing instead of skipping]");
+    }
+    Assumptions.abort(message + " [skipped; -D" + REQUIRED_PROPERTY + "=true makes this a failure]");
   }
 
   /** The full path of {@code command}, or null. */

@@ -1,5 +1,8 @@
 package dev.stackerj.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,32 +30,40 @@ class HostRequirementsTest {
     }
   }
 
+  private static HostRequirements twoMissing() {
+    return HostRequirements.check()
+        .that(false, "runc is not installed", "apt-get install runc")
+        .that(true, "never shown", "never shown")
+        .that(false, "not running as root", "sudo");
+  }
+
   @Test
-  void aMissingRequirementSkipsWithTheProblemAndTheFix() {
+  void missingRequirementsSkipWithEveryProblemAndItsFix() {
     System.clearProperty(HostRequirements.REQUIRED_PROPERTY);
-    TestAbortedException e = assertThrows(TestAbortedException.class,
-        () -> HostRequirements.require(false, "runc is not installed", "apt-get install runc"));
-    assertTrue(e.getMessage().contains("runc is not installed; fix: apt-get install runc"), e.getMessage());
+    TestAbortedException e = assertThrows(TestAbortedException.class, () -> twoMissing().enforce());
+    assertTrue(e.getMessage().contains("runc is not installed (fix: apt-get install runc); not running as root (fix: sudo)"), e.getMessage());
+    assertFalse(e.getMessage().contains("never shown"));
   }
 
   @Test
-  void aMissingRequirementFailsWhenRequired() {
+  void missingRequirementsFailWhenRequired() {
     System.setProperty(HostRequirements.REQUIRED_PROPERTY, "true");
-    AssertionFailedError e = assertThrows(AssertionFailedError.class,
-        () -> HostRequirements.require(false, "runc is not installed", "apt-get install runc"));
-    assertTrue(e.getMessage().contains("runc is not installed; fix: apt-get install runc"), e.getMessage());
+    AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> twoMissing().enforce());
+    assertTrue(e.getMessage().contains("runc is not installed (fix: apt-get install runc)"), e.getMessage());
   }
 
   @Test
-  void aPresentRequirementDoesNothing() {
+  void metRequirementsDoNothing() {
     System.setProperty(HostRequirements.REQUIRED_PROPERTY, "true");
-    HostRequirements.require(true, "never shown", "never shown");
+    HostRequirements met = HostRequirements.check().that(true, "never shown", "never shown");
+    assertTrue(met.met());
+    met.enforce();
   }
 
   @Test
   void onlyInstalledCommandsAreFound() {
-    assertTrue(HostRequirements.which("sh") != null);
-    System.clearProperty(HostRequirements.REQUIRED_PROPERTY);
-    assertThrows(TestAbortedException.class, () -> HostRequirements.command("no-such-command-stacker-it", "nothing"));
+    assertNotNull(HostRequirements.which("sh"));
+    assertNull(HostRequirements.which("no-such-command-stacker-it"));
+    assertFalse(HostRequirements.check().command("no-such-command-stacker-it", "nothing").met());
   }
 }
