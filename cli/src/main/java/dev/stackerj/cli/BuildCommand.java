@@ -39,7 +39,7 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = {"-f", "--stacker-file"}, description = "the stackerfile (default: ${DEFAULT-VALUE})", defaultValue = "stacker.yaml")
   Path file;
 
-  @Option(names = "--substitute", description = "K=V, replaces ${{K}} in the stackerfile (repeatable)")
+  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable)")
   List<String> substitutes = List.of();
 
   @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
