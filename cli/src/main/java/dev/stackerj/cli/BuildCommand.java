@@ -28,18 +28,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker build}: parse, plan, then build every layer of a stackerfile into the OCI layout. */
 @Command(name = "build", mixinStandardHelpOptions = true, description = "Builds the layers of a stackerfile into oci/.")
 public final class BuildCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
+  @ParentCommand StackerCommand parent;
+  GlobalOptions global;
 
   @Option(names = {"-f", "--stacker-file"}, description = "the stackerfile (default: ${DEFAULT-VALUE})", defaultValue = "stacker.yaml")
   Path file;
 
-  @Option(names = "--substitute", description = "K=V, replaces ${{K}} in the stackerfile (repeatable)")
+  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable)")
   List<String> substitutes = List.of();
 
   @Option(names = "--no-cache", description = "ignore the build cache and rebuild every layer")
@@ -50,6 +51,7 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    global = parent.global;
     ErrorRenderer.debug = global.debug;
     global.validate();
     Log log = global.log();

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code stacker clean}: removes the layer filesystems, the OCI layout and stacker's state. Subvolumes are
@@ -21,10 +21,12 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "clean", mixinStandardHelpOptions = true, description = "Removes roots, oci and .stacker.")
 public final class CleanCommand implements Callable<Integer> {
-  @Mixin GlobalOptions global;
+  @ParentCommand StackerCommand parent;
+  GlobalOptions global;
 
   @Override
   public Integer call() throws Exception {
+    global = parent.global;
     ErrorRenderer.debug = global.debug;
     global.validate();
     Path roots = global.roots();

@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
     description = "Builds OCI images from stackerfiles, without root.",
     subcommands = {BuildCommand.class, CleanCommand.class, UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
 public final class StackerCommand implements Runnable {
+  // declared here only (scope INHERIT): picocli then accepts the flags on every subcommand too and sets them here
+  @picocli.CommandLine.Mixin GlobalOptions global;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override

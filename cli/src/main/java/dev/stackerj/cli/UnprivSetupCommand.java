@@ -11,8 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code sudo stacker unpriv-setup}: everything a normal user needs for {@code stacker build}: a 65536-id
@@ -24,7 +24,8 @@ public final class UnprivSetupCommand implements Callable<Integer> {
   static final long RANGE = 65536;
   static final long FIRST_START = 100000;
 
-  @Mixin GlobalOptions global;
+  @ParentCommand StackerCommand parent;
+  GlobalOptions global;
 
   @Option(names = "--uid", description = "the user's id (default: $SUDO_UID)")
   Integer uid;
@@ -37,6 +38,7 @@ public final class UnprivSetupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    global = parent.global;
     ErrorRenderer.debug = global.debug;
     global.validate();
     Log log = global.log();
