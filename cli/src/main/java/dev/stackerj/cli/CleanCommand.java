@@ -35,27 +35,40 @@ public final class CleanCommand implements Callable<Integer> {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
     }
-    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), roots.resolve(".lock"))) {
-      clean(roots, hostRoot);
+    if (Files.isDirectory(roots) && Files.isDirectory(global.stacker())) {
+      // the lock covers what a running build would collide with; it is an open file in roots/, so it
+      // must be released before roots/ can be unmounted
+      try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), roots.resolve(".lock"))) {
+        deleteLayers(roots);
+      }
+    } else if (Files.isDirectory(roots)) {
+      deleteLayers(roots);
     }
+    removeDirs(roots, hostRoot);
     return 0;
   }
 
-  private void clean(Path roots, boolean hostRoot) throws IOException, InterruptedException {
+  private void deleteLayers(Path roots) throws IOException, InterruptedException {
     String runc = HostSetup.which("runc");
     if (runc != null) {
       // a killed build's container keeps its rootfs busy: a busy subvolume cannot be deleted
       new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")).removeStale();
     }
-    if (Files.isDirectory(roots)) {
-      if (BtrfsStorage.isBtrfs(roots)) {
-        BtrfsStorage storage = new BtrfsStorage(roots);
-        try (var children = Files.list(roots)) {
-          for (Path c : (Iterable<Path>) children.sorted()::iterator) {
+    if (BtrfsStorage.isBtrfs(roots)) {
+      BtrfsStorage storage = new BtrfsStorage(roots);
+      try (var children = Files.list(roots)) {
+        for (Path c : (Iterable<Path>) children.sorted()::iterator) {
+          if (!c.getFileName().toString().equals(".lock")) {
             storage.delete(c.getFileName().toString());
           }
         }
       }
+    }
+  }
+
+  private void removeDirs(Path roots, boolean hostRoot) throws IOException, InterruptedException {
+    if (Files.isDirectory(roots)) {
+      Files.deleteIfExists(roots.resolve(".lock"));
       if (hostRoot) {
         Loopback.tearDown(roots);
         LayerExtractor.removeTree(roots);

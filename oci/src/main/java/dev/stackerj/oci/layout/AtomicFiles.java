@@ -31,7 +31,10 @@ public final class AtomicFiles {
   /** A new empty temp file in the target's directory, named so {@code clean} can recognise it. */
   public static Path tempBeside(Path target) throws IOException {
     Files.createDirectories(target.toAbsolutePath().getParent());
-    return Files.createTempFile(target.toAbsolutePath().getParent(), ".tmp-" + target.getFileName(), "");
+    Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".tmp-" + target.getFileName(), "");
+    // createTempFile makes 0600; layouts and caches are read by other tools and users (umoci, skopeo, CI)
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    return tmp;
   }
 
   /** Renames {@code tmp} over {@code target} atomically. */

@@ -174,20 +174,25 @@ public final class OciLayout {
    */
   public Descriptor putImage(String tag, ImageConfig config, List<Descriptor> layers, Map<String, String> annotations)
       throws IOException {
+    requireBlobs(tag, layers);
     return putManifest(tag, putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config)), layers, annotations);
   }
 
   /** Writes a manifest for a config blob already in the layout, and points {@code tag} at it. */
   public Descriptor putManifest(String tag, Descriptor config, List<Descriptor> layers, Map<String, String> annotations)
       throws IOException {
+    requireBlobs(tag, layers);
+    Descriptor manifestDesc = putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(Manifest.of(config, layers, annotations)));
+    tag(tag, manifestDesc);
+    return manifestDesc;
+  }
+
+  private void requireBlobs(String tag, List<Descriptor> layers) throws IOException {
     for (Descriptor layer : layers) {
       if (!hasBlob(layer.digest())) {
         throw new IOException("put image " + tag + ": layer blob " + layer.digest() + " is not in " + dir);
       }
     }
-    Descriptor manifestDesc = putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(Manifest.of(config, layers, annotations)));
-    tag(tag, manifestDesc);
-    return manifestDesc;
   }
 
   /** Points {@code tag} at a manifest already in the layout. */
