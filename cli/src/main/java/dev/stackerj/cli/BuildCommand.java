@@ -46,6 +46,9 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "ignore the build cache and rebuild every layer")
   boolean noCache;
 
+  @Option(names = "--require-hash", description = "every http(s) import must have a hash")
+  boolean requireHash;
+
   @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
@@ -83,7 +86,7 @@ public final class BuildCommand implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             log,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache));
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash));
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
     }

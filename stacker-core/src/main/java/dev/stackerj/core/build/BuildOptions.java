@@ -7,6 +7,7 @@ import java.nio.file.Path;
  *
  * @param sourceDateEpoch SOURCE_DATE_EPOCH in seconds, or null
  * @param noCache ignore and drop the build cache
+ * @param requireHash every http(s) import must carry a hash
  */
 public record BuildOptions(
-    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch, boolean noCache) {}
+    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch, boolean noCache, boolean requireHash) {}

@@ -17,6 +17,7 @@ import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
+import dev.stackerj.oci.auth.AuthFiles;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
@@ -53,6 +54,7 @@ public final class Builder {
   private OciLayout layout;
 
   private BuildCache cache;
+  private Imports imports;
 
   /** A finished layer: its read-only volume, its image layers, its config, and its cache key. */
   private record Built(String volume, List<Descriptor> layers, ImageConfig config, String key) {}
@@ -79,6 +81,11 @@ public final class Builder {
       Files.deleteIfExists(cacheFile);
     }
     cache = BuildCache.load(cacheFile, log::warn);
+    imports =
+        new Imports(
+            new HttpImports(options.stackerDir().resolve("imports-cache"), AuthFiles.standard(), log),
+            options.requireHash(),
+            name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
     for (String gone : cache.prune(this::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
     }
@@ -93,8 +100,11 @@ public final class Builder {
     log.info("preparing image " + name + "...");
     Base base = prepareBase(step);
     Map<String, String> importDigests = new LinkedHashMap<>();
+    Map<Import, Path> sources = new LinkedHashMap<>();
     for (Import imp : layer.imports()) {
-      importDigests.put(imp.path(), CacheKeys.importDigest(Imports.source(imp, step.file().dir())));
+      Path src = imports.source(imp, step.file().dir());
+      sources.put(imp, src);
+      importDigests.put(imp.path(), CacheKeys.importDigest(src));
     }
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), importDigests, options.sourceDateEpoch());
     if (reuse(layer, key)) {
@@ -114,12 +124,11 @@ public final class Builder {
     Path stage = options.stackerDir().resolve("imports").resolve(volume);
     LayerExtractor.removeTree(stage);
     Files.createDirectories(stage.resolve("imports"));
-    for (Import imp : layer.imports()) {
-      Path src = Imports.source(imp, step.file().dir());
-      if (imp.dest() == null) {
-        Imports.stage(imp, src, stage.resolve("imports"));
+    for (Map.Entry<Import, Path> e : sources.entrySet()) {
+      if (e.getKey().dest() == null) {
+        imports.stage(e.getKey(), e.getValue(), stage.resolve("imports"));
       } else {
-        Imports.place(imp, src, rootfs);
+        imports.place(e.getKey(), e.getValue(), rootfs);
       }
     }
 
@@ -223,7 +232,7 @@ public final class Builder {
     }
   }
 
-  private Base prepareBase(BuildStep step) throws StackerException, IOException {
+  private Base prepareBase(BuildStep step) throws StackerException, IOException, InterruptedException {
     From from = step.layer().from();
     switch (from.type()) {
       case SCRATCH:
@@ -247,10 +256,11 @@ public final class Builder {
   }
 
   /** A tar base: unpacked once into a read-only volume keyed by the tarball's digest; its content becomes part of the layer. */
-  private Base tarBase(From from) throws StackerException, IOException {
-    Path tar = Path.of(from.url());
+  private Base tarBase(From from) throws StackerException, IOException, InterruptedException {
+    // local paths are taken from the current directory, as stacker does; http(s) and stacker:// as imports
+    Path tar = imports.source(new Import(from.url(), null, null, null, null, null, from.position()), Path.of("").toAbsolutePath());
     if (!Files.isRegularFile(tar)) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " does not exist", null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
     }
     String volume = "base-tar-" + Digest.sha256(tar).hex();
     unpackOnce(

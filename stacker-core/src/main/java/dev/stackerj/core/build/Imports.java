@@ -13,30 +13,84 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Local imports: staged under the layer's /stacker/imports directory, or copied into the rootfs when they
- * have a {@code dest}. Copies keep mode and mtime; their owner is root unless {@code uid}/{@code gid} say
- * otherwise.
+ * Imports: where each comes from (a local file or directory, an http(s) download, or a path in a layer
+ * built earlier in this run), whether it has the content its {@code hash} promises, and how it is copied
+ * in: staged under the layer's /stacker/imports directory, or into the rootfs when it has a {@code dest}.
+ * Copies keep mode and mtime; their owner is root unless {@code uid}/{@code gid} say otherwise.
  */
 final class Imports {
-  private Imports() {}
+  private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("(?i)[0-9a-f]{64}");
 
-  /** The host path of an import, relative paths against the stackerfile's directory. */
-  static Path source(Import imp, Path stackerfileDir) throws StackerException {
+  private final HttpImports http;
+  private final boolean requireHash;
+  private final java.util.function.Function<String, Path> builtRootfs;
+
+  /**
+   * @param builtRootfs the rootfs of a layer built earlier in this run, or null
+   */
+  Imports(HttpImports http, boolean requireHash, java.util.function.Function<String, Path> builtRootfs) {
+    this.http = http;
+    this.requireHash = requireHash;
+    this.builtRootfs = builtRootfs;
+  }
+
+  /** The host path to copy an import from, checked against its hash. */
+  Path source(Import imp, Path stackerfileDir) throws StackerException, IOException, InterruptedException {
     String p = imp.path();
-    if (p.startsWith("http://") || p.startsWith("https://") || p.startsWith("stacker://")) {
+    String where = imp.position().toString();
+    boolean remote = p.startsWith("http://") || p.startsWith("https://");
+    if (imp.hash() != null && !SHA256.matcher(imp.hash()).matches()) {
       throw new StackerException(StackerException.Kind.USAGE,
-          imp.position() + ": import " + p + ": http(s) and stacker:// imports are not supported by this version yet", null);
+          where + ": import " + p + ": hash \"" + imp.hash() + "\" is not valid (expected the 64 hex digits of a sha256)", null);
     }
-    Path src = stackerfileDir.resolve(p).normalize();
+    if (remote && requireHash && imp.hash() == null) {
+      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p + " has no hash, and --require-hash is set",
+          "add hash: <sha256 of the file> to the import");
+    }
+    Path src;
+    if (remote) {
+      src = http.fetch(p, where);
+    } else if (p.startsWith("stacker://")) {
+      src = fromLayer(imp, where);
+    } else {
+      src = stackerfileDir.resolve(p).normalize();
+    }
     if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED,
-          imp.position() + ": import " + p + ": " + src + " does not exist", null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, where + ": import " + p + ": " + src + " does not exist", null);
+    }
+    if (imp.hash() != null) {
+      if (!Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) {
+        throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p + ": a hash can only be checked on a file", null);
+      }
+      String actual = dev.stackerj.oci.Digest.sha256(src).hex();
+      if (!actual.equalsIgnoreCase(imp.hash())) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED,
+            where + ": import " + p + ": the requested hash " + imp.hash().toLowerCase(java.util.Locale.ROOT)
+                + " is different than the actual hash " + actual, null);
+      }
     }
     return src;
   }
 
+  /** {@code stacker://IMAGE/path}: a path inside a layer built earlier in this run. */
+  private Path fromLayer(Import imp, String where) throws StackerException, IOException {
+    String rest = imp.path().substring("stacker://".length());
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1) {
+      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + imp.path() + ": expected stacker://IMAGE/PATH", null);
+    }
+    String image = rest.substring(0, slash);
+    Path rootfs = builtRootfs.apply(image);
+    if (rootfs == null) {
+      throw new StackerException(StackerException.Kind.USAGE,
+          where + ": import " + imp.path() + ": " + image + " is not built in this run", "a stacker:// import names a layer of the same build");
+    }
+    List<String> parts = InRoot.checkedParts(rest.substring(slash + 1));
+    return InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), false).resolve(parts.get(parts.size() - 1));
+  }
+
   /** Stages an import without dest into {@code importsDir} (a trailing "/" on a directory: its contents). */
-  static void stage(Import imp, Path src, Path importsDir) throws IOException {
+  void stage(Import imp, Path src, Path importsDir) throws IOException {
     if (imp.path().endsWith("/") && Files.isDirectory(src)) {
       copyContents(src, importsDir, imp);
     } else {
@@ -48,7 +102,7 @@ final class Imports {
    * Copies an import with dest into the rootfs: a dest ending in "/" is a directory receiving it. The
    * dest is resolved inside the rootfs (symlinks in the image cannot redirect the copy onto the host).
    */
-  static void place(Import imp, Path src, Path rootfs) throws IOException {
+  void place(Import imp, Path src, Path rootfs) throws IOException {
     List<String> parts = InRoot.checkedParts(imp.dest().substring(1));
     if (imp.path().endsWith("/") && Files.isDirectory(src)) {
       copyContents(src, InRoot.resolveDir(rootfs, parts, true), imp);

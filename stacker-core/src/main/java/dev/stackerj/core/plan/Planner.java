@@ -32,6 +32,12 @@ public final class Planner {
     }
     for (BuildStep s : byName.values()) {
       From from = s.layer().from();
+      for (String dep : dependencies(s.layer())) {
+        if (!byName.containsKey(dep) && !(from.type() == From.Type.BUILT && dep.equals(from.tag()))) {
+          problems.add(new Problem(s.layer().position(), s.name(), "couldn't find dependencies for " + s.name()
+              + ": no layer named \"" + dep + "\"" + Suggestions.didYouMean(dep, byName.keySet())));
+        }
+      }
       if (from.type() == From.Type.BUILT && !byName.containsKey(from.tag())) {
         problems.add(new Problem(from.position(), s.name(), "couldn't find dependencies for " + s.name()
             + ": no layer named \"" + from.tag() + "\"" + Suggestions.didYouMean(from.tag(), byName.keySet())));
@@ -51,6 +57,34 @@ public final class Planner {
     return List.copyOf(order);
   }
 
+  /**
+   * The layers {@code layer} needs built first: its {@code built} base, and the images its
+   * {@code stacker://IMAGE/path} imports and tar base read from.
+   */
+  static List<String> dependencies(Layer layer) {
+    List<String> deps = new ArrayList<>();
+    From from = layer.from();
+    if (from.type() == From.Type.BUILT) {
+      deps.add(from.tag());
+    }
+    List<String> refs = new ArrayList<>();
+    if (from.type() == From.Type.TAR && from.url() != null) {
+      refs.add(from.url());
+    }
+    layer.imports().forEach(i -> refs.add(i.path()));
+    for (String ref : refs) {
+      if (ref.startsWith("stacker://")) {
+        String rest = ref.substring("stacker://".length());
+        int slash = rest.indexOf('/');
+        String image = slash < 0 ? rest : rest.substring(0, slash);
+        if (!image.isEmpty() && !deps.contains(image)) {
+          deps.add(image);
+        }
+      }
+    }
+    return deps;
+  }
+
   private static void visit(
       BuildStep s, Map<String, BuildStep> byName, Map<String, Integer> state, List<String> path, List<BuildStep> order,
       List<Problem> problems) {
@@ -66,9 +100,11 @@ public final class Planner {
     }
     state.put(s.name(), 1);
     path.add(s.name());
-    From from = s.layer().from();
-    if (from.type() == From.Type.BUILT) {
-      visit(byName.get(from.tag()), byName, state, path, order, problems);
+    for (String dep : dependencies(s.layer())) {
+      BuildStep d = byName.get(dep);
+      if (d != null) {
+        visit(d, byName, state, path, order, problems);
+      }
     }
     path.remove(path.size() - 1);
     state.put(s.name(), 2);
