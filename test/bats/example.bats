@@ -104,3 +104,13 @@ teardown_file() {
   jq -e '.annotations["io.stackeroci.stacker.stacker_yaml"] | contains("type: built")' <<<"$m"
   jq -e '.annotations["io.stackeroci.stacker.stacker_version"] | length > 0' <<<"$m"
 }
+
+@test "a stackerfile in a git tree records git describe in the manifest" {
+  command -v git >/dev/null || skip "git is not installed"
+  repo="$SHARED_WORK/gitrepo"
+  mkdir -p "$repo" && cd "$repo"
+  git init -q . && cp "$REPO"/examples/* . && git add . && git -c user.name=t -c user.email=t@t commit -qm init && git tag v9.8.7
+  "$STACKER" build -f stacker.yaml --oci-dir "$repo/oci" --roots-dir "$repo/roots" --stacker-dir "$repo/.stacker" >/dev/null 2>&1
+  [ "$(manifest_of "$repo/oci" web | jq -r '.annotations["io.stackeroci.stacker.git_version"]')" = "v9.8.7" ]
+  "$STACKER" clean --oci-dir "$repo/oci" --roots-dir "$repo/roots" --stacker-dir "$repo/.stacker" >/dev/null 2>&1
+}

@@ -51,6 +51,7 @@ public final class Builder {
   private final Log log;
   private final BuildOptions options;
   private final Map<String, Built> built = new HashMap<>();
+  private final Map<Path, String> gitVersions = new HashMap<>();
   private OciLayout layout;
 
   private BuildCache cache;
@@ -357,8 +358,31 @@ public final class Builder {
     Map<String, String> a = new LinkedHashMap<>();
     a.put(ns + ".stacker.stacker_yaml", step.file().text());
     a.put(ns + ".stacker.stacker_version", options.stackerVersion());
+    String git = gitVersions.computeIfAbsent(step.file().dir(), Builder::gitDescribe);
+    if (!git.isEmpty()) {
+      a.put(ns + ".stacker.git_version", git);
+    }
     a.putAll(step.layer().annotations());
     return a;
+  }
+
+  /** {@code git describe --tags --dirty} of the stackerfile's tree ("" outside git); the commit id when there are no tags. */
+  private static String gitDescribe(Path dir) {
+    for (List<String> cmd : List.of(List.of("git", "describe", "--tags", "--dirty"), List.of("git", "describe", "--always", "--dirty"))) {
+      try {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (p.waitFor() == 0 && !out.isEmpty()) {
+          return out;
+        }
+      } catch (IOException e) {
+        return ""; // no git on this host
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "";
+      }
+    }
+    return "";
   }
 
   /** Layer names may hold characters a file name cannot. */
