@@ -163,7 +163,11 @@ final class HostSetup {
     ProcessHandle.Info info = ProcessHandle.current().info();
     List<String> cmd = new ArrayList<>();
     cmd.add(info.command().orElseThrow(() -> new IOException("cannot find the java command to re-execute")));
-    cmd.addAll(List.of(info.arguments().orElseThrow(() -> new IOException("cannot find this process's arguments"))));
+    for (String arg : info.arguments().orElseThrow(() -> new IOException("cannot find this process's arguments"))) {
+      if (!arg.startsWith("-XX:ArchiveClassesAtExit")) { // one class-data archive writer is enough
+        cmd.add(arg);
+      }
+    }
     ProcessBuilder pb = new ProcessBuilder(UserNamespace.reexecCommand(cmd)).inheritIO();
     pb.environment().put(UserNamespace.MARKER, "1");
     pb.environment().put("STACKER_CALLER", System.getProperty("user.name"));
