@@ -62,13 +62,13 @@ validate_oci() {
 }
 
 @test "SIGKILL while the layer is being written: the next build succeeds and oci/ is valid" {
-  "$STACKER" build -f stacker.yaml --substitute BYTES=400000000 >build1.log 2>&1 &
+  "$STACKER" build -f stacker.yaml --substitute BYTES=100000000 >build1.log 2>&1 &
   pid=$!
   wait_for "oci/blobs/sha256/.tmp-*"
   kill -9 "$pid"
   wait "$pid" || true
   jq . oci/index.json >/dev/null
-  run stacker build -f stacker.yaml --substitute BYTES=400000000
+  run stacker build -f stacker.yaml --substitute BYTES=100000000
   echo "$output"
   [ "$status" -eq 0 ]
   ! compgen -G "oci/blobs/sha256/.tmp-*"
