@@ -37,7 +37,7 @@ final class HostSetup {
   private HostSetup() {}
 
   static boolean isHostRoot() {
-    return Posix.geteuid() == 0 && !UserNamespace.inside();
+    return dev.stackerj.oci.fs.ProcSelf.euid() == 0 && !UserNamespace.inside();
   }
 
   static String which(String cmd) {
@@ -117,7 +117,7 @@ final class HostSetup {
   static List<String> userProblems(GlobalOptions g) throws IOException {
     List<String> problems = new ArrayList<>();
     String user = System.getProperty("user.name");
-    int uid = Posix.geteuid();
+    int uid = dev.stackerj.oci.fs.ProcSelf.euid();
     for (String file : List.of("/etc/subuid", "/etc/subgid")) {
       var range = UserNamespace.firstRange(Path.of(file), user, uid);
       if (range.isEmpty()) {

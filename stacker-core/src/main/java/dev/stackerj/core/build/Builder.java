@@ -5,6 +5,7 @@ import dev.stackerj.core.StackerException;
 import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.cache.CacheKey;
 import dev.stackerj.core.cache.CacheKeys;
+import dev.stackerj.core.cache.DigestMemo;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
@@ -56,6 +57,7 @@ public final class Builder {
 
   private BuildCache cache;
   private Imports imports;
+  private DigestMemo digests;
 
   /** A finished layer: its read-only volume, its image layers, its config, and its cache key. */
   private record Built(String volume, List<Descriptor> layers, ImageConfig config, String key) {}
@@ -82,6 +84,7 @@ public final class Builder {
       Files.deleteIfExists(cacheFile);
     }
     cache = BuildCache.load(cacheFile, log::warn);
+    digests = options.noCache() ? DigestMemo.none() : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
     imports =
         new Imports(
             new HttpImports(options.stackerDir().resolve("imports-cache"), AuthFiles.standard(), log),
@@ -90,8 +93,12 @@ public final class Builder {
     for (String gone : cache.prune(this::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
     }
-    for (BuildStep step : steps) {
-      buildOne(step);
+    try {
+      for (BuildStep step : steps) {
+        buildOne(step);
+      }
+    } finally {
+      digests.save();
     }
   }
 
@@ -105,7 +112,7 @@ public final class Builder {
     for (Import imp : layer.imports()) {
       Path src = imports.source(imp, step.file().dir());
       sources.put(imp, src);
-      importDigests.put(imp.path(), CacheKeys.importDigest(src));
+      importDigests.put(imp.path(), CacheKeys.importDigest(src, digests));
     }
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), importDigests, options.sourceDateEpoch());
     if (reuse(layer, key)) {

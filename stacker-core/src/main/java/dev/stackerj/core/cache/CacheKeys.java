@@ -4,12 +4,10 @@ import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -49,37 +47,36 @@ public final class CacheKeys {
     return Digest.sha256(Json.bytes(m)).hex();
   }
 
+  private static final String STAT = "unix:mode,size,ino,dev,ctime,lastModifiedTime";
+
   /**
    * A digest of what an import brings: for a file its content and mode, for a directory every entry's
-   * relative path, type, mode and content or link target, recursively.
+   * relative path, type, mode and content or link target, recursively. Read through java.nio's named
+   * unix attributes, so a cached rebuild never loads the native bindings.
    */
-  public static String importDigest(Path source) throws IOException {
+  public static String importDigest(Path source, DigestMemo memo) throws IOException {
     MessageDigest md = Digest.newSha256();
-    feed(md, source, "");
+    feed(md, source, "", memo);
     return Digest.fromMessageDigest(md.digest()).hex();
   }
 
-  private static void feed(MessageDigest md, Path p, String rel) throws IOException {
-    Stat st = Posix.lstat(p);
-    md.update((rel + "\0" + Integer.toOctalString(st.mode()) + "\0").getBytes(StandardCharsets.UTF_8));
-    if (st.isRegular()) {
-      md.update(Long.toString(st.size()).getBytes(StandardCharsets.UTF_8));
-      byte[] buf = new byte[1 << 16];
-      try (InputStream in = Files.newInputStream(p)) {
-        for (int n; (n = in.read(buf)) > 0; ) {
-          md.update(buf, 0, n);
-        }
-      }
-    } else if (st.isSymlink()) {
-      md.update(Posix.readlink(p).getBytes(StandardCharsets.UTF_8));
-    } else if (st.isDir()) {
+  private static void feed(MessageDigest md, Path p, String rel, DigestMemo memo) throws IOException {
+    Map<String, Object> a = Files.readAttributes(p, STAT, LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) a.get("mode");
+    md.update((rel + "\0" + Integer.toOctalString(mode) + "\0").getBytes(StandardCharsets.UTF_8));
+    int type = mode & 0170000;
+    if (type == 0100000) {
+      md.update((a.get("size") + ":" + memo.sha256(p, a)).getBytes(StandardCharsets.UTF_8));
+    } else if (type == 0120000) {
+      md.update(Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8));
+    } else if (type == 0040000) {
       String[] names = p.toFile().list();
       if (names == null) {
         throw new IOException("read directory " + p + ": permission denied");
       }
       Arrays.sort(names);
       for (String n : names) {
-        feed(md, p.resolve(n), rel + "/" + n);
+        feed(md, p.resolve(n), rel + "/" + n, memo);
       }
     }
     md.update((byte) '\n');

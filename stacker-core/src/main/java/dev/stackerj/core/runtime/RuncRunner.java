@@ -116,6 +116,11 @@ public final class RuncRunner implements ContainerRunner {
     if (!Files.isDirectory(stateDir)) {
       return;
     }
+    try (var entries = Files.list(stateDir)) {
+      if (entries.findAny().isEmpty()) {
+        return; // runc keeps a directory per container here: none, nothing to reap (and no fork)
+      }
+    }
     Process list = new ProcessBuilder(runc, "--root", stateDir.toString(), "list", "-q").redirectErrorStream(false).start();
     String out = new String(list.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     list.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
