@@ -59,21 +59,22 @@ public final class BuildCommand implements Callable<Integer> {
     global.validate();
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
+    if (!HostSetup.isHostRoot() && !UserNamespace.inside()) {
+      List<String> problems = HostSetup.userProblems(global);
+      if (problems.isEmpty()) {
+        return HostSetup.reexecInUserNamespace(); // the re-run parses the file; once is enough
+      }
+      Planner.plan(List.of(load(file))); // an invalid file is reported before the setup
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
+          "this host is not set up for unprivileged builds:\n  " + String.join("\n  ", problems),
+          "run once, from this directory: " + HostSetup.SETUP_HINT);
+    }
     // parse and plan before touching the host: a bad file changes nothing
     Stackerfile sf = load(file);
     List<BuildStep> plan = Planner.plan(List.of(sf));
-
     if (HostSetup.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
-    } else if (!UserNamespace.inside()) {
-      List<String> problems = HostSetup.userProblems(global);
-      if (!problems.isEmpty()) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
-            "this host is not set up for unprivileged builds:\n  " + String.join("\n  ", problems),
-            "run once, from this directory: " + HostSetup.SETUP_HINT);
-      }
-      return HostSetup.reexecInUserNamespace();
     }
 
     java.nio.file.Files.createDirectories(global.roots());
