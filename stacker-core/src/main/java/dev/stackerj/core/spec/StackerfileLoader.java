@@ -145,7 +145,7 @@ public final class StackerfileLoader {
       what = "cannot be read: " + e.getMessage();
     }
     if (via != null) {
-      throw new StackerfileException(new Problem(via.position(), null, "prerequisite " + path + " " + what));
+      throw new StackerfileException(new Problem(via.position(), null, "prerequisite \"" + via.path() + "\" (" + path + ") " + what));
     }
     if (what.startsWith("is larger")) {
       throw new StackerfileException(new Problem(new Position(path.toString(), 1, 1), null, "the file " + what));

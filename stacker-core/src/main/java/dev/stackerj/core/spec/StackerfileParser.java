@@ -13,17 +13,21 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
@@ -40,6 +44,7 @@ public final class StackerfileParser {
   private static final List<String> FROM_KEYS = List.of("type", "url", "tag", "insecure");
   private static final List<String> IMPORT_KEYS = List.of("path", "hash", "dest", "mode", "uid", "gid");
   private static final List<String> BIND_KEYS = List.of("source", "dest");
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
   private final String file;
   private final List<Problem> problems = new ArrayList<>();
@@ -78,21 +83,66 @@ public final class StackerfileParser {
 
   /** The YAML node tree of {@code text}, or null (with a problem recorded unless the document is empty). */
   private Node compose(String text) {
+    LoaderOptions opts = new LoaderOptions();
+    opts.setAllowDuplicateKeys(false);
+    opts.setMaxAliasesForCollections(50);
+    opts.setNestingDepthLimit(100);
+    opts.setCodePointLimit(16 * 1024 * 1024);
+    opts.setAllowRecursiveKeys(false);
+    MarkingParser parser = new MarkingParser(new ParserImpl(new StreamReader(new StringReader(text)), opts));
     try {
-      return yaml().compose(new StringReader(text));
+      return new Composer(parser, new Resolver(), opts).getSingleNode();
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      problems.add(new Problem(pos(m), null, "invalid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage())));
+      problems.add(new Problem(pos(m), null, "invalid YAML: " + yamlMessage(e)));
     } catch (ReaderException e) {
       // a character YAML does not allow (NUL, most controls): point at it rather than at the file
       int offset = text.offsetByCodePoints(0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
-      problems.add(new Problem(Substitution.positionOf(text, file, offset), null,
+      problems.add(new Problem(new TextPositions(text, file).at(offset), null,
           String.format("invalid YAML: character U+%04X is not allowed in a YAML file", e.getCodePoint())));
     } catch (YAMLException e) {
-      // the alias, nesting and size limits end here; SnakeYAML gives them no mark
-      problems.add(new Problem(new Position(file, 1, 1), null, "invalid YAML: " + firstLine(e.getMessage())));
+      // the alias, nesting and size limits end here without a mark: the event being composed has one
+      problems.add(new Problem(pos(parser.last), null, "invalid YAML: " + firstLine(e.getMessage())));
     }
     return null;
+  }
+
+  /** SnakeYAML's problem, with its context when the problem alone ("but found ...") says too little. */
+  private static String yamlMessage(MarkedYAMLException e) {
+    String problem = firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage());
+    return problem.startsWith("but ") && e.getContext() != null ? firstLine(e.getContext()) + ", " + problem : problem;
+  }
+
+  /** A YAML parser that remembers where the last event it handed out starts. */
+  private static final class MarkingParser implements Parser {
+    private final Parser parser;
+    Mark last;
+
+    MarkingParser(Parser parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public boolean checkEvent(Event.ID choice) {
+      return parser.checkEvent(choice);
+    }
+
+    @Override
+    public Event peekEvent() {
+      return seen(parser.peekEvent());
+    }
+
+    @Override
+    public Event getEvent() {
+      return seen(parser.getEvent());
+    }
+
+    private Event seen(Event e) {
+      if (e != null) {
+        last = e.getStartMark();
+      }
+      return e;
+    }
   }
 
   private Stackerfile parseText(String text, Path path) {
@@ -137,17 +187,6 @@ public final class StackerfileParser {
     return new Stackerfile(path, text, layers, prerequisites);
   }
 
-  private static Yaml yaml() {
-    LoaderOptions opts = new LoaderOptions();
-    opts.setAllowDuplicateKeys(false);
-    opts.setMaxAliasesForCollections(50);
-    opts.setNestingDepthLimit(100);
-    opts.setCodePointLimit(16 * 1024 * 1024);
-    opts.setAllowRecursiveKeys(false);
-    return new Yaml(new SafeConstructor(opts), new org.yaml.snakeyaml.representer.Representer(new org.yaml.snakeyaml.DumperOptions()),
-        new org.yaml.snakeyaml.DumperOptions(), opts);
-  }
-
   private void parseConfig(Node node, List<Prerequisite> prerequisites) {
     MappingNode map = mapping(node, "config");
     if (map == null) {
@@ -159,7 +198,7 @@ public final class StackerfileParser {
         continue;
       }
       if (key.equals("prerequisites")) {
-        for (Node item : items(t.getValueNode(), "prerequisites")) {
+        for (Node item : items(t.getValueNode())) {
           String path = string(item, "prerequisites entry");
           if (path != null && path.isBlank()) {
             problems.add(new Problem(pos(item), null, "prerequisites entry must not be empty"));
@@ -174,7 +213,7 @@ public final class StackerfileParser {
   }
 
   private Layer parseLayer(String name, Node keyNode, Node node) {
-    MappingNode map = mapping(node, "layer \"" + name + "\"");
+    MappingNode map = mapping(node, "the layer");
     if (map == null) {
       return null;
     }
@@ -304,7 +343,7 @@ public final class StackerfileParser {
   private List<Import> parseImports(Node node, String key) {
     List<Import> out = new ArrayList<>();
     boolean legacy = key.equals("import");
-    for (Node item : items(node, key)) {
+    for (Node item : items(node)) {
       if (item instanceof ScalarNode s) {
         if (isNull(s) || s.getValue().isBlank()) {
           problems.add(new Problem(pos(item), layer, key + ": an import needs a path"));
@@ -343,6 +382,10 @@ public final class StackerfileParser {
         problems.add(new Problem(pos(item), layer, key + ": an import needs \"path\""));
         continue;
       }
+      if (hash != null && !SHA256.matcher(hash).matches()) {
+        problems.add(new Problem(pos(item), layer, key + ": hash \"" + hash + "\" is not valid: a sha256 is 64 hexadecimal digits"));
+        continue;
+      }
       if (dest != null && !dest.startsWith("/")) {
         problems.add(new Problem(pos(item), layer, key + ": dest \"" + dest + "\" must be an absolute path in the image"));
         continue;
@@ -355,7 +398,7 @@ public final class StackerfileParser {
   /** {@code binds:} entries in stacker's three forms: {@code /a}, {@code /a -> /b} and {@code {source, dest}}. */
   private List<Bind> parseBinds(Node node) {
     List<Bind> out = new ArrayList<>();
-    for (Node item : items(node, "binds")) {
+    for (Node item : items(node)) {
       String source = null;
       String dest = null;
       if (item instanceof ScalarNode s && !isNull(s)) {
@@ -398,7 +441,7 @@ public final class StackerfileParser {
   /** A list of anchored regular expressions, each checked here so a typo is found before the build. */
   private List<String> regexes(Node node, String key) {
     List<String> out = new ArrayList<>();
-    for (Node item : items(node, key)) {
+    for (Node item : items(node)) {
       String re = string(item, key + " entry");
       if (re == null) {
         continue;
@@ -415,16 +458,12 @@ public final class StackerfileParser {
 
   // ---- typed readers: each records a problem and returns a neutral value on a type mismatch ----
 
-  /** The entries of a list; a single value stands for a list of one and an empty value for none. */
-  private List<Node> items(Node node, String key) {
+  /** The entries of a list; a single value (a map too) stands for a list of one and an empty value for none. */
+  private static List<Node> items(Node node) {
     if (node instanceof SequenceNode seq) {
       return seq.getValue();
     }
-    if (node instanceof ScalarNode s) {
-      return isNull(s) ? List.of() : List.of(node);
-    }
-    problems.add(new Problem(pos(node), layer, key + " must be a list, not " + kind(node)));
-    return List.of();
+    return node instanceof ScalarNode s && isNull(s) ? List.of() : List.of(node);
   }
 
   private MappingNode mapping(Node node, String what) {

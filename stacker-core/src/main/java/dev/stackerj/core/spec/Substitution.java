@@ -93,8 +93,4 @@ public final class Substitution {
     }
     return j;
   }
-
-  static Position positionOf(String text, String file, int offset) {
-    return new TextPositions(text, file).at(offset);
-  }
 }

@@ -49,7 +49,7 @@ class StackerfileParserTest {
         imports:
           - local.txt
           - path: https://example.com/f.tgz
-            hash: ABCDEF0123
+            hash: ABCDEF0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789
             dest: /opt/
             mode: 0644
             uid: 1000
@@ -109,7 +109,7 @@ class StackerfileParserTest {
     assertNull(plain.hash());
     Import full = l.imports().get(1);
     assertEquals("https://example.com/f.tgz", full.path());
-    assertEquals("ABCDEF0123", full.hash());
+    assertEquals("ABCDEF0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789", full.hash());
     assertEquals("/opt/", full.dest());
     assertEquals(0644, full.mode());
     assertEquals(1000, full.uid());
@@ -475,7 +475,7 @@ class StackerfileParserTest {
     assertEquals("the file defines no layers", onlyProblem("# only a comment\n").message());
     assertEquals("the file defines no layers", onlyProblem("config:\n  prerequisites: [x]\n").message());
     assertEquals("the top level must be a map of layer names", onlyProblem("- a\n- b\n").message());
-    assertEquals("layer \"app\" must be a map, not \"hello\"", onlyProblem("app: hello\n").message());
+    assertEquals("the layer must be a map, not \"hello\"", onlyProblem("app: hello\n").message());
   }
 
   @Test
