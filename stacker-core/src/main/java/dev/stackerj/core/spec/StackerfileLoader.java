@@ -98,9 +98,13 @@ public final class StackerfileLoader {
       }
       Stackerfile file;
       try {
-        file = parse(read(path, via), path);
+        String text = Substitution.apply(decode(read(path, via), path.toString()), path.toString(), userValues, builtins);
+        file = StackerfileParser.parseCollecting(text, path, problems);
       } catch (StackerfileException e) {
         problems.addAll(e.problems());
+        return;
+      }
+      if (file == null) {
         return;
       }
       loading.put(key, path);

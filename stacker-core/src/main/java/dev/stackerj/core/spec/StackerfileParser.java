@@ -68,6 +68,18 @@ public final class StackerfileParser {
   }
 
   /**
+   * Parses as far as the text allows, adding every problem to {@code problems}: what could be read is
+   * returned (null when not even the top level could), so a file's prerequisites are followed, and their
+   * problems reported, even when the file itself has some.
+   */
+  static Stackerfile parseCollecting(String text, Path path, List<Problem> problems) {
+    StackerfileParser p = new StackerfileParser(path.toString());
+    Stackerfile result = p.parseText(text, path);
+    problems.addAll(p.problems);
+    return result;
+  }
+
+  /**
    * Parses a {@code --substitute-file}: a YAML map of names to values (an empty file is an empty map), with
    * the same limits and positions as a stackerfile.
    */
