@@ -1,5 +1,6 @@
 package dev.stackerj.core.cache;
 
+import dev.stackerj.core.spec.Bind;
 import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
 import dev.stackerj.oci.Digest;
@@ -27,7 +28,7 @@ public final class CacheKeys {
     m.put("from", List.of(l.from().type().key(), String.valueOf(l.from().url()), String.valueOf(l.from().tag()), l.from().insecure()));
     List<List<Object>> imports = new ArrayList<>();
     for (Import i : l.imports()) {
-      imports.add(Arrays.asList(i.path(), i.dest(), i.mode(), i.uid(), i.gid(), i.hash()));
+      imports.add(Arrays.asList(i.path(), i.dest(), i.mode(), i.uid(), i.gid(), i.hash(), i.legacy()));
     }
     m.put("imports", imports);
     m.put("run", l.run());
@@ -44,6 +45,13 @@ public final class CacheKeys {
     m.put("build_only", l.buildOnly());
     m.put("os", l.os());
     m.put("arch", l.arch());
+    List<List<String>> binds = new ArrayList<>();
+    for (Bind b : l.binds()) {
+      binds.add(List.of(b.source(), b.dest()));
+    }
+    m.put("binds", binds);
+    m.put("generate_labels", l.generateLabels());
+    m.put("build_env_passthrough", l.buildEnvPassthrough());
     return Digest.sha256(Json.bytes(m)).hex();
   }
 

@@ -1,7 +1,9 @@
 package dev.stackerj.core.plan;
 
 import dev.stackerj.core.spec.From;
+import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
+import dev.stackerj.core.spec.Position;
 import dev.stackerj.core.spec.Problem;
 import dev.stackerj.core.spec.Stackerfile;
 import dev.stackerj.core.spec.StackerfileException;
@@ -13,11 +15,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Orders layers so each comes after the layer its {@code from: built} names, keeping file order where
- * the DAG allows. Duplicate names, unknown bases and cycles are reported with their positions.
+ * Orders layers so each comes after the layers it uses ({@code from: built}, and {@code stacker://NAME/...}
+ * in a tar url or an import), keeping file order where the DAG allows. Duplicate names, unknown bases and
+ * cycles are reported with their positions.
  */
 public final class Planner {
+  private static final String STACKER_URL = "stacker://";
+
   private Planner() {}
+
+  /** A layer this one needs built first, and where the file says so. */
+  private record Dependency(String name, Position position) {}
 
   public static List<BuildStep> plan(List<Stackerfile> files) throws StackerfileException {
     Map<String, BuildStep> byName = new LinkedHashMap<>();
@@ -31,16 +39,11 @@ public final class Planner {
       }
     }
     for (BuildStep s : byName.values()) {
-      From from = s.layer().from();
-      for (String dep : dependencies(s.layer())) {
-        if (!byName.containsKey(dep) && !(from.type() == From.Type.BUILT && dep.equals(from.tag()))) {
-          problems.add(new Problem(s.layer().position(), s.name(), "couldn't find dependencies for " + s.name()
-              + ": no layer named \"" + dep + "\"" + Suggestions.didYouMean(dep, byName.keySet())));
+      for (Dependency d : dependencies(s.layer())) {
+        if (!byName.containsKey(d.name())) {
+          problems.add(new Problem(d.position(), s.name(), "couldn't find dependencies for " + s.name()
+              + ": no layer named \"" + d.name() + "\"" + Suggestions.didYouMean(d.name(), byName.keySet())));
         }
-      }
-      if (from.type() == From.Type.BUILT && !byName.containsKey(from.tag())) {
-        problems.add(new Problem(from.position(), s.name(), "couldn't find dependencies for " + s.name()
-            + ": no layer named \"" + from.tag() + "\"" + Suggestions.didYouMean(from.tag(), byName.keySet())));
       }
     }
     if (!problems.isEmpty()) {
@@ -49,7 +52,7 @@ public final class Planner {
     List<BuildStep> order = new ArrayList<>();
     Map<String, Integer> state = new HashMap<>(); // 1 = visiting, 2 = done
     for (BuildStep s : byName.values()) {
-      visit(s, byName, state, new ArrayList<>(), order, problems);
+      visit(s, byName, state, order, problems);
     }
     if (!problems.isEmpty()) {
       throw new StackerfileException(problems);
@@ -57,57 +60,79 @@ public final class Planner {
     return List.copyOf(order);
   }
 
-  /**
-   * The layers {@code layer} needs built first: its {@code built} base, and the images its
-   * {@code stacker://IMAGE/path} imports and tar base read from.
-   */
-  static List<String> dependencies(Layer layer) {
-    List<String> deps = new ArrayList<>();
-    From from = layer.from();
+  /** The layers {@code l} uses, in the order its keys name them. */
+  private static List<Dependency> dependencies(Layer l) {
+    List<Dependency> out = new ArrayList<>();
+    From from = l.from();
     if (from.type() == From.Type.BUILT) {
-      deps.add(from.tag());
+      out.add(new Dependency(from.tag(), from.position()));
+    } else if (from.type() == From.Type.TAR && from.url().startsWith(STACKER_URL)) {
+      out.add(new Dependency(imageOf(from.url()), from.position()));
     }
-    List<String> refs = new ArrayList<>();
-    if (from.type() == From.Type.TAR && from.url() != null) {
-      refs.add(from.url());
-    }
-    layer.imports().forEach(i -> refs.add(i.path()));
-    for (String ref : refs) {
-      if (ref.startsWith("stacker://")) {
-        String rest = ref.substring("stacker://".length());
-        int slash = rest.indexOf('/');
-        String image = slash < 0 ? rest : rest.substring(0, slash);
-        if (!image.isEmpty() && !deps.contains(image)) {
-          deps.add(image);
-        }
+    for (Import i : l.imports()) {
+      if (i.path().startsWith(STACKER_URL)) {
+        out.add(new Dependency(imageOf(i.path()), i.position()));
       }
     }
-    return deps;
+    return out;
   }
 
+  /** NAME of {@code stacker://NAME/path}. */
+  private static String imageOf(String url) {
+    String rest = url.substring(STACKER_URL.length());
+    int slash = rest.indexOf('/');
+    return slash < 0 ? rest : rest.substring(0, slash);
+  }
+
+  /** A layer on the depth-first path, and which of its dependencies comes next. */
+  private static final class Frame {
+    final BuildStep step;
+    final List<Dependency> dependencies;
+    int next;
+
+    Frame(BuildStep step) {
+      this.step = step;
+      this.dependencies = dependencies(step.layer());
+    }
+  }
+
+  /**
+   * Post-order depth-first walk from {@code root}, adding each layer after its dependencies. Iterative: a
+   * long chain of layers must not overflow the stack.
+   */
   private static void visit(
-      BuildStep s, Map<String, BuildStep> byName, Map<String, Integer> state, List<String> path, List<BuildStep> order,
-      List<Problem> problems) {
-    Integer st = state.get(s.name());
-    if (st != null && st == 2) {
+      BuildStep root, Map<String, BuildStep> byName, Map<String, Integer> state, List<BuildStep> order, List<Problem> problems) {
+    if (state.containsKey(root.name())) {
       return;
     }
-    if (st != null) {
-      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(s.name()), path.size()));
-      cycle.add(s.name());
-      problems.add(new Problem(s.layer().from().position(), s.name(), "dependency cycle: " + String.join(" -> ", cycle)));
-      return;
-    }
-    state.put(s.name(), 1);
-    path.add(s.name());
-    for (String dep : dependencies(s.layer())) {
-      BuildStep d = byName.get(dep);
-      if (d != null) {
-        visit(d, byName, state, path, order, problems);
+    List<Frame> path = new ArrayList<>();
+    path.add(new Frame(root));
+    state.put(root.name(), 1);
+    while (!path.isEmpty()) {
+      Frame top = path.get(path.size() - 1);
+      if (top.next == top.dependencies.size()) {
+        path.remove(path.size() - 1);
+        state.put(top.step.name(), 2);
+        order.add(top.step);
+        continue;
+      }
+      Dependency d = top.dependencies.get(top.next++);
+      Integer st = state.get(d.name());
+      if (st == null) {
+        path.add(new Frame(byName.get(d.name())));
+        state.put(d.name(), 1);
+      } else if (st == 1) {
+        List<String> cycle = new ArrayList<>();
+        boolean in = false;
+        for (Frame f : path) {
+          in |= f.step.name().equals(d.name());
+          if (in) {
+            cycle.add(f.step.name());
+          }
+        }
+        cycle.add(d.name());
+        problems.add(new Problem(d.position(), top.step.name(), "dependency cycle: " + String.join(" -> ", cycle)));
       }
     }
-    path.remove(path.size() - 1);
-    state.put(s.name(), 2);
-    order.add(s);
   }
 }

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * One image of a stackerfile, as written. Lists and maps are immutable and keep the file's order;
- * {@code entrypoint}, {@code cmd}, {@code fullCommand}, {@code workingDir}, {@code runtimeUser}, {@code os}
- * and {@code arch} are null when the key is absent.
+ * {@code entrypoint}, {@code cmd}, {@code fullCommand}, {@code workingDir}, {@code runtimeUser}, {@code os},
+ * {@code arch} and {@code buildEnvPassthrough} are null when the key is absent (an absent passthrough list means
+ * stacker's default, an empty one means none).
  */
 public record Layer(
     String name,
@@ -28,7 +29,10 @@ public record Layer(
     Map<String, String> buildEnv,
     boolean buildOnly,
     String os,
-    String arch) {
+    String arch,
+    List<Bind> binds,
+    List<String> generateLabels,
+    List<String> buildEnvPassthrough) {
 
   public Layer {
     imports = List.copyOf(imports);
@@ -41,6 +45,9 @@ public record Layer(
     fullCommand = fullCommand == null ? null : List.copyOf(fullCommand);
     annotations = frozen(annotations);
     buildEnv = frozen(buildEnv);
+    binds = List.copyOf(binds);
+    generateLabels = List.copyOf(generateLabels);
+    buildEnvPassthrough = buildEnvPassthrough == null ? null : List.copyOf(buildEnvPassthrough);
   }
 
   private static Map<String, String> frozen(Map<String, String> m) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** A parsed stackerfile: its path, its text after substitution, and its layers in file order. */
-public record Stackerfile(Path path, String text, List<Layer> layers, List<String> prerequisites) {
+public record Stackerfile(Path path, String text, List<Layer> layers, List<Prerequisite> prerequisites) {
   public Stackerfile {
     layers = List.copyOf(layers);
     prerequisites = List.copyOf(prerequisites);

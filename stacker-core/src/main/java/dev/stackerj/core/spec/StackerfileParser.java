@@ -3,23 +3,32 @@ package dev.stackerj.core.spec;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Parses stackerfile text (already substituted) into the model. The YAML is composed into a node tree
@@ -32,14 +41,16 @@ public final class StackerfileParser {
           "from", "imports", "import", "run", "environment", "labels", "volumes", "working_dir", "entrypoint",
           "cmd", "full_command", "runtime_user", "annotations", "build_env", "build_only", "os", "arch",
           "build_env_passthrough", "binds", "generate_labels");
-  /** Keys of stacker that this version parses but cannot honour yet: refused rather than ignored. */
-  static final Set<String> NOT_YET = Set.of("build_env_passthrough", "binds", "generate_labels");
-
   private static final List<String> FROM_KEYS = List.of("type", "url", "tag", "insecure");
   private static final List<String> IMPORT_KEYS = List.of("path", "hash", "dest", "mode", "uid", "gid");
+  private static final List<String> BIND_KEYS = List.of("source", "dest");
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
   private final String file;
   private final List<Problem> problems = new ArrayList<>();
+  /** Mappings whose merge keys are applied, by identity: an aliased map is flattened (and its problems told) once. */
+  private final Map<MappingNode, List<NodeTuple>> flattened = new IdentityHashMap<>();
+  private final Set<MappingNode> flattening = Collections.newSetFromMap(new IdentityHashMap<>());
   private String layer;
 
   private StackerfileParser(String file) {
@@ -56,16 +67,99 @@ public final class StackerfileParser {
     return result;
   }
 
-  private Stackerfile parseText(String text, Path path) {
-    Node root;
+  /**
+   * Parses as far as the text allows, adding every problem to {@code problems}: what could be read is
+   * returned (null when not even the top level could), so a file's prerequisites are followed, and their
+   * problems reported, even when the file itself has some.
+   */
+  static Stackerfile parseCollecting(String text, Path path, List<Problem> problems) {
+    StackerfileParser p = new StackerfileParser(path.toString());
+    Stackerfile result = p.parseText(text, path);
+    problems.addAll(p.problems);
+    return result;
+  }
+
+  /**
+   * Parses a {@code --substitute-file}: a YAML map of names to values (an empty file is an empty map), with
+   * the same limits and positions as a stackerfile.
+   */
+  public static Map<String, String> parseSubstitutions(String text, Path path) throws StackerfileException {
+    StackerfileParser p = new StackerfileParser(path.toString());
+    Node root = p.compose(text);
+    Map<String, String> values = root == null ? Map.of() : p.stringMap(root, "substitutions");
+    if (!p.problems.isEmpty()) {
+      throw new StackerfileException(p.problems);
+    }
+    return values;
+  }
+
+  /** The YAML node tree of {@code text}, or null (with a problem recorded unless the document is empty). */
+  private Node compose(String text) {
+    LoaderOptions opts = new LoaderOptions();
+    opts.setAllowDuplicateKeys(false);
+    opts.setMaxAliasesForCollections(50);
+    opts.setNestingDepthLimit(100);
+    opts.setCodePointLimit(16 * 1024 * 1024);
+    opts.setAllowRecursiveKeys(false);
+    MarkingParser parser = new MarkingParser(new ParserImpl(new StreamReader(new StringReader(text)), opts));
     try {
-      root = yaml().compose(new StringReader(text));
+      return new Composer(parser, new Resolver(), opts).getSingleNode();
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      problems.add(new Problem(pos(m), null, "invalid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage())));
-      return null;
+      problems.add(new Problem(pos(m), null, "invalid YAML: " + yamlMessage(e)));
+    } catch (ReaderException e) {
+      // a character YAML does not allow (NUL, most controls): point at it rather than at the file
+      int offset = text.offsetByCodePoints(0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
+      problems.add(new Problem(new TextPositions(text, file).at(offset), null,
+          String.format("invalid YAML: character U+%04X is not allowed in a YAML file", e.getCodePoint())));
     } catch (YAMLException e) {
-      problems.add(new Problem(new Position(file, 1, 1), null, "invalid YAML: " + firstLine(e.getMessage())));
+      // the alias, nesting and size limits end here without a mark: the event being composed has one
+      problems.add(new Problem(pos(parser.last), null, "invalid YAML: " + firstLine(e.getMessage())));
+    }
+    return null;
+  }
+
+  /** SnakeYAML's problem, with its context when the problem alone ("but found ...") says too little. */
+  private static String yamlMessage(MarkedYAMLException e) {
+    String problem = firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage());
+    return problem.startsWith("but ") && e.getContext() != null ? firstLine(e.getContext()) + ", " + problem : problem;
+  }
+
+  /** A YAML parser that remembers where the last event it handed out starts. */
+  private static final class MarkingParser implements Parser {
+    private final Parser parser;
+    Mark last;
+
+    MarkingParser(Parser parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public boolean checkEvent(Event.ID choice) {
+      return parser.checkEvent(choice);
+    }
+
+    @Override
+    public Event peekEvent() {
+      return seen(parser.peekEvent());
+    }
+
+    @Override
+    public Event getEvent() {
+      return seen(parser.getEvent());
+    }
+
+    private Event seen(Event e) {
+      if (e != null) {
+        last = e.getStartMark();
+      }
+      return e;
+    }
+  }
+
+  private Stackerfile parseText(String text, Path path) {
+    Node root = compose(text);
+    if (!problems.isEmpty()) {
       return null;
     }
     if (root == null) {
@@ -77,7 +171,7 @@ public final class StackerfileParser {
       return null;
     }
     List<Layer> layers = new ArrayList<>();
-    List<String> prerequisites = new ArrayList<>();
+    List<Prerequisite> prerequisites = new ArrayList<>();
     for (NodeTuple t : uniqueTuples(map)) {
       String name = scalarKey(t.getKeyNode());
       if (name == null) {
@@ -105,18 +199,7 @@ public final class StackerfileParser {
     return new Stackerfile(path, text, layers, prerequisites);
   }
 
-  private static Yaml yaml() {
-    LoaderOptions opts = new LoaderOptions();
-    opts.setAllowDuplicateKeys(false);
-    opts.setMaxAliasesForCollections(50);
-    opts.setNestingDepthLimit(100);
-    opts.setCodePointLimit(16 * 1024 * 1024);
-    opts.setAllowRecursiveKeys(false);
-    return new Yaml(new SafeConstructor(opts), new org.yaml.snakeyaml.representer.Representer(new org.yaml.snakeyaml.DumperOptions()),
-        new org.yaml.snakeyaml.DumperOptions(), opts);
-  }
-
-  private void parseConfig(Node node, List<String> prerequisites) {
+  private void parseConfig(Node node, List<Prerequisite> prerequisites) {
     MappingNode map = mapping(node, "config");
     if (map == null) {
       return;
@@ -127,7 +210,14 @@ public final class StackerfileParser {
         continue;
       }
       if (key.equals("prerequisites")) {
-        prerequisites.addAll(stringList(t.getValueNode(), "prerequisites"));
+        for (Node item : items(t.getValueNode())) {
+          String path = string(item, "prerequisites entry");
+          if (path != null && path.isBlank()) {
+            problems.add(new Problem(pos(item), null, "prerequisites entry must not be empty"));
+          } else if (path != null) {
+            prerequisites.add(new Prerequisite(path, pos(item)));
+          }
+        }
       } else {
         unknownKey(t.getKeyNode(), key, List.of("prerequisites"), "config");
       }
@@ -135,7 +225,7 @@ public final class StackerfileParser {
   }
 
   private Layer parseLayer(String name, Node keyNode, Node node) {
-    MappingNode map = mapping(node, "layer \"" + name + "\"");
+    MappingNode map = mapping(node, "the layer");
     if (map == null) {
       return null;
     }
@@ -156,6 +246,9 @@ public final class StackerfileParser {
     boolean buildOnly = false;
     String os = null;
     String arch = null;
+    List<Bind> binds = new ArrayList<>();
+    List<String> generateLabels = new ArrayList<>();
+    List<String> passthrough = null;
     for (NodeTuple t : uniqueTuples(map)) {
       String key = scalarKey(t.getKeyNode());
       if (key == null) {
@@ -168,6 +261,9 @@ public final class StackerfileParser {
           from = parseFrom(v);
         }
         case "imports", "import" -> imports.addAll(parseImports(v, key));
+        case "binds" -> binds.addAll(parseBinds(v));
+        case "generate_labels" -> generateLabels.addAll(stringOrList(v, key));
+        case "build_env_passthrough" -> passthrough = regexes(v, key);
         case "run" -> run.addAll(stringOrList(v, key));
         case "environment" -> environment.putAll(stringMap(v, key));
         case "labels" -> labels.putAll(stringMap(v, key));
@@ -182,13 +278,7 @@ public final class StackerfileParser {
         case "build_only" -> buildOnly = bool(v, key);
         case "os" -> os = nonEmpty(v, key);
         case "arch" -> arch = nonEmpty(v, key);
-        default -> {
-          if (NOT_YET.contains(key)) {
-            problems.add(new Problem(pos(t.getKeyNode()), layer, "\"" + key + "\" is not supported by this version of stacker yet"));
-          } else {
-            unknownKey(t.getKeyNode(), key, LAYER_KEYS, null);
-          }
-        }
+        default -> unknownKey(t.getKeyNode(), key, LAYER_KEYS, null);
       }
     }
     if (from == null) {
@@ -199,7 +289,7 @@ public final class StackerfileParser {
     }
     return new Layer(
         name, pos(keyNode), from, imports, run, environment, labels, volumes, workingDir, entrypoint, cmd,
-        fullCommand, runtimeUser, annotations, buildEnv, buildOnly, os, arch);
+        fullCommand, runtimeUser, annotations, buildEnv, buildOnly, os, arch, binds, generateLabels, passthrough);
   }
 
   private From parseFrom(Node node) {
@@ -264,13 +354,13 @@ public final class StackerfileParser {
 
   private List<Import> parseImports(Node node, String key) {
     List<Import> out = new ArrayList<>();
-    List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-    for (Node item : items) {
+    boolean legacy = key.equals("import");
+    for (Node item : items(node)) {
       if (item instanceof ScalarNode s) {
         if (isNull(s) || s.getValue().isBlank()) {
           problems.add(new Problem(pos(item), layer, key + ": an import needs a path"));
         } else {
-          out.add(new Import(s.getValue(), null, null, null, null, null, pos(item)));
+          out.add(new Import(s.getValue(), null, null, null, null, null, legacy, pos(item)));
         }
         continue;
       }
@@ -304,16 +394,89 @@ public final class StackerfileParser {
         problems.add(new Problem(pos(item), layer, key + ": an import needs \"path\""));
         continue;
       }
+      if (hash != null && !SHA256.matcher(hash).matches()) {
+        problems.add(new Problem(pos(item), layer, key + ": hash \"" + hash + "\" is not valid: a sha256 is 64 hexadecimal digits"));
+        continue;
+      }
       if (dest != null && !dest.startsWith("/")) {
         problems.add(new Problem(pos(item), layer, key + ": dest \"" + dest + "\" must be an absolute path in the image"));
         continue;
       }
-      out.add(new Import(path, dest, mode, uid, gid, hash, pos(item)));
+      out.add(new Import(path, dest, mode, uid, gid, hash, legacy, pos(item)));
+    }
+    return out;
+  }
+
+  /** {@code binds:} entries in stacker's three forms: {@code /a}, {@code /a -> /b} and {@code {source, dest}}. */
+  private List<Bind> parseBinds(Node node) {
+    List<Bind> out = new ArrayList<>();
+    for (Node item : items(node)) {
+      String source = null;
+      String dest = null;
+      if (item instanceof ScalarNode s && !isNull(s)) {
+        String[] parts = s.getValue().split("->", -1);
+        if (parts.length > 2) {
+          problems.add(new Problem(pos(item), layer, "binds: \"" + s.getValue() + "\" has more than one \"->\" (write SOURCE -> DEST)"));
+          continue;
+        }
+        source = parts[0].strip();
+        dest = parts.length == 2 ? parts[1].strip() : source;
+      } else {
+        MappingNode map = mapping(item, "binds entry");
+        if (map == null) {
+          continue;
+        }
+        for (NodeTuple t : uniqueTuples(map)) {
+          String k = scalarKey(t.getKeyNode());
+          if (k == null) {
+            continue;
+          }
+          switch (k) {
+            case "source" -> source = string(t.getValueNode(), "binds.source");
+            case "dest" -> dest = string(t.getValueNode(), "binds.dest");
+            default -> unknownKey(t.getKeyNode(), k, BIND_KEYS, "binds");
+          }
+        }
+        if (source != null && dest == null) {
+          dest = source;
+        }
+      }
+      if (source == null || source.isEmpty() || dest.isEmpty()) {
+        problems.add(new Problem(pos(item), layer, "binds: a bind needs a source (and optionally \"-> DEST\")"));
+        continue;
+      }
+      out.add(new Bind(source, dest, pos(item)));
+    }
+    return out;
+  }
+
+  /** A list of anchored regular expressions, each checked here so a typo is found before the build. */
+  private List<String> regexes(Node node, String key) {
+    List<String> out = new ArrayList<>();
+    for (Node item : items(node)) {
+      String re = string(item, key + " entry");
+      if (re == null) {
+        continue;
+      }
+      try {
+        Pattern.compile(re);
+        out.add(re);
+      } catch (PatternSyntaxException e) {
+        problems.add(new Problem(pos(item), layer, key + ": \"" + re + "\" is not a valid regular expression: " + e.getDescription()));
+      }
     }
     return out;
   }
 
   // ---- typed readers: each records a problem and returns a neutral value on a type mismatch ----
+
+  /** The entries of a list; a single value (a map too) stands for a list of one and an empty value for none. */
+  private static List<Node> items(Node node) {
+    if (node instanceof SequenceNode seq) {
+      return seq.getValue();
+    }
+    return node instanceof ScalarNode s && isNull(s) ? List.of() : List.of(node);
+  }
 
   private MappingNode mapping(Node node, String what) {
     if (node instanceof MappingNode m) {
@@ -431,11 +594,42 @@ public final class StackerfileParser {
     return stringList(node, key);
   }
 
-  /** The tuples of a mapping; a repeated key is a problem (go-yaml refuses it too). */
+  /**
+   * The tuples of a mapping with its merge keys ({@code <<: *anchor}) applied as go-yaml applies them: the
+   * merged tuples take the place of the {@code <<} key, a key written in the map wins over a merged one, and
+   * an earlier merged map wins over a later one. A key written twice is a problem (go-yaml refuses it too).
+   * SnakeYAML only merges when constructing Java objects, so the node tree needs this by hand.
+   */
   private List<NodeTuple> uniqueTuples(MappingNode map) {
+    List<NodeTuple> done = flattened.get(map);
+    if (done != null) {
+      return done;
+    }
+    if (!flattening.add(map)) {
+      problems.add(new Problem(pos(map), layer, "merge key \"<<\" merges a map into itself"));
+      return List.of();
+    }
+    Set<String> written = new HashSet<>();
+    for (NodeTuple t : map.getValue()) {
+      if (!isMergeKey(t.getKeyNode()) && t.getKeyNode() instanceof ScalarNode s) {
+        written.add(s.getValue());
+      }
+    }
     List<NodeTuple> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    Set<String> merged = new HashSet<>();
     for (NodeTuple t : map.getValue()) {
+      if (isMergeKey(t.getKeyNode())) {
+        for (MappingNode source : mergeSources(t.getValueNode())) {
+          for (NodeTuple m : uniqueTuples(source)) {
+            String key = m.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+            if (key == null || (!written.contains(key) && merged.add(key))) {
+              out.add(m);
+            }
+          }
+        }
+        continue;
+      }
       String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
       if (key != null && !seen.add(key)) {
         problems.add(new Problem(pos(t.getKeyNode()), layer, "duplicate key \"" + key + "\""));
@@ -443,7 +637,32 @@ public final class StackerfileParser {
       }
       out.add(t);
     }
+    flattening.remove(map);
+    flattened.put(map, out);
     return out;
+  }
+
+  private List<MappingNode> mergeSources(Node value) {
+    if (value instanceof MappingNode m) {
+      return List.of(m);
+    }
+    List<MappingNode> out = new ArrayList<>();
+    if (value instanceof SequenceNode seq) {
+      for (Node item : seq.getValue()) {
+        if (item instanceof MappingNode m) {
+          out.add(m);
+        } else {
+          problems.add(new Problem(pos(item), layer, "merge key \"<<\" takes maps, not " + kind(item)));
+        }
+      }
+      return out;
+    }
+    problems.add(new Problem(pos(value), layer, "merge key \"<<\" takes a map or a list of maps, not " + kind(value)));
+    return out;
+  }
+
+  private static boolean isMergeKey(Node key) {
+    return key instanceof ScalarNode s && s.getTag().equals(Tag.MERGE);
   }
 
   private String scalarKey(Node keyNode) {

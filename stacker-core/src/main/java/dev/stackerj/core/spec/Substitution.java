@@ -12,8 +12,6 @@ import java.util.regex.Pattern;
  * {@code ${K}}, are problems with the position of the placeholder.
  */
 public final class Substitution {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}}");
-
   private Substitution() {}
 
   /**
@@ -23,22 +21,46 @@ public final class Substitution {
   public static String apply(String text, String file, Map<String, String> userValues, Map<String, String> builtins)
       throws StackerfileException {
     List<Problem> problems = new ArrayList<>();
+    TextPositions positions = new TextPositions(text, file);
     StringBuilder out = new StringBuilder(text.length());
-    Matcher m = PLACEHOLDER.matcher(text);
     int last = 0;
-    while (m.find()) {
-      out.append(text, last, m.start());
-      String key = m.group(1);
+    int nextBrace = -1; // the first '}' at or after the scan point, kept so a default is found in linear time
+    for (int start = text.indexOf("${{"); start >= 0; start = text.indexOf("${{", start + 1)) {
+      int i = start + 3;
+      int nameEnd = nameEnd(text, i);
+      if (nameEnd == i) {
+        continue;
+      }
+      String key = text.substring(i, nameEnd);
+      String fallback = null;
+      int end;
+      if (text.startsWith("}}", nameEnd)) {
+        end = nameEnd + 2;
+      } else if (nameEnd < text.length() && text.charAt(nameEnd) == ':') {
+        if (nextBrace != -2 && nextBrace <= nameEnd) {
+          int b = text.indexOf('}', nameEnd + 1);
+          nextBrace = b < 0 ? -2 : b;
+        }
+        if (nextBrace == -2 || !text.startsWith("}}", nextBrace)) {
+          continue;
+        }
+        fallback = text.substring(nameEnd + 1, nextBrace);
+        end = nextBrace + 2;
+      } else {
+        continue;
+      }
+      out.append(text, last, start);
       String value = userValues.containsKey(key) ? userValues.get(key) : builtins.get(key);
       if (value == null) {
-        value = m.group(2);
+        value = fallback;
       }
       if (value == null) {
-        problems.add(new Problem(positionOf(text, file, m.start()), null, "no value for substitution \"" + key + "\""));
-        value = m.group();
+        problems.add(new Problem(positions.at(start), null, "no value for substitution \"" + key + "\""));
+        value = text.substring(start, end);
       }
       out.append(value);
-      last = m.end();
+      last = end;
+      start = end - 1;
     }
     out.append(text, last, text.length());
     for (String key : userValues.keySet()) {
@@ -46,26 +68,29 @@ public final class Substitution {
       while (wrong.find()) {
         problems.add(
             new Problem(
-                positionOf(text, file, wrong.start()),
+                positions.at(wrong.start()),
                 null,
                 "\"" + wrong.group() + "\" is not substituted by stacker; write ${{" + key + "}} to use the value of --substitute " + key));
       }
     }
     if (!problems.isEmpty()) {
+      problems.sort(java.util.Comparator.comparingInt((Problem p) -> p.position().line()).thenComparingInt(p -> p.position().column()));
       throw new StackerfileException(problems);
     }
     return out.toString();
   }
 
-  static Position positionOf(String text, String file, int offset) {
-    int line = 1;
-    int lineStart = 0;
-    for (int i = 0; i < offset; i++) {
-      if (text.charAt(i) == '\n') {
-        line++;
-        lineStart = i + 1;
+  /** The end of a {@code [A-Za-z_][A-Za-z0-9_]*} name starting at {@code i}, or {@code i} when there is none. */
+  private static int nameEnd(String text, int i) {
+    int j = i;
+    while (j < text.length()) {
+      char c = text.charAt(j);
+      boolean letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+      if (!letter && !(j > i && c >= '0' && c <= '9')) {
+        break;
       }
+      j++;
     }
-    return new Position(file, line, offset - lineStart + 1);
+    return j;
   }
 }

@@ -49,7 +49,7 @@ class StackerfileParserTest {
         imports:
           - local.txt
           - path: https://example.com/f.tgz
-            hash: ABCDEF0123
+            hash: ABCDEF0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789
             dest: /opt/
             mode: 0644
             uid: 1000
@@ -78,6 +78,14 @@ class StackerfileParserTest {
         build_only: true
         os: linux
         arch: arm64
+        binds:
+          - /dev/fuse
+          - /host/cache -> /root/.cache
+          - {source: /a, dest: /b}
+          - source: /only-source
+        generate_labels:
+          - echo hi > /stacker/oci-labels/greeting
+        build_env_passthrough: ["^CI_.*", TERM]
       """;
 
   @Test
@@ -85,7 +93,7 @@ class StackerfileParserTest {
     Stackerfile f = parse(FULL);
     assertEquals(FILE, f.path());
     assertEquals(FULL, f.text());
-    assertEquals(List.of("../base/stacker.yaml"), f.prerequisites());
+    assertEquals(List.of(new Prerequisite("../base/stacker.yaml", new Position("stacker.yaml", 3, 7))), f.prerequisites());
     assertEquals(1, f.layers().size(), "config is not a layer");
     Layer l = f.layer("app").orElseThrow();
     assertEquals("app", l.name());
@@ -101,7 +109,7 @@ class StackerfileParserTest {
     assertNull(plain.hash());
     Import full = l.imports().get(1);
     assertEquals("https://example.com/f.tgz", full.path());
-    assertEquals("ABCDEF0123", full.hash());
+    assertEquals("ABCDEF0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789", full.hash());
     assertEquals("/opt/", full.dest());
     assertEquals(0644, full.mode());
     assertEquals(1000, full.uid());
@@ -121,6 +129,16 @@ class StackerfileParserTest {
     assertTrue(l.buildOnly());
     assertEquals("linux", l.os());
     assertEquals("arm64", l.arch());
+    assertEquals(
+        List.of(
+            new Bind("/dev/fuse", "/dev/fuse", new Position("stacker.yaml", 42, 7)),
+            new Bind("/host/cache", "/root/.cache", new Position("stacker.yaml", 43, 7)),
+            new Bind("/a", "/b", new Position("stacker.yaml", 44, 7)),
+            new Bind("/only-source", "/only-source", new Position("stacker.yaml", 45, 7))),
+        l.binds());
+    assertEquals(List.of("echo hi > /stacker/oci-labels/greeting"), l.generateLabels());
+    assertEquals(List.of("^CI_.*", "TERM"), l.buildEnvPassthrough());
+    assertFalse(l.imports().get(0).legacy());
   }
 
   @Test
@@ -147,6 +165,8 @@ class StackerfileParserTest {
     assertNull(l.os());
     assertNull(l.arch());
     assertFalse(l.buildOnly());
+    assertTrue(l.binds().isEmpty() && l.generateLabels().isEmpty());
+    assertNull(l.buildEnvPassthrough(), "absent means stacker's default list, unlike an empty one");
   }
 
   @Test
@@ -173,6 +193,78 @@ class StackerfileParserTest {
         """).layers().get(0);
     assertEquals(List.of("echo one\necho two\n"), l.run());
     assertEquals("x.txt", l.imports().get(0).path());
+    assertTrue(l.imports().get(0).legacy(), "import: puts files under /stacker, so the builder must know");
+  }
+
+  @Test
+  void importAndImportsTogetherKeepBoth() throws Exception {
+    Layer l = parse("a:\n  from: {type: scratch}\n  imports: [new]\n  import: old\n").layers().get(0);
+    assertEquals(List.of("new", "old"), l.imports().stream().map(Import::path).toList());
+    assertEquals(List.of(false, true), l.imports().stream().map(Import::legacy).toList());
+  }
+
+  @Test
+  void stringFormsOfListKeys() throws Exception {
+    Layer l = parse("""
+        a:
+          from: {type: scratch}
+          binds: /tmp -> /mnt
+          generate_labels: echo x > /stacker/oci-labels/x
+          build_env_passthrough: []
+        """).layers().get(0);
+    assertEquals(List.of(new Bind("/tmp", "/mnt", new Position("stacker.yaml", 3, 10))), l.binds());
+    assertEquals(List.of("echo x > /stacker/oci-labels/x"), l.generateLabels());
+    assertEquals(List.of(), l.buildEnvPassthrough());
+  }
+
+  @Test
+  void mergeKeysWorkAsInGoYaml() throws Exception {
+    Stackerfile f = parse("""
+        base:
+          from: &scratch {type: scratch}
+          environment: &env
+            A: from-anchor
+            B: from-anchor
+        app:
+          <<: {from: *scratch}
+          environment:
+            <<: [*env, {B: second, C: second}]
+            A: written
+          labels:
+            <<: {x: "1"}
+        """);
+    Layer app = f.layer("app").orElseThrow();
+    assertEquals(From.Type.SCRATCH, app.from().type());
+    assertEquals(new Position("stacker.yaml", 2, 9), app.from().position(), "merged values keep the anchor's position");
+    assertEquals(Map.of("A", "written", "B", "from-anchor", "C", "second"), app.environment());
+    assertEquals(Map.of("x", "1"), app.labels());
+  }
+
+  @Test
+  void badMergeKeysAreProblems() {
+    StackerfileException e = fails("""
+        app:
+          from: {type: scratch}
+          environment:
+            <<: just a string
+          labels:
+            <<: [{a: b}, [x]]
+        """);
+    assertEquals(
+        List.of("merge key \"<<\" takes a map or a list of maps, not \"just a string\"", "merge key \"<<\" takes maps, not a list"),
+        e.problems().stream().map(Problem::message).toList());
+  }
+
+  @Test
+  void recursiveMergeIsAProblemNotAHang() {
+    StackerfileException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails("""
+        app: &a
+          from: {type: scratch}
+          environment: *a
+          labels:
+            <<: *a
+        """));
+    assertFalse(e.problems().isEmpty());
   }
 
   @Test
@@ -350,9 +442,31 @@ class StackerfileParserTest {
   }
 
   @Test
-  void keysStacherHasButThisVersionCannotHonourAreRefused() {
-    Problem p = onlyProblem("app:\n  from: {type: scratch}\n  binds: [/tmp]\n");
-    assertEquals("\"binds\" is not supported by this version of stacker yet", p.message());
+  void badBindsGeneratedLabelsAndPassthroughAreProblems() {
+    StackerfileException e = fails("""
+        app:
+          from: {type: scratch}
+          binds:
+            - /a -> /b -> /c
+            - " -> /b"
+            - {dest: /x}
+            - {source: /s, dset: /d}
+            - [/nested]
+          generate_labels: {a: b}
+          build_env_passthrough: ["(unclosed", [x]]
+        """);
+    assertEquals(
+        List.of(
+            "binds: \"/a -> /b -> /c\" has more than one \"->\" (write SOURCE -> DEST)",
+            "binds: a bind needs a source (and optionally \"-> DEST\")",
+            "binds: a bind needs a source (and optionally \"-> DEST\")",
+            "unknown key \"dset\" in binds (did you mean \"dest\"?)",
+            "binds entry must be a map, not a list",
+            "generate_labels must be a list of strings, not a map",
+            "build_env_passthrough: \"(unclosed\" is not a valid regular expression: Unclosed group",
+            "build_env_passthrough entry must be a string, not a list"),
+        e.problems().stream().map(Problem::message).toList());
+    assertEquals(new Position("stacker.yaml", 4, 7), e.problems().get(0).position());
   }
 
   @Test
@@ -361,7 +475,7 @@ class StackerfileParserTest {
     assertEquals("the file defines no layers", onlyProblem("# only a comment\n").message());
     assertEquals("the file defines no layers", onlyProblem("config:\n  prerequisites: [x]\n").message());
     assertEquals("the top level must be a map of layer names", onlyProblem("- a\n- b\n").message());
-    assertEquals("layer \"app\" must be a map, not \"hello\"", onlyProblem("app: hello\n").message());
+    assertEquals("the layer must be a map, not \"hello\"", onlyProblem("app: hello\n").message());
   }
 
   @Test

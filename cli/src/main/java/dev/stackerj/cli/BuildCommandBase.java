@@ -1,0 +1,141 @@
+package dev.stackerj.cli;
+
+import dev.stackerj.btrfs.BtrfsStorage;
+import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
+import dev.stackerj.core.build.BuildLock;
+import dev.stackerj.core.build.BuildOptions;
+import dev.stackerj.core.build.Builder;
+import dev.stackerj.core.plan.BuildStep;
+import dev.stackerj.core.plan.Planner;
+import dev.stackerj.core.runtime.RuncRunner;
+import dev.stackerj.core.runtime.UserNamespace;
+import dev.stackerj.core.spec.Stackerfile;
+import dev.stackerj.core.spec.StackerfileLoader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * What {@code build} and {@code recursive-build} share: their flags, loading and planning every stackerfile
+ * before the host is touched (so a bad file changes nothing), {@code --order-only}, and the build itself.
+ */
+abstract class BuildCommandBase implements Callable<Integer> {
+  @ParentCommand StackerCommand parent;
+  GlobalOptions global;
+
+  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
+  List<String> substitutes = List.of();
+
+  @Option(names = "--substitute-file", description = "a YAML map of K: V substitutions")
+  Path substituteFile;
+
+  @Option(names = "--no-cache", description = "ignore the build cache and rebuild every layer")
+  boolean noCache;
+
+  @Option(names = "--require-hash", description = "every http(s) import must have a hash")
+  boolean requireHash;
+
+  @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
+  boolean orderOnly;
+
+  @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
+  String annotationsNamespace;
+
+  /** The stackerfiles the command line names; their prerequisites are added by the loader. */
+  abstract List<Path> stackerfiles() throws StackerException;
+
+  @Override
+  public Integer call() throws Exception {
+    global = parent.global;
+    ErrorRenderer.debug = global.debug;
+    global.validate();
+    Log log = global.log();
+    Long sourceDateEpoch = sourceDateEpoch();
+    StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
+    if (!orderOnly && !HostSetup.isHostRoot() && !UserNamespace.inside()) {
+      List<String> problems = HostSetup.userProblems(global);
+      if (problems.isEmpty()) {
+        return HostSetup.reexecInUserNamespace(); // the re-run parses the files; once is enough
+      }
+      Planner.plan(loader.loadAll(stackerfiles())); // an invalid file is reported before the setup
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
+          "this host is not set up for unprivileged builds:\n  " + String.join("\n  ", problems),
+          "run once, from this directory: " + HostSetup.SETUP_HINT);
+    }
+    // parse and plan before touching the host: a bad file changes nothing
+    List<Stackerfile> files = loader.loadAll(stackerfiles());
+    List<BuildStep> plan = Planner.plan(files);
+    if (orderOnly) {
+      for (int i = 0; i < files.size(); i++) {
+        Stackerfile f = files.get(i);
+        String requires = StackerfileLoader.prerequisitePaths(f).stream().map(Path::toString).collect(Collectors.joining(" "));
+        log.info(i + " build " + f.path().toAbsolutePath().normalize() + ": requires: [" + requires + "]");
+      }
+      return 0;
+    }
+
+    if (HostSetup.isHostRoot()) {
+      HostSetup.installMissingPackages(log);
+      HostSetup.ensureStorage(global, log);
+    }
+
+    java.nio.file.Files.createDirectories(global.roots());
+    String runc = HostSetup.which("runc");
+    if (runc == null) {
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
+    }
+    Builder builder =
+        new Builder(
+            new BtrfsStorage(global.roots()),
+            new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
+            log,
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash));
+    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
+      builder.build(plan);
+    }
+    return 0;
+  }
+
+  /** {@code --substitute-file}, then {@code --substitute} over it: the command line wins. */
+  private Map<String, String> substitutions() throws Exception {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (substituteFile != null) {
+      values.putAll(StackerfileLoader.readSubstituteFile(substituteFile));
+    }
+    for (String kv : substitutes) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new StackerException(StackerException.Kind.USAGE, "--substitute " + kv + ": expected KEY=VALUE", null);
+      }
+      values.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    return values;
+  }
+
+  private Map<String, String> builtins() {
+    Map<String, String> builtins = new LinkedHashMap<>();
+    builtins.put("STACKER_ROOTFS_DIR", global.roots().toString());
+    builtins.put("STACKER_STACKER_DIR", global.stacker().toString());
+    builtins.put("STACKER_OCI_DIR", global.oci().toString());
+    builtins.put("STACKER_WORK_DIR", global.work().toString());
+    return builtins;
+  }
+
+  private static Long sourceDateEpoch() throws StackerException {
+    String v = System.getenv("SOURCE_DATE_EPOCH");
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "invalid SOURCE_DATE_EPOCH value: " + v, "it must be a number of seconds");
+    }
+  }
+}
