@@ -51,9 +51,7 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    global = parent.global;
-    ErrorRenderer.debug = global.debug;
-    global.validate();
+    global = parent.global.ready();
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     // parse and plan before touching the host: a bad file changes nothing
@@ -64,12 +62,7 @@ public final class BuildCommand implements Callable<Integer> {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
     } else if (!UserNamespace.inside()) {
-      List<String> problems = HostSetup.userProblems(global);
-      if (!problems.isEmpty()) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
-            "this host is not set up for unprivileged builds:\n  " + String.join("\n  ", problems),
-            "run once, from this directory: " + HostSetup.SETUP_HINT);
-      }
+      HostSetup.throwIfProblems(HostSetup.problems(global));
       return HostSetup.reexecInUserNamespace();
     }
 
@@ -78,14 +71,22 @@ public final class BuildCommand implements Callable<Integer> {
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
+    Progress progress = global.progress() && !(global.quiet && global.progress == null)
+        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList()) : null;
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
-            log,
+            progress != null ? progress : log,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache));
+    boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
+      ok = true;
+    } finally {
+      if (progress != null) {
+        progress.finish(ok);
+      }
     }
     return 0;
   }

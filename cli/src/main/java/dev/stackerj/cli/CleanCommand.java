@@ -26,12 +26,10 @@ public final class CleanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    global = parent.global;
-    ErrorRenderer.debug = global.debug;
-    global.validate();
+    global = parent.global.ready();
     Path roots = global.roots();
     boolean hostRoot = HostSetup.isHostRoot();
-    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.userProblems(global).isEmpty()) {
+    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.problems(global).isEmpty()) {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
     }
