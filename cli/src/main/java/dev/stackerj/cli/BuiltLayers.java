@@ -45,19 +45,23 @@ final class BuiltLayers {
     return new Found(name, volume, storage.rootfs(volume), config(name, e));
   }
 
-  /** The most recently built layer, for commands whose layer argument is optional. */
+  /**
+   * The layer built last, for commands whose layer argument is optional: the last image tagged in oci/
+   * (index.json is in build order) whose filesystem is there, else the last name in the cache.
+   */
   Found latest() throws StackerException, IOException {
-    String best = null;
-    long bestTime = Long.MIN_VALUE;
-    for (String n : names()) {
-      long t = Files.getLastModifiedTime(storage.path(cache.get(n).volume())).toMillis();
-      if (t >= bestTime) {
-        best = n;
-        bestTime = t;
-      }
-    }
-    if (best == null) {
+    List<String> names = names();
+    if (names.isEmpty()) {
       throw new StackerException(StackerException.Kind.USAGE, "nothing has been built in " + global.roots(), "build first: stacker build");
+    }
+    String best = names.get(names.size() - 1);
+    if (Files.isRegularFile(global.oci().resolve("index.json"))) {
+      for (Descriptor d : OciLayout.open(global.oci()).readIndex().manifests()) {
+        String tag = d.annotations().get("org.opencontainers.image.ref.name");
+        if (names.contains(tag)) {
+          best = tag;
+        }
+      }
     }
     return find(best);
   }
