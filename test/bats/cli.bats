@@ -36,6 +36,17 @@ YAML
 
 teardown() { teardown_work; }
 
+# Waits (at most 60 s) until the tmux pane on socket $1 shows a line matching the regex $2; prints the pane.
+tmux_wait() {
+  local pane
+  for _ in $(seq 300); do
+    pane="$(tmux -S "$1" capture-pane -p -t 0)"
+    grep -q "$2" <<<"$pane" && break
+    sleep 0.2
+  done
+  printf '%s\n' "$pane"
+}
+
 build() {
   run stacker build -f stacker.yaml "$@"
   echo "$output"
@@ -205,11 +216,7 @@ YAML
   command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
   sock="$WORK/tmux.sock"
   tmux -S "$sock" new-session -d -x 120 -y 40 "cd '$WORK' && '$STACKER' build -f stacker.yaml 2>build.err; echo EXIT=\$?; sleep 60"
-  for _ in $(seq 300); do
-    tmux -S "$sock" capture-pane -p -t 0 | grep -q '^EXIT=' && break
-    sleep 0.2
-  done
-  pane="$(tmux -S "$sock" capture-pane -p -t 0)"
+  pane="$(tmux_wait "$sock" '^EXIT=')"
   tmux -S "$sock" kill-server || true
   echo "$pane"
   [[ "$pane" == *"[1/2] base: building"* ]]
@@ -225,18 +232,11 @@ YAML
   build
   sock="$WORK/tmux.sock"
   tmux -S "$sock" new-session -d -x 120 -y 40 "cd '$WORK' && '$STACKER' chroot base; echo EXIT=\$?; sleep 60"
-  for _ in $(seq 100); do
-    tmux -S "$sock" capture-pane -p -t 0 | grep -q '/srv #' && break
-    sleep 0.2
-  done
+  tmux_wait "$sock" '/srv #' >/dev/null
   tmux -S "$sock" send-keys -t 0 'echo "tty=$(tty) foo=$FOO"' Enter
   sleep 0.5
   tmux -S "$sock" send-keys -t 0 'exit 5' Enter
-  for _ in $(seq 100); do
-    tmux -S "$sock" capture-pane -p -t 0 | grep -q '^EXIT=' && break
-    sleep 0.2
-  done
-  pane="$(tmux -S "$sock" capture-pane -p -t 0)"
+  pane="$(tmux_wait "$sock" '^EXIT=')"
   tmux -S "$sock" kill-server || true
   echo "$pane"
   [[ "$pane" == *"tty=/dev/pts/"*" foo=bar"* ]]
