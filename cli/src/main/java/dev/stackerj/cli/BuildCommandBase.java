@@ -52,21 +52,17 @@ abstract class BuildCommandBase implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    global = parent.global;
-    ErrorRenderer.debug = global.debug;
-    global.validate();
+    global = parent.global.ready();
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     if (!orderOnly && !HostSetup.isHostRoot() && !UserNamespace.inside()) {
-      List<String> problems = HostSetup.userProblems(global);
+      List<HostSetup.Problem> problems = HostSetup.problems(global);
       if (problems.isEmpty()) {
         return HostSetup.reexecInUserNamespace(); // the re-run parses the files; once is enough
       }
       Planner.plan(loader.loadAll(stackerfiles())); // an invalid file is reported before the setup
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
-          "this host is not set up for unprivileged builds:\n  " + String.join("\n  ", problems),
-          "run once, from this directory: " + HostSetup.SETUP_HINT);
+      HostSetup.throwIfProblems(problems);
     }
     // parse and plan before touching the host: a bad file changes nothing
     List<Stackerfile> files = loader.loadAll(stackerfiles());
@@ -90,14 +86,22 @@ abstract class BuildCommandBase implements Callable<Integer> {
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
+    Progress progress = global.progress() && !(global.quiet && global.progress == null)
+        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList()) : null;
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
-            log,
+            progress != null ? progress : log,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash));
+    boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
+      ok = true;
+    } finally {
+      if (progress != null) {
+        progress.finish(ok);
+      }
     }
     return 0;
   }

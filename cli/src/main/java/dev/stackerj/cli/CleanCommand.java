@@ -26,12 +26,10 @@ public final class CleanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    global = parent.global;
-    ErrorRenderer.debug = global.debug;
-    global.validate();
+    global = parent.global.ready();
     Path roots = global.roots();
     boolean hostRoot = HostSetup.isHostRoot();
-    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.userProblems(global).isEmpty()) {
+    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.problems(global).isEmpty()) {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
     }
@@ -52,7 +50,10 @@ public final class CleanCommand implements Callable<Integer> {
     String runc = HostSetup.which("runc");
     if (runc != null) {
       // a killed build's container keeps its rootfs busy: a busy subvolume cannot be deleted
-      new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")).removeStale();
+      // (runc-chroot: containers of a killed stacker chroot)
+      for (String state : List.of("runc", "runc-chroot")) {
+        new RuncRunner(runc, global.stacker().resolve(state), global.stacker().resolve("bundles")).removeStale();
+      }
     }
     if (BtrfsStorage.isBtrfs(roots)) {
       BtrfsStorage storage = new BtrfsStorage(roots);

@@ -42,6 +42,7 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
     // what stacker writes is no source: a rootfs can hold stacker.yaml files of its own
     Set<Path> outputs = Set.of(global.roots(), global.oci(), global.stacker());
     List<Path> found = new ArrayList<>();
+    dev.stackerj.core.Log log = global.log();
     try {
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
@@ -61,7 +62,7 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
 
         @Override
         public FileVisitResult visitFileFailed(Path f, IOException e) {
-          global.log().warn("skipping " + f + ": " + e.getMessage());
+          log.warn("skipping " + f + ": " + e.getMessage());
           return FileVisitResult.CONTINUE;
         }
       });

@@ -38,9 +38,7 @@ public final class UnprivSetupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    global = parent.global;
-    ErrorRenderer.debug = global.debug;
-    global.validate();
+    global = parent.global.ready();
     Log log = global.log();
     if (!HostSetup.isHostRoot()) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "unpriv-setup changes /etc/subuid and mounts storage: it must run as root",

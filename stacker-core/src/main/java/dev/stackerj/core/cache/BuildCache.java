@@ -64,6 +64,11 @@ public final class BuildCache {
     return new BuildCache(file, entries);
   }
 
+  /** The names of the layers that have an entry, sorted. */
+  public java.util.Set<String> names() {
+    return java.util.Collections.unmodifiableSet(entries.keySet());
+  }
+
   public Entry get(String layer) {
     return entries.get(layer);
   }

@@ -41,6 +41,18 @@ public final class RuncRunner implements ContainerRunner {
 
   @Override
   public int run(RunSpec spec) throws IOException, InterruptedException {
+    return run(spec, false, false);
+  }
+
+  /**
+   * Like {@link #run} but with our stdin passed to the process too, for interactive use ({@code stacker
+   * chroot}); with {@code terminal} runc gives the process a pty on our terminal (stdin must be one).
+   */
+  public int runAttached(RunSpec spec, boolean terminal) throws IOException, InterruptedException {
+    return run(spec, true, terminal);
+  }
+
+  private int run(RunSpec spec, boolean attached, boolean terminal) throws IOException, InterruptedException {
     Path rootfs = spec.rootfs().toAbsolutePath();
     List<Map<String, Object>> mounts = new ArrayList<>();
     mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
@@ -61,7 +73,7 @@ public final class RuncRunner implements ContainerRunner {
     List<Path> created = missingMountPoints(rootfs, mounts);
 
     Map<String, Object> process = new LinkedHashMap<>();
-    process.put("terminal", false);
+    process.put("terminal", terminal);
     process.put("user", Map.of("uid", 0, "gid", 0));
     process.put("args", spec.args());
     List<String> env = new ArrayList<>();
@@ -98,7 +110,7 @@ public final class RuncRunner implements ContainerRunner {
       delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
       Process p =
           new ProcessBuilder(runc, "--root", stateDir.toString(), "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id())
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectInput(attached ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
               .redirectOutput(ProcessBuilder.Redirect.INHERIT)
               .redirectError(ProcessBuilder.Redirect.INHERIT)
               .start();

@@ -1,0 +1,28 @@
+package dev.stackerj.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code stacker check}: the host probes {@code build} runs, printed one problem and its fix a line. */
+@Command(name = "check", mixinStandardHelpOptions = true, description = "Checks that this host is set up for builds (exit 0) or lists what is missing (exit 3).")
+public final class CheckCommand implements Callable<Integer> {
+  @ParentCommand StackerCommand parent;
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalOptions global = parent.global.ready();
+    List<HostSetup.Problem> problems = HostSetup.problems(global);
+    String who = HostSetup.isHostRoot() ? "root" : "user \"" + System.getProperty("user.name") + "\"";
+    if (problems.isEmpty()) {
+      global.log().info("ok: this host is set up for builds as " + who + " in " + global.roots());
+      return 0;
+    }
+    for (HostSetup.Problem p : problems) {
+      System.out.println(p.line());
+    }
+    System.err.println(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " for builds as " + who);
+    return 3;
+  }
+}

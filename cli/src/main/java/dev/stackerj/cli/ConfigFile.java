@@ -1,0 +1,101 @@
+package dev.stackerj.cli;
+
+import dev.stackerj.core.StackerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * stacker's config file ({@code conf.yaml}): defaults for the work, stacker, oci and roots dirs that the
+ * command-line flags override. Relative paths are relative to the current directory, like the flags.
+ */
+final class ConfigFile {
+  /** The keys stacker knows, in the order the help lists them. */
+  static final List<String> KEYS = List.of("work_dir", "stacker_dir", "oci_dir", "rootfs_dir");
+
+  /** The dirs a config file sets (null: not set) and what it holds that stacker does not know. */
+  record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
+    Values {
+      warnings = List.copyOf(warnings);
+    }
+
+    static final Values NONE = new Values(null, null, null, null, List.of());
+  }
+
+  private ConfigFile() {}
+
+  /** Where the config file is when --config is not given. */
+  static Path defaultPath(Map<String, String> env) {
+    String xdg = env.get("XDG_CONFIG_HOME");
+    if (xdg != null && !xdg.isEmpty()) {
+      return Path.of(xdg, "stacker", "conf.yaml");
+    }
+    // $HOME, not user.home: inside stacker's user namespace the JVM thinks it is root and would say /root
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    return Path.of(home, ".config", "stacker", "conf.yaml");
+  }
+
+  /** Reads {@code explicit} (which must exist), or the default file when there is one. */
+  static Values load(Path explicit, Map<String, String> env) throws StackerException {
+    Path file = explicit != null ? explicit : defaultPath(env);
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      if (explicit == null) {
+        return Values.NONE;
+      }
+      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + " does not exist", null);
+    } catch (IOException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + ": cannot read: " + e.getMessage(), null);
+    }
+    Values v = parse(text, file.toString());
+    for (String w : v.warnings()) {
+      System.err.println("warning: " + w);
+    }
+    return v;
+  }
+
+  /** Parses a config file's text; {@code name} is used in messages. */
+  static Values parse(String text, String name) throws StackerException {
+    Object root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(50);
+      root = new Yaml(new SafeConstructor(options)).load(text);
+    } catch (YAMLException e) {
+      throw new StackerException(StackerException.Kind.USAGE, name + ": not valid YAML: " + e.getMessage().replace('\n', ' '), null);
+    }
+    if (root == null) {
+      return Values.NONE;
+    }
+    if (!(root instanceof Map)) {
+      throw new StackerException(StackerException.Kind.USAGE, name + ": expected a map of " + String.join(", ", KEYS), null);
+    }
+    Path[] dirs = new Path[KEYS.size()];
+    List<String> warnings = new ArrayList<>();
+    for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
+      String key = String.valueOf(e.getKey());
+      int i = KEYS.indexOf(key);
+      if (i < 0) {
+        // stacker's own config may hold keys this version does not use: say so, but go on
+        warnings.add(name + ": ignoring unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ")");
+        continue;
+      }
+      if (!(e.getValue() instanceof String) || ((String) e.getValue()).isEmpty()) {
+        throw new StackerException(StackerException.Kind.USAGE, name + ": " + key + " must be a non-empty path", null);
+      }
+      dirs[i] = Path.of((String) e.getValue());
+    }
+    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings);
+  }
+}

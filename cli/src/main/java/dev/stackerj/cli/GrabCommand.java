@@ -1,0 +1,99 @@
+package dev.stackerj.cli;
+
+import dev.stackerj.core.StackerException;
+import dev.stackerj.oci.fs.InRoot;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.Stat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code stacker grab TAG:PATH}: copies one file out of a built layer's filesystem into the current directory. */
+@Command(name = "grab", mixinStandardHelpOptions = true, description = "Copies a file out of a built layer into the current directory.")
+public final class GrabCommand implements Callable<Integer> {
+  private static final int MAX_SYMLINKS = 40;
+
+  @ParentCommand StackerCommand parent;
+
+  @Parameters(paramLabel = "TAG:PATH", description = "layer name and the file's path in it")
+  String what;
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalOptions global = parent.global.ready();
+    int colon = what.indexOf(':');
+    if (colon <= 0 || colon == what.length() - 1) {
+      throw new StackerException(StackerException.Kind.USAGE, "grab " + what + ": expected TAG:PATH", "e.g. stacker grab web:/etc/os-release");
+    }
+    Integer reexec = HostSetup.reexecIfUser(global); // files of subordinate ids are readable only in the namespace
+    if (reexec != null) {
+      return reexec;
+    }
+    BuiltLayers.Found layer = new BuiltLayers(global).find(what.substring(0, colon));
+    String path = what.substring(colon + 1);
+    Path source = resolveFile(layer.rootfs(), path);
+    // named as asked, not as the symlink it may have gone through points
+    Path dest = Path.of("").toAbsolutePath().resolve(source.getFileName().toString());
+    String asked = path.replaceAll("/+$", "");
+    if (asked.lastIndexOf('/') < asked.length() - 1 && !asked.endsWith("/..") && !asked.endsWith("/.")) {
+      dest = dest.resolveSibling(asked.substring(asked.lastIndexOf('/') + 1));
+    }
+    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".grab-tmp");
+    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    global.log().info("copied " + layer.name() + ":" + path + " to " + dest);
+    return 0;
+  }
+
+  /** A regular file in the rootfs, following symlinks as the container would and never out of the root. */
+  static Path resolveFile(Path rootfs, String path) throws IOException, StackerException {
+    List<String> parts = new ArrayList<>(List.of(path.split("/")));
+    parts.removeIf(p -> p.isEmpty() || p.equals("."));
+    for (int links = 0; links <= MAX_SYMLINKS; links++) {
+      if (parts.isEmpty()) {
+        break;
+      }
+      Path dir;
+      try {
+        dir = InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), false);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw notFound(path);
+      }
+      String last = parts.get(parts.size() - 1);
+      if (last.equals("..")) {
+        throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is a directory; only files can be grabbed", null);
+      }
+      Path file = dir.resolve(last);
+      Stat st = Posix.lstatOrNull(file);
+      if (st == null) {
+        throw notFound(path);
+      }
+      if (!st.isSymlink()) {
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is not a regular file; only files can be grabbed", null);
+        }
+        return file;
+      }
+      String target = Posix.readlink(file);
+      List<String> next = new ArrayList<>();
+      if (!target.startsWith("/")) {
+        next.addAll(List.of(rootfs.relativize(dir).toString().split("/")));
+      }
+      next.addAll(List.of(target.split("/")));
+      next.removeIf(p -> p.isEmpty() || p.equals("."));
+      parts = next;
+    }
+    throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + ": too many symlinks, or the root itself", null);
+  }
+
+  private static StackerException notFound(String path) {
+    return new StackerException(StackerException.Kind.USAGE, "grab: no file " + path + " in the layer", null);
+  }
+}

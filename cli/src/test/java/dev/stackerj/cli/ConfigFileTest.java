@@ -1,0 +1,78 @@
+package dev.stackerj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stackerj.core.StackerException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ConfigFileTest {
+  @Test
+  void readsTheFourKnownKeys() throws Exception {
+    var v = ConfigFile.parse("work_dir: /w\nstacker_dir: s\noci_dir: /o\nrootfs_dir: /r\n", "conf.yaml");
+    assertEquals(Path.of("/w"), v.workDir());
+    assertEquals(Path.of("s"), v.stackerDir());
+    assertEquals(Path.of("/o"), v.ociDir());
+    assertEquals(Path.of("/r"), v.rootsDir());
+    assertTrue(v.warnings().isEmpty());
+  }
+
+  @Test
+  void unknownKeysAreWarnedAboutNotFatal() throws Exception {
+    var v = ConfigFile.parse("rootfs_dir: /r\nroots_dir: /typo\n", "conf.yaml");
+    assertEquals(Path.of("/r"), v.rootsDir());
+    assertEquals(1, v.warnings().size());
+    assertTrue(v.warnings().get(0).contains("unknown key \"roots_dir\""), v.warnings().get(0));
+  }
+
+  @Test
+  void anEmptyFileSetsNothing() throws Exception {
+    assertNull(ConfigFile.parse("", "conf.yaml").workDir());
+  }
+
+  @Test
+  void badShapesAreUsageErrorsNamingTheFile() {
+    for (String bad : new String[] {"- a\n", "oci_dir: [1]\n", "oci_dir: ''\n", "a: [\n", "oci_dir: /a\noci_dir: /b\n"}) {
+      StackerException e = assertThrows(StackerException.class, () -> ConfigFile.parse(bad, "conf.yaml"), bad);
+      assertEquals(StackerException.Kind.USAGE, e.kind());
+      assertTrue(e.getMessage().startsWith("conf.yaml: "), e.getMessage());
+    }
+  }
+
+  @Test
+  void theDefaultPathFollowsXdgThenHome() {
+    assertEquals(Path.of("/x/stacker/conf.yaml"), ConfigFile.defaultPath(Map.of("XDG_CONFIG_HOME", "/x", "HOME", "/h")));
+    assertEquals(Path.of("/h/.config/stacker/conf.yaml"), ConfigFile.defaultPath(Map.of("HOME", "/h")));
+  }
+
+  @Test
+  void aMissingDefaultFileIsFineAMissingExplicitOneIsNot(@TempDir Path dir) throws Exception {
+    assertNull(ConfigFile.load(null, Map.of("XDG_CONFIG_HOME", dir.toString())).rootsDir());
+    assertThrows(StackerException.class, () -> ConfigFile.load(dir.resolve("nope.yaml"), Map.of()));
+  }
+
+  @Test
+  void flagsWinOverTheConfigFile(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("conf.yaml");
+    Files.writeString(conf, "oci_dir: /from-config/oci\nrootfs_dir: /from-config/roots\n");
+    StackerCommand cmd = new StackerCommand();
+    new CommandLine(cmd).parseArgs("--config", conf.toString(), "--oci-dir", "/flag/oci");
+    GlobalOptions g = cmd.global.ready();
+    assertEquals(Path.of("/flag/oci"), g.oci());
+    assertEquals(Path.of("/from-config/roots"), g.roots());
+  }
+
+  @Test
+  void onlyBtrfsStorageIsAccepted() {
+    StackerCommand cmd = new StackerCommand();
+    new CommandLine(cmd).parseArgs("--storage-type", "overlay");
+    assertThrows(StackerException.class, () -> cmd.global.ready());
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Dockerfile to stackerfile translation ({@code stacker convert}): a Dockerfile reader and a pure
+ * translator to stackerfile and substitution YAML. Reads text, writes text; uses SnakeYAML and Jackson only.
+ */
+package dev.stackerj.core.convert;

@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# The commands around build: check, grab, inspect, chroot/exec, convert, completion, and the global
+# flags (config file, log file, timestamps, progress, storage type), including a build on a terminal.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+  setup_work
+  cat > stacker.yaml <<'YAML'
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/busybox
+      mode: 0755
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: |
+    /bin/busybox --install -s /bin
+    mkdir -p /etc /srv
+    echo hello > /etc/greeting
+    ln -s /etc/greeting /etc/link
+  environment:
+    FOO: bar
+  working_dir: /srv
+app:
+  from:
+    type: built
+    tag: base
+  run: echo app > /srv/app.txt
+YAML
+}
+
+teardown() { teardown_work; }
+
+# Waits (at most 60 s) until the tmux pane on socket $1 shows a line matching the regex $2; prints the pane.
+tmux_wait() {
+  local pane
+  for _ in $(seq 300); do
+    pane="$(tmux -S "$1" capture-pane -p -t 0)"
+    grep -q "$2" <<<"$pane" && break
+    sleep 0.2
+  done
+  printf '%s\n' "$pane"
+}
+
+build() {
+  run stacker build -f stacker.yaml "$@"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
+
+@test "check passes on a host that is set up" {
+  run stacker check
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ok: this host is set up for builds"* ]]
+}
+
+@test "check names a missing subuid range with its fix and exits 3" {
+  [ "$MODE" = root ] || skip "needs root to run as another user"
+  id stacker-nosub >/dev/null 2>&1 || skip "user stacker-nosub does not exist (test.sh creates it)"
+  chown stacker-nosub "$WORK"
+  run su stacker-nosub -s /bin/sh -c "cd '$WORK' && '$STACKER' check"
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *'no subordinate id range for user "stacker-nosub" in /etc/subuid (fix: sudo ./stacker unpriv-setup)'* ]]
+  [[ "$output" == *'no subordinate id range for user "stacker-nosub" in /etc/subgid (fix: '* ]]
+  [[ "$output" != *Exception* ]]
+}
+
+@test "check and build report the same problem: roots not on btrfs, as a user" {
+  [ "$MODE" = user ] || skip "as root, build makes its own btrfs"
+  plain="$(mktemp -d /tmp/stacker-plain.XXXXXX)"
+  run stacker check --roots-dir "$plain/roots"
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo ./stacker unpriv-setup)"* ]]
+  run stacker build --roots-dir "$plain/roots"
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo ./stacker unpriv-setup)"* ]]
+  rm -rf "$plain"
+}
+
+@test "grab copies a file (through a symlink) out of a built layer into the current dir" {
+  build
+  mkdir out && cd out
+  run stacker --work-dir "$WORK" grab base:/etc/link
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat link)" = hello ]
+  run stacker --work-dir "$WORK" grab app:srv/app.txt
+  [ "$status" -eq 0 ]
+  [ "$(cat app.txt)" = app ]
+  run stacker --work-dir "$WORK" grab base:/etc/nothing
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"no file /etc/nothing in the layer"* ]]
+  run stacker --work-dir "$WORK" grab nosuch:/etc/greeting
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'no built layer "nosuch"'* ]]
+  [[ "$output" == *"built layers: app, base"* ]]
+  run stacker grab base
+  [ "$status" -eq 2 ]
+}
+
+@test "inspect shows manifests and configs readably" {
+  build
+  run stacker inspect
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'base\n  manifest: sha256:'* ]]
+  [[ "$output" == *$'\napp\n'* ]]
+  [[ "$output" == *"FOO=bar"* ]]
+  [[ "$output" == *"workdir:   /srv"* ]]
+  [[ "$output" == *"application/vnd.oci.image.layer.v1.tar+gzip"* ]]
+  [[ "$output" == *"stacker build of app"* ]]
+  run stacker inspect app
+  [ "$status" -eq 0 ]
+  [[ "$output" != *$'\nbase\n'* ]]
+  run stacker inspect nosuch
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'no image "nosuch"'* ]]
+}
+
+@test "chroot runs a command in a throwaway copy with the layer's env and workdir" {
+  build
+  run stacker chroot base 'echo "$FOO in $(pwd)"; echo scribble > /etc/greeting; touch /new'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"bar in /srv"* ]]
+  [ "$(cat roots/base/rootfs/etc/greeting)" = hello ]
+  [ ! -e roots/base/rootfs/new ]
+  ! compgen -G "roots/chroot-*"
+  run stacker chroot base 'exit 7'
+  [ "$status" -eq 7 ]
+}
+
+@test "exec (alias of chroot) reads a script from stdin and defaults to the layer built last" {
+  build
+  run sh -c "echo 'cat /srv/app.txt; echo \$FOO' | '$STACKER' exec"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'app\nbar'* ]]
+  run stacker chroot nosuch true
+  [ "$status" -eq 2 ]
+}
+
+@test "clean after a build removes everything, chroot leftovers included" {
+  build
+  run stacker clean
+  [ "$status" -eq 0 ]
+  [ ! -e roots/base ] && [ ! -e oci/index.json ] && [ ! -e .stacker/build.cache ]
+}
+
+@test "--config sets the dirs; flags win over it" {
+  mkdir conf
+  cat > conf/conf.yaml <<YAML
+oci_dir: $WORK/from-config-oci
+stacker_dir: $WORK/from-config-stacker
+YAML
+  build --config conf/conf.yaml
+  [ -f from-config-oci/index.json ]
+  [ -f from-config-stacker/build.cache ]
+  run stacker --config conf/conf.yaml --oci-dir "$WORK/flag-oci" build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -f flag-oci/index.json ]
+  # the default file is found through XDG_CONFIG_HOME
+  mkdir -p xdg/stacker && cp conf/conf.yaml xdg/stacker/conf.yaml
+  XDG_CONFIG_HOME="$WORK/xdg" run stacker inspect base
+  [ "$status" -eq 0 ]
+  run stacker --config nosuch.yaml inspect
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"config file nosuch.yaml does not exist"* ]]
+  stacker --config conf/conf.yaml clean
+}
+
+@test "--log-file gets the log, --log-timestamp dates each line" {
+  build --log-file "$WORK/logs/build.log" --log-timestamp
+  grep -q "filesystem app built successfully" logs/build.log
+  [[ "$output" =~ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:.]+\ filesystem\ app\ built\ successfully ]]
+  ! grep -qv '^[0-9]\{4\}-' logs/build.log
+}
+
+@test "--storage-type takes only btrfs; -q with --debug is an error" {
+  run stacker --storage-type overlay build
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--storage-type overlay is not supported"* ]]
+  run stacker --storage-type btrfs check
+  [ "$status" -eq 0 ]
+  run stacker -q --debug check
+  [ "$status" -eq 2 ]
+  run stacker --version
+  [ "$status" -eq 0 ]
+}
+
+@test "progress: per-layer lines with --progress, none on a pipe by default or with --no-progress" {
+  run --separate-stderr stacker build -f stacker.yaml --progress
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[1/2] base: building"* ]]
+  [[ "$output" == *"[2/2] app: built in "* ]]
+  [[ "$output" == *"done: 2 built, 0 cached, of 2 layers in "* ]]
+  run --separate-stderr stacker build -f stacker.yaml
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run --separate-stderr stacker build -f stacker.yaml --no-progress
+  [ -z "$output" ]
+}
+
+@test "on a terminal, build shows per-layer progress and ends clean (tmux)" {
+  command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
+  sock="$WORK/tmux.sock"
+  tmux -S "$sock" new-session -d -x 120 -y 40 "cd '$WORK' && '$STACKER' build -f stacker.yaml 2>build.err; echo EXIT=\$?; sleep 60"
+  pane="$(tmux_wait "$sock" '^EXIT=')"
+  tmux -S "$sock" kill-server || true
+  echo "$pane"
+  [[ "$pane" == *"[1/2] base: building"* ]]
+  [[ "$pane" == *"[1/2] base: built in "* ]]
+  [[ "$pane" == *"[2/2] app: built in "* ]]
+  # ends clean: the summary, then the exit code, nothing half-drawn
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 2 | head -n 1 | cut -c1-26)" = "done: 2 built, 0 cached, o" ]
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 1)" = "EXIT=0" ]
+}
+
+@test "chroot on a terminal gives an interactive shell (tmux)" {
+  command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
+  build
+  sock="$WORK/tmux.sock"
+  tmux -S "$sock" new-session -d -x 120 -y 40 "cd '$WORK' && '$STACKER' chroot base; echo EXIT=\$?; sleep 60"
+  tmux_wait "$sock" '/srv #' >/dev/null
+  tmux -S "$sock" send-keys -t 0 'echo "tty=$(tty) foo=$FOO"' Enter
+  sleep 0.5
+  tmux -S "$sock" send-keys -t 0 'exit 5' Enter
+  pane="$(tmux_wait "$sock" '^EXIT=')"
+  tmux -S "$sock" kill-server || true
+  echo "$pane"
+  [[ "$pane" == *"tty=/dev/pts/"*" foo=bar"* ]]
+  [[ "$pane" == *"EXIT=5"* ]]
+  ! compgen -G "roots/chroot-*"
+}
+
+@test "convert turns a Dockerfile into a stackerfile that builds" {
+  cp /bin/busybox .
+  cat > Dockerfile <<'EOF2'
+ARG GREETING=hi
+FROM scratch AS tools
+COPY busybox /bin/busybox
+COPY busybox /bin/sh
+RUN /bin/busybox --install -s /bin && mkdir -p /out && echo "$GREETING" > /out/greeting
+FROM tools
+ENV A=1
+WORKDIR /srv
+RUN cp /out/greeting . && pwd > where
+EXPOSE 8080
+HEALTHCHECK CMD true
+CMD ["/bin/sh"]
+EOF2
+  run stacker convert -i Dockerfile -o converted.yaml -s subs.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Dockerfile:11: HEALTHCHECK is not supported"* ]]
+  grep -q '^GREETING: hi$' subs.yaml
+  grep -q 'build_only: true' converted.yaml
+  grep -q 'EXPOSE: ' converted.yaml
+  grep -q '{{GREETING:hi}}' converted.yaml
+  run stacker build -f converted.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat roots/stage1/rootfs/srv/greeting)" = hi ]
+  [ "$(cat roots/stage1/rootfs/srv/where)" = /srv ]
+  run stacker convert -i nosuch
+  [ "$status" -eq 2 ]
+}
+
+@test "completion scripts for bash and zsh complete subcommands" {
+  run stacker completion bash
+  [ "$status" -eq 0 ]
+  script="$output"
+  run bash -c 'source /dev/stdin; COMP_WORDS=(stacker ch); COMP_CWORD=1; COMP_LINE="stacker ch"; COMP_POINT=10; _complete_stacker; printf "%s\n" "${COMPREPLY[@]}"' <<<"$script"
+  echo "$output"
+  [[ "$output" == *check* ]]
+  [[ "$output" == *chroot* ]]
+  run stacker completion zsh
+  [ "$status" -eq 0 ]
+  [[ "$output" == *bashcompinit* ]]
+  run stacker completion fish
+  [ "$status" -eq 2 ]
+}
