@@ -95,3 +95,136 @@ YAML
   [ "$(manifest_of oci noop | jq -c '[.layers[].digest]')" = "$(manifest_of oci app | jq -c '[.layers[].digest]')" ]
   [ "$(skopeo inspect --config oci:oci:noop | jq '.history[-1].empty_layer')" = true ]
 }
+
+busybox_base() {
+  cat <<'YAML'
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/busybox
+      mode: 0755
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: /bin/busybox --install -s /bin
+YAML
+}
+
+@test "binds mount host paths during run, a missing source is an error, and a layer with binds is always rebuilt" {
+  mkdir -p hostdir && echo from-host > hostdir/data
+  { busybox_base; cat <<YAML
+bound:
+  from:
+    type: built
+    tag: base
+  binds:
+    - $WORK/hostdir -> /mnt/in
+    - source: $WORK/hostdir
+      dest: /mnt/other
+  run: cat /mnt/in/data > /copied && cat /mnt/other/data >> /copied && echo back > /mnt/in/written
+YAML
+  } > stacker.yaml
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(tar -xzOf "$(last_layer_blob oci bound)" copied)" = "$(printf 'from-host\nfrom-host')" ]
+  [ "$(cat hostdir/written)" = back ]
+  ! tar -tzf "$(last_layer_blob oci bound)" | grep -q '^mnt/in/'
+  run stacker build -f stacker.yaml
+  [[ "$output" == *"rebuilding cached layer due to use of binds in stacker file"* ]]
+  [[ "$output" == *"found cached layer base"* ]]
+  sed -i "s|$WORK/hostdir -> /mnt/in|$WORK/nowhere -> /mnt/in|" stacker.yaml
+  run stacker build -f stacker.yaml
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"bind source $WORK/nowhere does not exist"* ]]
+}
+
+@test "build_env and build_env_passthrough decide the run's environment; STACKER_LAYER_NAME is set" {
+  { busybox_base; cat <<'YAML'
+envs:
+  from:
+    type: built
+    tag: base
+  build_env:
+    FROM_BUILD_ENV: "yes"
+  build_env_passthrough:
+    - "PASS_.*"
+  run: env | sort > /env.txt
+defaults:
+  from:
+    type: built
+    tag: base
+  run: env | sort > /env.txt
+YAML
+  } > stacker.yaml
+  PASS_ME=1 KEEP_OUT=1 http_proxy=http://proxy.example:3128 run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  envs="$(tar -xzOf "$(last_layer_blob oci envs)" env.txt)"
+  grep -qx 'PASS_ME=1' <<<"$envs"
+  grep -qx 'FROM_BUILD_ENV=yes' <<<"$envs"
+  grep -qx 'STACKER_LAYER_NAME=envs' <<<"$envs"
+  ! grep -q '^KEEP_OUT=' <<<"$envs"
+  ! grep -q '^http_proxy=' <<<"$envs"
+  defaults="$(tar -xzOf "$(last_layer_blob oci defaults)" env.txt)"
+  grep -qx 'http_proxy=http://proxy.example:3128' <<<"$defaults"
+  ! grep -q '^PASS_ME=' <<<"$defaults"
+  [ "$(skopeo inspect --config oci:oci:envs | jq -r '.config.Env | map(select(startswith("FROM_BUILD_ENV"))) | length')" -eq 0 ]
+}
+
+@test "generate_labels turns files in /stacker/oci-labels into labels, without changing the layer" {
+  { busybox_base; cat <<'YAML'
+labelled:
+  from:
+    type: built
+    tag: base
+  run: echo 1.2.3 > /version
+  generate_labels:
+    - cat /version | tr -d '\n' > /stacker/oci-labels/org.example.version
+    - echo scratch > /only-in-throwaway-copy
+YAML
+  } > stacker.yaml
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(skopeo inspect --config oci:oci:labelled | jq -r '.config.Labels["org.example.version"]')" = 1.2.3 ]
+  ! tar -tzf "$(last_layer_blob oci labelled)" | grep -q only-in-throwaway-copy
+}
+
+@test "the deprecated import: puts files under /stacker" {
+  echo legacy > legacy.txt
+  { busybox_base; cat <<'YAML'
+old:
+  from:
+    type: built
+    tag: base
+  import:
+    - legacy.txt
+  run: cp /stacker/legacy.txt /legacy-copy
+YAML
+  } > stacker.yaml
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(tar -xzOf "$(last_layer_blob oci old)" legacy-copy)" = legacy ]
+}
+
+@test "--on-run-failure runs a command in the failed container" {
+  { busybox_base; cat <<'YAML'
+failing:
+  from:
+    type: built
+    tag: base
+  run: |
+    echo state > /left-behind
+    false
+YAML
+  } > stacker.yaml
+  run stacker build -f stacker.yaml --on-run-failure 'echo "inspecting: $(cat /left-behind)"'
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"inspecting: state"* ]]
+  [[ "$output" == *'run commands failed for layer "failing": exit status 1'* ]]
+}

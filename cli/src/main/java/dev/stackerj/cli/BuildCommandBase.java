@@ -41,6 +41,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
   @Option(names = "--require-hash", description = "every http(s) import must have a hash")
   boolean requireHash;
 
+  @Option(names = "--on-run-failure", paramLabel = "CMD", description = "run CMD (with /bin/sh -c) in the container of a failed run")
+  String onRunFailure;
+
+  @Option(names = "--shell-fail", description = "open a shell in the container of a failed run (same as --on-run-failure /bin/sh)")
+  boolean shellFail;
+
   @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
   boolean orderOnly;
 
@@ -93,7 +99,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             progress != null ? progress : log,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash));
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash, shellFail ? "/bin/sh" : onRunFailure));
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);

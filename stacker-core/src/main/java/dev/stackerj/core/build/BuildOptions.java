@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * @param sourceDateEpoch SOURCE_DATE_EPOCH in seconds, or null
  * @param noCache ignore and drop the build cache
  * @param requireHash every http(s) import must carry a hash
+ * @param onRunFailure a command to run in the container when a run fails, or null
  */
 public record BuildOptions(
-    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch, boolean noCache, boolean requireHash) {}
+    Path stackerDir, Path ociDir, String annotationsNamespace, String stackerVersion, Long sourceDateEpoch, boolean noCache, boolean requireHash, String onRunFailure) {}

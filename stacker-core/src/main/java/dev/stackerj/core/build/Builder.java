@@ -10,6 +10,7 @@ import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
 import dev.stackerj.core.runtime.RunSpec;
+import dev.stackerj.core.spec.Bind;
 import dev.stackerj.core.spec.From;
 import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
@@ -134,14 +135,15 @@ public final class Builder {
     Files.createDirectories(stage.resolve("imports"));
     for (Map.Entry<Import, Path> e : sources.entrySet()) {
       if (e.getKey().dest() == null) {
-        imports.stage(e.getKey(), e.getValue(), stage.resolve("imports"));
+        // the deprecated import: puts files straight under /stacker
+        imports.stage(e.getKey(), e.getValue(), e.getKey().legacy() ? stage : stage.resolve("imports"));
       } else {
         imports.place(e.getKey(), e.getValue(), rootfs);
       }
     }
 
     if (!layer.run().isEmpty()) {
-      run(layer, base, rootfs, stage);
+      run(step, base, rootfs, stage);
     }
 
     List<LayerEntry> changes = TreeDiff.diff(base.diffRoot(), rootfs);
@@ -153,7 +155,11 @@ public final class Builder {
       diffId = blob.diffId();
       log.debug("layer " + name + ": " + changes.size() + " entries, " + blob.descriptor().digest());
     }
+    Map<String, String> generated = generateLabels(step, base, volume, stage);
     ImageConfig config = ImageConfigs.apply(base.config(), layer, settings(), diffId);
+    if (!generated.isEmpty()) {
+      config = ImageConfigs.withLabels(config, generated);
+    }
     Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
     Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(name, configDesc, layers, annotations(step));
     storage.markReadOnly(volume);
@@ -168,6 +174,10 @@ public final class Builder {
     String name = layer.name();
     BuildCache.Entry e = cache.get(name);
     String miss = null;
+    if (!layer.binds().isEmpty()) {
+      log.info("rebuilding cached layer due to use of binds in stacker file");
+      return false;
+    }
     if (e == null) {
       miss = name + " has not been built before";
     } else if (!e.key().equals(key)) {
@@ -196,7 +206,12 @@ public final class Builder {
         && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }
 
-  private void run(Layer layer, Base base, Path rootfs, Path stage) throws StackerException, IOException, InterruptedException {
+  /** Host variables passed into run when a layer does not say: proxies, TERM, SOURCE_DATE_EPOCH. */
+  static final List<String> DEFAULT_PASSTHROUGH =
+      List.of("(?i)(http|https|ftp|no|all)_proxy", "TERM", "SOURCE_DATE_EPOCH");
+
+  private void run(BuildStep step, Base base, Path rootfs, Path stage) throws StackerException, IOException, InterruptedException {
+    Layer layer = step.layer();
     String script = String.join("\n", layer.run());
     if (!script.startsWith("#!")) {
       script = "#!/bin/sh -xe\n" + script;
@@ -204,40 +219,106 @@ public final class Builder {
     Path scriptFile = stage.resolve(".stacker-run.sh");
     Files.writeString(scriptFile, script + "\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
-
-    Map<String, String> env = new LinkedHashMap<>();
-    ImageConfig.Config pc = base.config() == null ? ImageConfig.Config.EMPTY : base.config().config();
-    env.putAll(pc.envMap());
-    env.putAll(layer.environment());
-    env.putIfAbsent("PATH", ImageConfigs.DEFAULT_PATH);
-    env.putIfAbsent("HOME", "/root");
-    env.putAll(layer.buildEnv());
-    env.put("STACKER_LAYER_NAME", layer.name());
-    if (options.sourceDateEpoch() != null) {
-      env.put("SOURCE_DATE_EPOCH", Long.toString(options.sourceDateEpoch()));
-    }
-    RunSpec spec =
-        new RunSpec(
-            "stacker-" + volumeName(layer.name()),
-            rootfs,
-            List.of(new RunSpec.Mount(stage, "/stacker", true)),
-            env,
-            "/",
-            List.of("/stacker/.stacker-run.sh"));
     String interpreter = script.substring(2, script.indexOf('\n') < 0 ? script.length() : script.indexOf('\n')).strip().split("\\s+")[0];
     if (interpreter.startsWith("/") && !Files.exists(rootfs.resolve(interpreter.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
           "layer \"" + layer.name() + "\": cannot run: the rootfs has no " + interpreter,
           "import a shell (e.g. busybox with dest: /bin/sh) or start from a base image that has one");
     }
-    int exit = runner.run(spec);
+    int exit = runner.run(container(step, base, rootfs, stage, List.of("/stacker/.stacker-run.sh"), List.of()));
     if (exit != 0) {
+      if (options.onRunFailure() != null) {
+        log.info("running " + options.onRunFailure() + " in the failed container of " + layer.name());
+        runner.runAttached(
+            container(step, base, rootfs, stage, List.of("/bin/sh", "-c", options.onRunFailure()), List.of()), System.console() != null);
+      }
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
           "run commands failed for layer \"" + layer.name() + "\": exit status " + exit
               + " (the failing command is the last '+' line above); the script was:\n    "
               + String.join("\n", layer.run()).strip().replace("\n", "\n    "),
           null);
     }
+  }
+
+  /**
+   * The container a layer's commands run in: the image's env, the host variables build_env_passthrough
+   * lets through, build_env, STACKER_LAYER_NAME; /stacker read-only; the layer's binds.
+   */
+  private RunSpec container(BuildStep step, Base base, Path rootfs, Path stage, List<String> args, List<RunSpec.Mount> extra)
+      throws StackerException {
+    Layer layer = step.layer();
+    Map<String, String> env = new LinkedHashMap<>();
+    ImageConfig.Config pc = base.config() == null ? ImageConfig.Config.EMPTY : base.config().config();
+    env.putAll(pc.envMap());
+    env.putAll(layer.environment());
+    env.putIfAbsent("PATH", ImageConfigs.DEFAULT_PATH);
+    env.putIfAbsent("HOME", "/root");
+    List<java.util.regex.Pattern> pass = (layer.buildEnvPassthrough() != null ? layer.buildEnvPassthrough() : DEFAULT_PASSTHROUGH)
+        .stream().map(java.util.regex.Pattern::compile).toList();
+    System.getenv().forEach((k, v) -> {
+      if (pass.stream().anyMatch(p -> p.matcher(k).matches())) {
+        env.put(k, v);
+      }
+    });
+    env.putAll(layer.buildEnv());
+    env.put("STACKER_LAYER_NAME", layer.name());
+    if (options.sourceDateEpoch() != null) {
+      env.put("SOURCE_DATE_EPOCH", Long.toString(options.sourceDateEpoch()));
+    }
+    List<RunSpec.Mount> mounts = new ArrayList<>();
+    mounts.add(new RunSpec.Mount(stage, "/stacker", true));
+    for (Bind b : layer.binds()) {
+      Path source = step.file().dir().resolve(b.source()).normalize();
+      if (!Files.exists(source)) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED,
+            b.position() + ": layer \"" + layer.name() + "\": bind source " + source + " does not exist", null);
+      }
+      mounts.add(new RunSpec.Mount(source, b.dest(), false));
+    }
+    mounts.addAll(extra);
+    return new RunSpec("stacker-" + volumeName(layer.name()), rootfs, mounts, env, "/", args);
+  }
+
+  /**
+   * generate_labels: the commands run in a throwaway snapshot of the finished rootfs; each file they
+   * write to /stacker/oci-labels/ becomes a label (name = file name, value = content).
+   */
+  private Map<String, String> generateLabels(BuildStep step, Base base, String volume, Path stage)
+      throws StackerException, IOException, InterruptedException {
+    Layer layer = step.layer();
+    Map<String, String> labels = new java.util.TreeMap<>();
+    if (layer.generateLabels().isEmpty()) {
+      return labels;
+    }
+    String scratch = volume + ".labels";
+    Path out = stage.resolveSibling(stage.getFileName() + ".labels");
+    storage.delete(scratch);
+    LayerExtractor.removeTree(out);
+    Files.createDirectories(out);
+    Files.createDirectories(stage.resolve("oci-labels")); // the mount point, made here: /stacker is read-only inside
+    Path script = stage.resolve(".stacker-generate-labels.sh");
+    Files.writeString(script, "#!/bin/sh -xe\n" + String.join("\n", layer.generateLabels()) + "\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    storage.snapshot(volume, scratch);
+    try {
+      int exit = runner.run(container(step, base, storage.rootfs(scratch), stage, List.of("/stacker/.stacker-generate-labels.sh"),
+          List.of(new RunSpec.Mount(out, "/stacker/oci-labels", false))));
+      if (exit != 0) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED,
+            "generate_labels failed for layer \"" + layer.name() + "\": exit status " + exit, null);
+      }
+      try (var files = Files.list(out)) {
+        for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+          if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            labels.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+          }
+        }
+      }
+    } finally {
+      storage.delete(scratch);
+      LayerExtractor.removeTree(out);
+    }
+    return labels;
   }
 
   private Base prepareBase(BuildStep step) throws StackerException, IOException, InterruptedException {

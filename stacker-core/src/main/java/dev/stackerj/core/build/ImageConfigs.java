@@ -79,6 +79,16 @@ public final class ImageConfigs {
         history);
   }
 
+  /** {@code config} with {@code labels} added over its own (generate_labels). */
+  public static ImageConfig withLabels(ImageConfig config, Map<String, String> labels) {
+    ImageConfig.Config c = config.config();
+    Map<String, String> merged = new TreeMap<>(c.labels());
+    merged.putAll(labels);
+    ImageConfig.Config nc = new ImageConfig.Config(c.user(), c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), merged,
+        c.exposedPorts(), c.stopSignal());
+    return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(), config.history());
+  }
+
   /** The host architecture in OCI terms (amd64, arm64, ...). */
   public static String hostArch() {
     String a = System.getProperty("os.arch");

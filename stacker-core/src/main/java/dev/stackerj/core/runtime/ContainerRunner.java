@@ -11,6 +11,12 @@ public interface ContainerRunner {
   int run(RunSpec spec) throws IOException, InterruptedException;
 
   /**
+   * Runs like {@link #run} but with our stdin; with {@code terminal} the process gets a pty on our terminal
+   * (stdin must be one). For interactive use: chroot, --on-run-failure, --shell-fail.
+   */
+  int runAttached(RunSpec spec, boolean terminal) throws IOException, InterruptedException;
+
+  /**
    * Kills and removes containers a killed build left running (they keep their rootfs busy). Must be
    * called while holding the build lock, before any volume is deleted.
    */

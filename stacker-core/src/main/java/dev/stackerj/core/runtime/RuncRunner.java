@@ -48,6 +48,7 @@ public final class RuncRunner implements ContainerRunner {
    * Like {@link #run} but with our stdin passed to the process too, for interactive use ({@code stacker
    * chroot}); with {@code terminal} runc gives the process a pty on our terminal (stdin must be one).
    */
+  @Override
   public int runAttached(RunSpec spec, boolean terminal) throws IOException, InterruptedException {
     return run(spec, true, terminal);
   }
