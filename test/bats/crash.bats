@@ -6,18 +6,8 @@ load helpers
 
 setup() {
   setup_work
-  cat > stacker.yaml <<'YAML'
-base:
-  from:
-    type: scratch
-  imports:
-    - path: /bin/busybox
-      dest: /bin/busybox
-      mode: 0755
-    - path: /bin/busybox
-      dest: /bin/sh
-      mode: 0755
-  run: /bin/busybox --install -s /bin
+  busybox_base > stacker.yaml
+  cat >> stacker.yaml <<'YAML'
 slow:
   from:
     type: built

@@ -96,22 +96,6 @@ YAML
   [ "$(skopeo inspect --config oci:oci:noop | jq '.history[-1].empty_layer')" = true ]
 }
 
-busybox_base() {
-  cat <<'YAML'
-base:
-  from:
-    type: scratch
-  imports:
-    - path: /bin/busybox
-      dest: /bin/busybox
-      mode: 0755
-    - path: /bin/busybox
-      dest: /bin/sh
-      mode: 0755
-  run: /bin/busybox --install -s /bin
-YAML
-}
-
 @test "binds mount host paths during run, a missing source is an error, and a layer with binds is always rebuilt" {
   mkdir -p hostdir && echo from-host > hostdir/data
   { busybox_base; cat <<YAML

@@ -59,6 +59,23 @@ last_layer_blob() {
   echo "$layout/blobs/sha256/${digest#sha256:}"
 }
 
+# Prints a layer named "base": the host's busybox as /bin/busybox and /bin/sh, applets installed.
+busybox_base() {
+  cat <<'YAML'
+base:
+  from:
+    type: scratch
+  imports:
+    - path: /bin/busybox
+      dest: /bin/busybox
+      mode: 0755
+    - path: /bin/busybox
+      dest: /bin/sh
+      mode: 0755
+  run: /bin/busybox --install -s /bin
+YAML
+}
+
 # Fails the test with a message.
 fail() {
   echo "$@" >&2
