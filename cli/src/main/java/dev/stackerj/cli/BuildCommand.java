@@ -16,6 +16,7 @@ import dev.stackerj.core.spec.Stackerfile;
 import dev.stackerj.core.spec.StackerfileException;
 import dev.stackerj.core.spec.StackerfileParser;
 import dev.stackerj.core.spec.Substitution;
+import dev.stackerj.oci.layer.Compression;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -49,6 +50,9 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
+  @Option(names = "--layer-compression", defaultValue = "gzip", description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
+  String layerCompression;
+
   @Override
   public Integer call() throws Exception {
     global = parent.global;
@@ -56,6 +60,7 @@ public final class BuildCommand implements Callable<Integer> {
     global.validate();
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
+    Compression compression = layerCompression();
     // parse and plan before touching the host: a bad file changes nothing
     Stackerfile sf = load(file);
     List<BuildStep> plan = Planner.plan(List.of(sf));
@@ -83,7 +88,8 @@ public final class BuildCommand implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             log,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache));
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache,
+                compression));
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
     }
@@ -116,6 +122,14 @@ public final class BuildCommand implements Callable<Integer> {
     builtins.put("STACKER_WORK_DIR", global.work().toString());
     String substituted = Substitution.apply(text, path.toString(), user, builtins);
     return StackerfileParser.parse(substituted, path);
+  }
+
+  private Compression layerCompression() throws StackerException {
+    if (!layerCompression.equalsIgnoreCase("gzip") && !layerCompression.equalsIgnoreCase("zstd")) {
+      throw new StackerException(StackerException.Kind.USAGE,
+          "invalid --layer-compression \"" + layerCompression + "\"", "use --layer-compression gzip or --layer-compression zstd");
+    }
+    return Compression.parse(layerCompression);
   }
 
   private static Long sourceDateEpoch() throws StackerException {
