@@ -12,6 +12,7 @@ import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.core.spec.Stackerfile;
 import dev.stackerj.core.spec.StackerfileLoader;
+import dev.stackerj.oci.layer.Compression;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,9 @@ abstract class BuildCommandBase implements Callable<Integer> {
   @Option(names = "--shell-fail", description = "open a shell in the container of a failed run (same as --on-run-failure /bin/sh)")
   boolean shellFail;
 
+  @Option(names = "--layer-compression", defaultValue = "gzip", description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
+  String layerCompression;
+
   @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
   boolean orderOnly;
 
@@ -61,6 +65,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     global = parent.global.ready();
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
+    Compression compression = layerCompression();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     if (!orderOnly && !HostSetup.isHostRoot() && !UserNamespace.inside()) {
       List<HostSetup.Problem> problems = HostSetup.problems(global);
@@ -99,7 +104,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             progress != null ? progress : log,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash, shellFail ? "/bin/sh" : onRunFailure));
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash,
+                shellFail ? "/bin/sh" : onRunFailure, compression));
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
@@ -135,6 +141,14 @@ abstract class BuildCommandBase implements Callable<Integer> {
     builtins.put("STACKER_OCI_DIR", global.oci().toString());
     builtins.put("STACKER_WORK_DIR", global.work().toString());
     return builtins;
+  }
+
+  private Compression layerCompression() throws StackerException {
+    if (!layerCompression.equalsIgnoreCase("gzip") && !layerCompression.equalsIgnoreCase("zstd")) {
+      throw new StackerException(StackerException.Kind.USAGE,
+          "invalid --layer-compression \"" + layerCompression + "\"", "use --layer-compression gzip or --layer-compression zstd");
+    }
+    return Compression.parse(layerCompression);
   }
 
   private static Long sourceDateEpoch() throws StackerException {

@@ -128,7 +128,12 @@ class BuildIT {
         // don't leave the host with our mount: later tests and builds would trip over it
         new ProcessBuilder("umount", "--lazy", roots.toString()).inheritIO().start().waitFor();
       }
+      // the kernel lets go of an autoclear loop device asynchronously after the unmount: allow it 5 s
       List<String> loops = loopDevicesBackedBy(work);
+      for (int i = 0; i < 50 && !loops.isEmpty(); i++) {
+        Thread.sleep(100);
+        loops = loopDevicesBackedBy(work);
+      }
       if (!mounted(roots)) {
         LayerExtractor.removeTree(work);
       }

@@ -1,8 +1,11 @@
 package dev.stackerj.oci.fs;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import jnr.ffi.LibraryLoader;
 import jnr.posix.FileStat;
 import jnr.posix.NanosecondFileStat;
@@ -14,6 +17,9 @@ public final class Posix {
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int ENOENT = 2;
+  private static final int ERANGE = 34;
+  private static final int ENODATA = 61;
+  private static final int ENOTSUP = 95;
 
   // errors come back as -1 and errno, never as the default handler's RuntimeException
   private static final POSIX POSIX =
@@ -34,6 +40,12 @@ public final class Posix {
     int umask(int mask);
 
     String strerror(int errnum);
+
+    long llistxattr(String path, byte[] list, long size);
+
+    long lgetxattr(String path, String name, byte[] value, long size);
+
+    int lsetxattr(String path, String name, byte[] value, long size, int flags);
   }
 
   private Posix() {}
@@ -98,7 +110,87 @@ public final class Posix {
   }
 
   public static void mknod(Path path, int mode, long major, long minor) throws IOException {
-    check(LIBC.mknod(path.toString(), mode, Stat.makedev(major, minor)), "mknod", path);
+    if (LIBC.mknod(path.toString(), mode, Stat.makedev(major, minor)) < 0) {
+      throw error("mknod", path, lastError());
+    }
+  }
+
+  /**
+   * Every extended attribute of {@code path} itself (symlinks not followed), sorted by name; empty where
+   * the filesystem has none or does not support them.
+   */
+  public static SortedMap<String, byte[]> xattrs(Path path) throws IOException {
+    SortedMap<String, byte[]> out = new TreeMap<>();
+    String p = path.toString();
+    byte[] names = null;
+    for (int tries = 0; names == null; tries++) {
+      long size = LIBC.llistxattr(p, null, 0);
+      if (size < 0) {
+        int errno = lastError();
+        if (errno == ENOTSUP) {
+          return out;
+        }
+        throw error("llistxattr", path, errno);
+      }
+      if (size == 0) {
+        return out;
+      }
+      byte[] buf = new byte[(int) size];
+      long got = LIBC.llistxattr(p, buf, buf.length);
+      if (got >= 0) {
+        names = java.util.Arrays.copyOf(buf, (int) got);
+      } else if (lastError() != ERANGE || tries > 8) {
+        throw error("llistxattr", path, lastError()); // ERANGE: an attribute was added meanwhile
+      }
+    }
+    int start = 0;
+    for (int i = 0; i < names.length; i++) {
+      if (names[i] == 0) {
+        if (i > start) {
+          String name = new String(names, start, i - start, StandardCharsets.UTF_8);
+          byte[] value = getXattr(path, name);
+          if (value != null) {
+            out.put(name, value);
+          }
+        }
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  /** One extended attribute of {@code path} itself, or null when it is not set. */
+  public static byte[] getXattr(Path path, String name) throws IOException {
+    String p = path.toString();
+    for (int tries = 0; ; tries++) {
+      long size = LIBC.lgetxattr(p, name, null, 0);
+      if (size < 0) {
+        int errno = lastError();
+        if (errno == ENODATA || errno == ENOTSUP) {
+          return null;
+        }
+        throw error("lgetxattr " + name, path, errno);
+      }
+      byte[] buf = new byte[(int) size];
+      long got = size == 0 ? 0 : LIBC.lgetxattr(p, name, buf, buf.length);
+      if (got >= 0) {
+        return got == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) got);
+      }
+      if (lastError() != ERANGE || tries > 8) {
+        throw error("lgetxattr " + name, path, lastError());
+      }
+    }
+  }
+
+  /** Sets an extended attribute on {@code path} itself (symlinks not followed). */
+  public static void setXattr(Path path, String name, byte[] value) throws IOException {
+    if (LIBC.lsetxattr(path.toString(), name, value, value.length, 0) < 0) {
+      throw error("lsetxattr " + name, path, lastError());
+    }
+  }
+
+  private static int lastError() {
+    return jnr.ffi.Runtime.getRuntime(LIBC).getLastError();
   }
 
   public static int geteuid() {

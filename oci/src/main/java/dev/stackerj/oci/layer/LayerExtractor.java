@@ -17,8 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Applies a layer tar onto a root directory as the OCI spec says: whiteouts delete, opaque markers hide
@@ -46,9 +44,9 @@ public final class LayerExtractor {
   }
 
   private void run(InputStream in) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(in, 1 << 16);
-    for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-      List<String> parts = InRoot.checkedParts(e.getName());
+    TarReader tar = new TarReader(in);
+    for (TarHeader e; (e = tar.next()) != null; ) {
+      List<String> parts = InRoot.checkedParts(e.name());
       if (parts.isEmpty()) {
         continue; // the root itself ("./")
       }
@@ -61,7 +59,7 @@ public final class LayerExtractor {
         String victim = base.substring(4);
         if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
           // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent
-          throw new UnsafeLayerException("refusing whiteout of \"" + victim + "\" in layer: " + e.getName());
+          throw new UnsafeLayerException("refusing whiteout of \"" + victim + "\" in layer: " + e.name());
         }
         removeTree(parent.resolve(victim));
       } else {
@@ -80,57 +78,69 @@ public final class LayerExtractor {
     }
   }
 
-  private void createEntry(TarArchiveInputStream tar, TarArchiveEntry e, Path target, String rel) throws IOException {
+  private void createEntry(TarReader tar, TarHeader e, Path target, String rel) throws IOException {
     Stat existing = Posix.lstatOrNull(target);
     if (existing != null && !(e.isDirectory() && existing.isDir())) {
-      removeTree(target);
+      removeTree(target); // a different type (or a file rewritten) replaces what was there, trees included
     }
     if (e.isDirectory()) {
       if (existing == null || !existing.isDir()) {
         Files.createDirectory(target);
       }
-    } else if (e.isSymbolicLink()) {
-      Posix.symlink(e.getLinkName(), target);
-    } else if (e.isLink()) {
-      List<String> linkParts = InRoot.checkedParts(e.getLinkName());
+    } else if (e.type() == TarHeader.SYMLINK) {
+      Posix.symlink(e.linkName(), target);
+    } else if (e.type() == TarHeader.HARDLINK) {
+      List<String> linkParts = InRoot.checkedParts(e.linkName());
       if (linkParts.isEmpty()) {
         throw new UnsafeLayerException("hard link /" + rel + " points at the root directory");
       }
+      // the link's directories resolve inside the root; link(2) itself never follows a final symlink
       Path linkParent = InRoot.resolveDir(root, linkParts.subList(0, linkParts.size() - 1), false);
       Path source = linkParent.resolve(linkParts.get(linkParts.size() - 1));
       Stat st = Posix.lstatOrNull(source);
       if (st == null || st.isDir()) {
-        throw new IOException("hard link /" + rel + ": target /" + e.getLinkName() + " is missing or a directory");
+        throw new IOException("hard link /" + rel + ": target /" + e.linkName() + " is missing or a directory");
       }
       Posix.link(source, target);
       return; // a hard link shares the target's metadata
-    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-      int type = e.isCharacterDevice() ? Stat.S_IFCHR : Stat.S_IFBLK;
+    } else if (e.type() == TarHeader.CHAR || e.type() == TarHeader.BLOCK) {
+      int type = e.type() == TarHeader.CHAR ? Stat.S_IFCHR : Stat.S_IFBLK;
       try {
-        Posix.mknod(target, type | (e.getMode() & 07777), e.getDevMajor(), e.getDevMinor());
+        Posix.mknod(target, type | (e.mode() & 07777), e.devMajor(), e.devMinor());
       } catch (IOException denied) {
-        warn.accept("cannot create device node /" + rel + " here (" + denied.getMessage() + "); skipped");
+        warn.accept("cannot create device node /" + rel + " (" + e.devMajor() + ":" + e.devMinor() + "): "
+            + denied.getMessage() + "; device nodes need real root (a user namespace may not mknod); skipped");
         return;
       }
-    } else if (e.isFIFO()) {
-      Posix.mkfifo(target, e.getMode());
-    } else if (e.isFile()) {
+    } else if (e.type() == TarHeader.FIFO) {
+      Posix.mkfifo(target, e.mode());
+    } else if (e.isRegular()) {
       try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        tar.transferTo(out);
+        tar.content().transferTo(out);
       }
     } else {
-      warn.accept("skipping /" + rel + ": unsupported tar entry type '" + (char) e.getLinkFlag() + "'");
+      warn.accept("skipping /" + rel + ": unsupported tar entry type '" + (char) e.type() + "'");
       return;
     }
-    Posix.lchown(target, (int) e.getLongUserId(), (int) e.getLongGroupId());
-    if (!e.isSymbolicLink()) {
-      Posix.chmod(target, e.getMode());
+    Posix.lchown(target, (int) e.uid(), (int) e.gid());
+    if (e.type() != TarHeader.SYMLINK) {
+      Posix.chmod(target, e.mode()); // after lchown, which clears setuid and setgid
     }
-    java.time.Instant t = e.getLastModifiedTime() == null ? java.time.Instant.EPOCH : e.getLastModifiedTime().toInstant();
+    // after chown and chmod: chown drops security.capability
+    for (var x : e.xattrs().entrySet()) {
+      if (!Xattrs.recorded(x.getKey())) {
+        continue;
+      }
+      try {
+        Posix.setXattr(target, x.getKey(), x.getValue());
+      } catch (IOException denied) {
+        warn.accept("cannot set xattr " + x.getKey() + " on /" + rel + ": " + denied.getMessage() + "; skipped");
+      }
+    }
     if (e.isDirectory()) {
-      dirTimes.add(new DirTimes(target, t.getEpochSecond(), t.getNano()));
+      dirTimes.add(new DirTimes(target, e.mtimeSec(), e.mtimeNsec()));
     } else {
-      Posix.setTimes(target, t.getEpochSecond(), t.getNano());
+      Posix.setTimes(target, e.mtimeSec(), e.mtimeNsec());
     }
   }
 

@@ -198,4 +198,30 @@ class LayerExtractorSafetyTest {
     assertRefused(new Tars().file("first", "1").file("../evil", "x").file("after", "2"));
     assertFalse(Files.exists(root.resolve("after")));
   }
+
+  @Test
+  void paxPathWithDotDotIsRefused() {
+    // a long name travels in a pax record, which must be checked like the header's name
+    assertRefused(new Tars().file("a/" + "b".repeat(120) + "/../../../escape", "x"));
+  }
+
+  @Test
+  void gnuLongNameWithDotDotIsRefused() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+        new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes);
+    t.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_GNU);
+    org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+        new org.apache.commons.compress.archivers.tar.TarArchiveEntry("c".repeat(120) + "/../../escape");
+    t.putArchiveEntry(e);
+    t.closeArchiveEntry();
+    t.finish();
+    assertThrows(UnsafeLayerException.class,
+        () -> LayerExtractor.apply(new java.io.ByteArrayInputStream(bytes.toByteArray()), root, s -> {}));
+  }
+
+  @Test
+  void whiteoutBelowDotDotIsRefused() {
+    assertRefused(new Tars().file("etc/../../.wh.victim", ""));
+  }
 }

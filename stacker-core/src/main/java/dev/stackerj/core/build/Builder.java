@@ -116,7 +116,7 @@ public final class Builder {
       importDigests.put(imp.path(), CacheKeys.importDigest(src, digests));
     }
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), importDigests, options.sourceDateEpoch());
-    if (reuse(layer, key)) {
+    if (reuse(layer, key, base)) {
       return;
     }
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
@@ -150,7 +150,7 @@ public final class Builder {
     List<Descriptor> layers = new ArrayList<>(base.layers());
     Digest diffId = null;
     if (!changes.isEmpty()) {
-      LayerBlob blob = new LayerWriter(log::warn).write(layout, changes, Compression.GZIP);
+      LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch()).write(layout, changes, options.layerCompression());
       layers.add(blob.descriptor());
       diffId = blob.diffId();
       log.debug("layer " + name + ": " + changes.size() + " entries, " + blob.descriptor().digest());
@@ -170,7 +170,7 @@ public final class Builder {
   }
 
   /** Uses the cached result of {@code layer} when its key is unchanged and its outputs are all there. */
-  private boolean reuse(Layer layer, CacheKey key) throws IOException {
+  private boolean reuse(Layer layer, CacheKey key, Base base) throws IOException {
     String name = layer.name();
     BuildCache.Entry e = cache.get(name);
     String miss = null;
@@ -186,6 +186,9 @@ public final class Builder {
       miss = "its filesystem " + storage.path(e.volume()) + " is gone";
     } else if (!layer.buildOnly() && (e.manifest() == null || !layout.hasBlob(e.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
+    } else if (e.layers().size() > base.layers().size()
+        && !e.layers().get(e.layers().size() - 1).mediaType().equals(options.layerCompression().mediaType())) {
+      miss = "its layer was compressed otherwise than --layer-compression " + options.layerCompression().key() + " asks";
     }
     if (miss != null) {
       log.info("cache miss because " + miss);

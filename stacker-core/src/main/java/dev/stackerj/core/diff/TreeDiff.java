@@ -3,6 +3,7 @@ package dev.stackerj.core.diff;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerEntry;
+import dev.stackerj.oci.layer.Xattrs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,22 +12,31 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Compares a child tree with the parent it was snapshotted from, by lstat metadata only: type, mode,
- * owner, mtime, and for non-directories size, inode and ctime (any write to a snapshotted file changes its
- * ctime). Returns layer entries in tar order: a directory before its children, names sorted, a deleted
- * path as a whiteout, a path whose type changed as a whiteout followed by the new entry.
+ * Compares a child tree with the parent it was snapshotted from, by metadata only: type, mode, owner,
+ * mtime, for non-directories size, inode and ctime (any write to a snapshotted file, xattrs included,
+ * changes its ctime), for directories their xattrs. Returns layer entries in tar order: a directory before
+ * its children, names sorted, a deleted path as a whiteout, a path whose type changed as a whiteout followed
+ * by the new entry, and a directory that was deleted and made again as the new directory, an opaque marker,
+ * and everything in it.
  */
 public final class TreeDiff {
-  private TreeDiff() {}
-
   /** @param parent the parent's root, or null when everything in {@code child} is new */
   public static List<LayerEntry> diff(Path parent, Path child) throws IOException {
     List<LayerEntry> out = new ArrayList<>();
-    walk(parent, child, "", out);
+    // a btrfs snapshot keeps every inode number, its root's (256) included; a copy keeps none, and then a
+    // directory's inode cannot tell a recreated directory from the same one
+    boolean inodesKept = parent != null && Posix.lstat(parent).ino() == Posix.lstat(child).ino();
+    new TreeDiff(inodesKept).walk(parent, child, "", out);
     return out;
   }
 
-  private static void walk(Path parentDir, Path childDir, String rel, List<LayerEntry> out) throws IOException {
+  private final boolean inodesKept;
+
+  private TreeDiff(boolean inodesKept) {
+    this.inodesKept = inodesKept;
+  }
+
+  private void walk(Path parentDir, Path childDir, String rel, List<LayerEntry> out) throws IOException {
     TreeSet<String> names = new TreeSet<>(list(childDir));
     if (parentDir != null) {
       names.addAll(list(parentDir));
@@ -45,12 +55,19 @@ public final class TreeDiff {
       } else if (ps.type() != cs.type()) {
         out.add(new LayerEntry.Whiteout(path));
         addTree(c, cs, path, out);
+      } else if (cs.isDir() && inodesKept && ps.ino() != cs.ino()) {
+        out.add(new LayerEntry.FromFs(path, c));
+        out.add(new LayerEntry.Opaque(path));
+        for (String n : sorted(list(c))) {
+          addTree(c.resolve(n), Posix.lstat(c.resolve(n)), path + "/" + n, out);
+        }
       } else {
-        if (changed(ps, cs)) {
+        Path p = parentDir.resolve(name);
+        if (changed(ps, cs) || (cs.isDir() && !Xattrs.same(Posix.xattrs(p), Posix.xattrs(c)))) {
           out.add(new LayerEntry.FromFs(path, c));
         }
         if (cs.isDir()) {
-          walk(parentDir.resolve(name), c, path, out);
+          walk(p, c, path, out);
         }
       }
     }

@@ -237,6 +237,18 @@ class TreeDiffTest {
         all);
   }
 
+  @Test
+  void xattrChangeOfAnUnchangedDirectory() throws Exception {
+    snapshot();
+    try {
+      Posix.setXattr(child.resolve("etc"), "user.note", new byte[] {1, (byte) 0xff});
+    } catch (IOException unsupported) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no user xattrs here: " + unsupported.getMessage());
+    }
+    syncDirTimes();
+    assertEquals(List.of("+etc"), diff());
+  }
+
   // ---- the metadata predicate itself ----
 
   private static Stat stat(int mode, long ino, long ctimeSec) {
