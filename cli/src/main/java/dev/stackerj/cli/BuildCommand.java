@@ -57,7 +57,7 @@ public final class BuildCommand implements Callable<Integer> {
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     // parse and plan before touching the host: a bad file changes nothing
-    Stackerfile sf = load(file);
+    Stackerfile sf = load(file, substitutes, global);
     List<BuildStep> plan = Planner.plan(List.of(sf));
 
     if (HostSetup.isHostRoot()) {
@@ -90,7 +90,8 @@ public final class BuildCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Stackerfile load(Path path) throws StackerfileException, StackerException, IOException {
+  /** Reads, substitutes and parses a stackerfile, as build and publish both do. */
+  static Stackerfile load(Path path, List<String> substitutes, GlobalOptions global) throws StackerfileException, StackerException, IOException {
     String text;
     try {
       byte[] bytes = Files.readAllBytes(path);

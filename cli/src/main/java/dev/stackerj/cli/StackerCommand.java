@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Builds OCI images from stackerfiles, without root.",
-    subcommands = {BuildCommand.class, CleanCommand.class, UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
+    subcommands = {BuildCommand.class, PublishCommand.class, CleanCommand.class, UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
 public final class StackerCommand implements Runnable {
   // declared here only (scope INHERIT): picocli then accepts the flags on every subcommand too and sets them here
   @picocli.CommandLine.Mixin GlobalOptions global;
