@@ -189,7 +189,9 @@ public final class RegistryClient {
           throw new RegistryException(RegistryException.Kind.NOT_FOUND,
               "blob " + blob.digest() + " not found in " + registry + "/" + repository, null, null);
         }
-        expect(r, 200, "pull blob " + blob.digest(), new String(in.readNBytes(4096), StandardCharsets.UTF_8));
+        if (r.statusCode() != 200) { // read the error body only then: on success every byte is the blob's
+          expect(r, 200, "pull blob " + blob.digest(), new String(in.readNBytes(4096), StandardCharsets.UTF_8));
+        }
         OciLayout.Written<Void> w = into.writeBlob(out -> {
           byte[] buf = new byte[1 << 16];
           for (int n; (n = in.read(buf)) > 0; ) {
