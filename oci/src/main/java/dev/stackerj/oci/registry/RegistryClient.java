@@ -46,6 +46,7 @@ public final class RegistryClient {
       List.of(MediaTypes.IMAGE_MANIFEST, MediaTypes.IMAGE_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST);
 
   private static final Duration SMALL_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
   /**
    * How to talk to the registry.
@@ -493,12 +494,23 @@ public final class RegistryClient {
     }
     try {
       stats.requests.incrementAndGet();
-      http.send(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).GET().timeout(SMALL_REQUEST_TIMEOUT).build(),
+      http.send(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).GET().timeout(PROBE_TIMEOUT).build(),
           HttpResponse.BodyHandlers.discarding());
       return "https";
     } catch (SSLException e) {
       options.debug().accept("registry " + registry + " does not speak TLS (" + e.getMessage() + "); using http");
       return "http";
+    } catch (HttpTimeoutException e) {
+      // some plain-http servers wait for a request line forever after a TLS hello: ask them in http
+      try {
+        stats.requests.incrementAndGet();
+        http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).GET().timeout(PROBE_TIMEOUT).build(),
+            HttpResponse.BodyHandlers.discarding());
+        options.debug().accept("registry " + registry + " did not answer TLS but answers http; using http");
+        return "http";
+      } catch (IOException plain) {
+        throw e;
+      }
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).contains("header parser received no bytes") || e.getCause() instanceof SSLException) {
         return "http";
