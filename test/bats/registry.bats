@@ -221,7 +221,6 @@ YAML
   run stacker publish --url "docker://127.0.0.1:$port/sec" --tag t --image base --skip-tls
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "$(skopeo inspect --cert-dir "$WORK/reg-tls" --raw "docker://127.0.0.1:$port/sec/base:t" 2>/dev/null | sha256sum | cut -d' ' -f1)" != "" ]
   [ "$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$port/sec/base:t" | jq -r .Digest)" = "$(local_digest base)" ]
   cd "$WORK"
   cat > stacker.yaml <<YAML
