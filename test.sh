@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 3
 fi
 
-PKGS="btrfs-progs uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip git python3 tmux"
+PKGS="btrfs-progs uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip git python3 tmux docker-registry apache2-utils openssl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -118,8 +118,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code --substitute-file}, then {@code --substitute} over it: the command line wins. */
   private Map<String, String> substitutions() throws Exception {
+    return substitutions(substituteFile, substitutes);
+  }
+
+  /** {@code --substitute-file}, then {@code --substitute} over it: the command line wins. */
+  static Map<String, String> substitutions(Path substituteFile, List<String> substitutes) throws Exception {
     Map<String, String> values = new LinkedHashMap<>();
     if (substituteFile != null) {
       values.putAll(StackerfileLoader.readSubstituteFile(substituteFile));
@@ -135,6 +139,11 @@ abstract class BuildCommandBase implements Callable<Integer> {
   }
 
   private Map<String, String> builtins() {
+    return builtins(global);
+  }
+
+  /** The STACKER_*_DIR values every stackerfile can use. */
+  static Map<String, String> builtins(GlobalOptions global) {
     Map<String, String> builtins = new LinkedHashMap<>();
     builtins.put("STACKER_ROOTFS_DIR", global.roots().toString());
     builtins.put("STACKER_STACKER_DIR", global.stacker().toString());

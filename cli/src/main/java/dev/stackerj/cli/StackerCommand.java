@@ -8,9 +8,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Builds OCI images from stackerfiles, without root.",
-    subcommands = {BuildCommand.class, RecursiveBuildCommand.class, CheckCommand.class, ChrootCommand.class, CleanCommand.class,
-        CompletionCommand.class, ConvertCommand.class, GrabCommand.class, InspectCommand.class, UnprivSetupCommand.class,
-        picocli.CommandLine.HelpCommand.class})
+    subcommands = {BuildCommand.class, RecursiveBuildCommand.class, PublishCommand.class, CheckCommand.class, ChrootCommand.class,
+        CleanCommand.class, CompletionCommand.class, ConvertCommand.class, GrabCommand.class, InspectCommand.class,
+        UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
 public final class StackerCommand implements Runnable {
   // declared here only (scope INHERIT): picocli then accepts the flags on every subcommand too and sets them here
   @picocli.CommandLine.Mixin GlobalOptions global;

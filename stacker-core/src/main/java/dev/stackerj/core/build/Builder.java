@@ -28,6 +28,11 @@ import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.oci.registry.ImageReference;
+import dev.stackerj.oci.registry.PullCache;
+import dev.stackerj.oci.registry.RegistryClient;
+import dev.stackerj.oci.registry.RegistryException;
+import dev.stackerj.oci.registry.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -341,6 +346,8 @@ public final class Builder {
         return tarBase(from);
       case OCI:
         return ociBase(from);
+      case DOCKER:
+        return dockerBase(from, step.layer());
       default:
         throw new StackerException(StackerException.Kind.USAGE,
             from.position() + ": from type " + from.type().key() + " is not supported by this version yet", null);
@@ -394,6 +401,43 @@ public final class Builder {
           }
         });
     return new Base(volume, storage.rootfs(volume), manifest.layers(), config, "oci:" + md.digest());
+  }
+
+  /**
+   * A registry base ({@code docker://HOST/REPO:TAG} or {@code @sha256:...}): pulled into the pull cache
+   * under .stacker/ (blobs fetched once), its layers copied into oci/ as they are, its rootfs unpacked
+   * once per manifest digest.
+   */
+  private Base dockerBase(From from, Layer layer) throws StackerException, IOException {
+    if (from.url().startsWith("oci:")) {
+      return ociBase(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(), from.insecure(), from.position()));
+    }
+    PullCache.Pulled pulled;
+    try {
+      ImageReference ref = ImageReference.parse(from.url());
+      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug);
+      pulled = new PullCache(options.stackerDir().resolve("pull-cache"))
+          .pull(ref, layer.os() != null ? layer.os() : "linux", layer.arch() != null ? layer.arch() : ImageConfigs.hostArch(), opts, log::info);
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: " + e.getMessage(), null);
+    } catch (RegistryException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
+    }
+    List<Descriptor> layers = pulled.ociLayers();
+    for (Descriptor l : layers) {
+      layout.copyBlobFrom(pulled.layout(), l.digest());
+    }
+    String volume = "base-docker-" + pulled.manifestDigest().hex();
+    unpackOnce(
+        volume,
+        rootfs -> {
+          for (Descriptor l : layers) {
+            try (InputStream in = Compression.decompress(l.mediaType(), pulled.layout().openBlob(l.digest()))) {
+              LayerExtractor.apply(in, rootfs, log::warn);
+            }
+          }
+        });
+    return new Base(volume, storage.rootfs(volume), layers, pulled.config(), "docker:" + pulled.manifestDigest());
   }
 
   /** Fills a rootfs. */

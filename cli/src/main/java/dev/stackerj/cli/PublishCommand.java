@@ -1,0 +1,221 @@
+package dev.stackerj.cli;
+
+import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
+import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.cache.CacheKeys;
+import dev.stackerj.core.spec.Layer;
+import dev.stackerj.core.spec.Stackerfile;
+import dev.stackerj.core.spec.StackerfileLoader;
+import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.Digest;
+import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.oci.registry.Credentials;
+import dev.stackerj.oci.registry.ImageReference;
+import dev.stackerj.oci.registry.LayoutPublisher;
+import dev.stackerj.oci.registry.RegistryClient;
+import dev.stackerj.oci.registry.RegistryException;
+import dev.stackerj.oci.registry.RegistryPublisher;
+import dev.stackerj.oci.registry.Publisher;
+import dev.stackerj.oci.registry.RetryPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code stacker publish}: pushes the images of the last build to a registry ({@code docker://}) or an OCI layout ({@code oci:}). */
+@Command(name = "publish", mixinStandardHelpOptions = true, description = "Publishes the built images of stackerfiles to a registry or an OCI layout.")
+public final class PublishCommand implements Callable<Integer> {
+  @ParentCommand StackerCommand parent;
+
+  @Option(names = {"-f", "--stacker-file"}, description = "a stackerfile (repeatable; default: stacker.yaml unless -d is given)")
+  List<Path> files = new ArrayList<>();
+
+  @Option(names = {"-d", "--search-dir"}, description = "publish the stackerfiles found under this directory")
+  Path searchDir;
+
+  @Option(names = {"-p", "--stacker-file-pattern"}, defaultValue = "\\/stacker.yaml$", description = "with -d: the regex stackerfile paths match (default: ${DEFAULT-VALUE})")
+  String pattern;
+
+  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable)")
+  List<String> substitutes = List.of();
+
+  @Option(names = "--url", required = true, description = "docker://HOST[:PORT]/PATH (image NAME goes to PATH/NAME:TAG) or oci:DIR (tag NAME_TAG)")
+  String url;
+
+  @Option(names = "--tag", required = true, description = "a tag to publish under (repeatable)")
+  List<String> tags = new ArrayList<>();
+
+  @Option(names = "--username", description = "registry user name (with --password)")
+  String username;
+
+  @Option(names = "--password", description = "registry password (with --username)")
+  String password;
+
+  @Option(names = "--skip-tls", description = "plain http, or TLS without verifying the certificate")
+  boolean skipTls;
+
+  @Option(names = "--show-only", description = "say what would be published, publish nothing")
+  boolean showOnly;
+
+  @Option(names = "--force", description = "publish layers whose build is not the current one (stale or missing from the build cache)")
+  boolean force;
+
+  @Option(names = "--image", description = "publish only this image")
+  String image;
+
+  /** One image to publish: where it was defined and its manifest in oci/. */
+  private record Item(Path file, String name, Descriptor manifest) {}
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalOptions global = parent.global.ready();
+    Log log = global.log();
+    validateFlags();
+    // the named files only, as before: their prerequisites' images are published when those files are named
+    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(null, substitutes), BuildCommandBase.builtins(global));
+    List<Stackerfile> sfs = new ArrayList<>();
+    for (Path f : stackerfiles()) {
+      sfs.add(loader.load(f));
+    }
+
+    List<Item> items = new ArrayList<>();
+    OciLayout layout = null;
+    BuildCache cache = null;
+    boolean found = false;
+    for (Stackerfile sf : sfs) {
+      for (Layer layer : sf.layers()) {
+        if (image != null && !image.equals(layer.name())) {
+          continue;
+        }
+        found = true;
+        if (layer.buildOnly()) {
+          log.info("will not publish: " + sf.path() + " build_only " + layer.name());
+          continue;
+        }
+        if (showOnly) {
+          log.info("would publish: " + sf.path() + " " + layer.name() + " to " + url);
+          continue;
+        }
+        if (layout == null) {
+          layout = openLayout(global);
+          cache = BuildCache.load(global.stacker().resolve("build.cache"), log::warn);
+        }
+        items.add(new Item(sf.path(), layer.name(), checkBuilt(layout, cache, sf, layer, log)));
+      }
+    }
+    if (image != null && !found) {
+      throw new StackerException(StackerException.Kind.USAGE, "--image " + image + ": no such layer in " + sfs.stream().map(s -> s.path().toString()).toList(), null);
+    }
+    if (showOnly || items.isEmpty()) {
+      return 0;
+    }
+
+    Publisher publisher = publisher(log);
+    for (Item it : items) {
+      Digest digest;
+      try {
+        digest = publisher.publish(layout, it.manifest(), it.name(), tags);
+      } catch (RegistryException e) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": " + e.getMessage(), e.hint(), e);
+      } catch (IllegalArgumentException e) {
+        throw new StackerException(StackerException.Kind.USAGE, "publish " + it.name() + ": " + e.getMessage(), null);
+      }
+      for (String tag : tags) {
+        log.info("published " + it.name() + " to " + publisher.destination(it.name(), tag) + " (digest " + digest + ")");
+      }
+    }
+    if (publisher instanceof RegistryPublisher) {
+      log.debug("registry: " + ((RegistryPublisher) publisher).client().stats());
+    }
+    return 0;
+  }
+
+  private void validateFlags() throws StackerException {
+    if ((username == null) != (password == null)) {
+      throw new StackerException(StackerException.Kind.USAGE, "--username and --password go together: give both or neither", null);
+    }
+    if (!url.startsWith("docker://") && !url.startsWith("oci:")) {
+      throw new StackerException(StackerException.Kind.USAGE, "--url " + url + ": expected docker://HOST[:PORT]/PATH or oci:DIR", null);
+    }
+    if (url.startsWith("docker://")) {
+      try {
+        ImageReference.destination(url, "x", "latest");
+      } catch (IllegalArgumentException e) {
+        throw new StackerException(StackerException.Kind.USAGE, "--url " + url + ": " + e.getMessage(), null);
+      }
+    }
+    for (String t : tags) {
+      if (!t.matches("[\\w][\\w.-]{0,127}")) {
+        throw new StackerException(StackerException.Kind.USAGE, "--tag " + t + ": a tag is letters, digits, _ . - (up to 128, not starting with . or -)", null);
+      }
+    }
+  }
+
+  private List<Path> stackerfiles() throws IOException, StackerException {
+    List<Path> out = new ArrayList<>(files);
+    if (searchDir != null) {
+      Pattern p = Pattern.compile(pattern);
+      try (Stream<Path> walk = Files.walk(searchDir)) {
+        walk.filter(Files::isRegularFile).filter(f -> p.matcher(f.toString()).find()).sorted().forEach(out::add);
+      }
+      if (out.isEmpty()) {
+        throw new StackerException(StackerException.Kind.USAGE, "no stackerfiles matching " + pattern + " under " + searchDir, null);
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(Path.of("stacker.yaml"));
+    }
+    return out;
+  }
+
+  private static OciLayout openLayout(GlobalOptions global) throws StackerException, IOException {
+    try {
+      return OciLayout.open(global.oci());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "nothing to publish: " + global.oci() + " is not an OCI layout", "run stacker build first");
+    }
+  }
+
+  /**
+   * The manifest of {@code layer} in oci/, if the last build made it from the current definition;
+   * anything else is refused unless --force (and then published as oci/ has it).
+   */
+  private Descriptor checkBuilt(OciLayout layout, BuildCache cache, Stackerfile sf, Layer layer, Log log) throws StackerException, IOException {
+    String name = layer.name();
+    Descriptor md = layout.findTag(name).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
+        "cannot publish " + name + ": it is not in " + layout.dir(), "run stacker build -f " + sf.path() + " first"));
+    BuildCache.Entry e = cache.get(name);
+    String stale = null;
+    if (e == null || e.manifest() == null) {
+      stale = "it is not in the build cache (it was not built by the last build)";
+    } else if (!e.manifest().digest().equals(md.digest())) {
+      stale = "oci/ holds another image under its name than the last build made";
+    } else if (!e.key().definition().equals(CacheKeys.definition(layer))) {
+      stale = "its definition in " + sf.path() + " changed since it was built";
+    }
+    if (stale != null) {
+      if (!force) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, "refusing to publish " + name + ": " + stale,
+            "run stacker build -f " + sf.path() + " first, or pass --force to publish what " + layout.dir() + " has");
+      }
+      log.warn("publishing " + name + " anyway (--force): " + stale);
+    }
+    return md;
+  }
+
+  private Publisher publisher(Log log) throws StackerException {
+    if (url.startsWith("oci:")) {
+      return new LayoutPublisher(Path.of(url.substring("oci:".length())));
+    }
+    Credentials creds = username == null ? null : new Credentials(username, password, "--username/--password");
+    return new RegistryPublisher(url, new RegistryClient.Options(skipTls, creds, RetryPolicy.DEFAULT, log::debug));
+  }
+}

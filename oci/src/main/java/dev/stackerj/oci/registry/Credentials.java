@@ -1,0 +1,187 @@
+package dev.stackerj.oci.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stackerj.oci.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A user name and password (or identity token) for one registry, and where stacker looks for them:
+ * containers' auth.json ({@code REGISTRY_AUTH_FILE}, {@code $XDG_RUNTIME_DIR/containers/auth.json},
+ * {@code ~/.config/containers/auth.json}) and then docker's {@code config.json}, including {@code credHelpers}.
+ *
+ * @param source where they came from, for messages (a file, "--username", or a helper)
+ */
+public record Credentials(String username, String password, String source) {
+  @Override
+  public String toString() {
+    return "Credentials[" + username + " from " + source + "]"; // never the password
+  }
+
+  /** The {@code Authorization} header value for basic auth. */
+  public String basicHeader() {
+    return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The result of a lookup: the credentials if found, and every file that was looked at. */
+  public record Lookup(Optional<Credentials> credentials, List<Path> searched) {
+    public Lookup {
+      searched = List.copyOf(searched);
+    }
+
+    /** "looked in A, B, C" for error messages. */
+    public String searchedText() {
+      return searched.isEmpty() ? "no credential files" : "looked in " + String.join(", ", searched.stream().map(Path::toString).toList());
+    }
+  }
+
+  /** The credential files in the order they are searched, given the environment and the home directory. */
+  public static List<Path> searchPath(Map<String, String> env, Path home) {
+    List<Path> files = new ArrayList<>();
+    String authFile = env.get("REGISTRY_AUTH_FILE");
+    if (authFile != null && !authFile.isEmpty()) {
+      files.add(Path.of(authFile));
+    }
+    String runtime = env.get("XDG_RUNTIME_DIR");
+    if (runtime != null && !runtime.isEmpty()) {
+      files.add(Path.of(runtime, "containers", "auth.json"));
+    }
+    String configHome = env.get("XDG_CONFIG_HOME");
+    files.add(configHome != null && !configHome.isEmpty() ? Path.of(configHome, "containers", "auth.json") : home.resolve(".config/containers/auth.json"));
+    String dockerConfig = env.get("DOCKER_CONFIG");
+    files.add(dockerConfig != null && !dockerConfig.isEmpty() ? Path.of(dockerConfig, "config.json") : home.resolve(".docker/config.json"));
+    return List.copyOf(files);
+  }
+
+  /** Looks up credentials for {@code registry} (and {@code repository}) in the usual files of this process. */
+  public static Lookup lookup(String registry, String repository) {
+    return lookup(registry, repository, System.getenv(), Path.of(System.getProperty("user.home")));
+  }
+
+  /**
+   * Looks up credentials: the first file with an entry for the registry wins; within a file the longest
+   * matching {@code host/path} key does. A file that cannot be read is skipped.
+   */
+  public static Lookup lookup(String registry, String repository, Map<String, String> env, Path home) {
+    List<Path> files = searchPath(env, home);
+    List<Path> searched = new ArrayList<>();
+    for (Path f : files) {
+      if (!Files.isRegularFile(f)) {
+        continue;
+      }
+      searched.add(f);
+      JsonNode root;
+      try {
+        root = Json.MAPPER.readTree(Files.readAllBytes(f));
+      } catch (IOException e) {
+        continue;
+      }
+      Optional<Credentials> found = fromFile(root, f, registry, repository);
+      if (found.isPresent()) {
+        return new Lookup(found, searched);
+      }
+    }
+    if (searched.isEmpty()) {
+      searched.addAll(files); // none exists: say where they would have been
+    }
+    return new Lookup(Optional.empty(), searched);
+  }
+
+  static Optional<Credentials> fromFile(JsonNode root, Path file, String registry, String repository) {
+    JsonNode auths = root.path("auths");
+    String want = registry + "/" + repository;
+    String bestKey = null;
+    JsonNode best = null;
+    for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = normalizeKey(e.getKey());
+      if ((want.equals(key) || want.startsWith(key + "/")) && (bestKey == null || key.length() > bestKey.length())) {
+        bestKey = key;
+        best = e.getValue();
+      }
+    }
+    if (best != null) {
+      Optional<Credentials> c = fromEntry(best, file.toString());
+      if (c.isPresent()) {
+        return c;
+      }
+    }
+    String helper = root.path("credHelpers").path(registry).asText(null);
+    if (helper == null) {
+      helper = root.path("credsStore").asText(null);
+    }
+    if (helper != null && !helper.isEmpty()) {
+      return fromHelper(helper, registry);
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Credentials> fromEntry(JsonNode entry, String source) {
+    String auth = entry.path("auth").asText("");
+    if (!auth.isEmpty()) {
+      String decoded;
+      try {
+        decoded = new String(Base64.getDecoder().decode(auth.strip()), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+      int colon = decoded.indexOf(':');
+      if (colon > 0) {
+        return Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1), source));
+      }
+    }
+    String user = entry.path("username").asText("");
+    if (!user.isEmpty()) {
+      return Optional.of(new Credentials(user, entry.path("password").asText(""), source));
+    }
+    return Optional.empty();
+  }
+
+  /** Docker's credential helper protocol: {@code docker-credential-NAME get}, the server on stdin, JSON out. */
+  private static Optional<Credentials> fromHelper(String helper, String registry) {
+    String program = "docker-credential-" + helper;
+    try {
+      Process p = new ProcessBuilder(program, "get").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      try (var in = p.getOutputStream()) {
+        in.write(registry.getBytes(StandardCharsets.UTF_8));
+      }
+      byte[] out = p.getInputStream().readAllBytes();
+      if (p.waitFor() != 0) {
+        return Optional.empty();
+      }
+      JsonNode j = Json.MAPPER.readTree(out);
+      String user = j.path("Username").asText("");
+      String secret = j.path("Secret").asText("");
+      return secret.isEmpty() ? Optional.empty() : Optional.of(new Credentials(user, secret, program));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /** {@code https://index.docker.io/v1/} and {@code docker.io} name the same registry; a scheme is not part of the key. */
+  static String normalizeKey(String key) {
+    String k = key;
+    int scheme = k.indexOf("://");
+    if (scheme >= 0) {
+      k = k.substring(scheme + 3);
+    }
+    while (k.endsWith("/")) {
+      k = k.substring(0, k.length() - 1);
+    }
+    if (k.equals("index.docker.io/v1") || k.equals("index.docker.io") || k.equals("registry-1.docker.io")) {
+      return ImageReference.DOCKER_HUB;
+    }
+    return k;
+  }
+}

@@ -1,0 +1,192 @@
+package dev.stackerj.oci.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.Digest;
+import dev.stackerj.oci.Json;
+import dev.stackerj.oci.Manifest;
+import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.layout.OciLayout;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against a fake registry on 127.0.0.1 that wants bearer tokens and fails once with 503. */
+class RegistryClientTest {
+  @TempDir Path tmp;
+  private HttpServer server;
+  private String registry;
+  private final Map<String, byte[]> blobs = new HashMap<>();
+  private final Map<String, byte[]> manifests = new HashMap<>();
+  private final List<String> log = new ArrayList<>();
+  private final List<String> tokenScopes = new ArrayList<>();
+  private final AtomicInteger failuresLeft = new AtomicInteger(1);
+  private String answerDigest;
+  private Digest manifestDigest;
+  private Digest indexDigest;
+
+  private static final RegistryClient.Options OPTS =
+      new RegistryClient.Options(true, null, new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20)), m -> {});
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    registry = "127.0.0.1:" + server.getAddress().getPort();
+    server.createContext("/token", ex -> {
+      tokenScopes.add(ex.getRequestURI().getQuery());
+      reply(ex, 200, "{\"token\":\"T\"}".getBytes(), "application/json");
+    });
+    server.createContext("/v2/", this::v2);
+    server.start();
+
+    byte[] layer = "layer bytes".getBytes(StandardCharsets.UTF_8);
+    byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"A=1\"]}}".getBytes(StandardCharsets.UTF_8);
+    blobs.put(Digest.sha256(layer).toString(), layer);
+    blobs.put(Digest.sha256(config).toString(), config);
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\",\"config\":{\"mediaType\":\""
+        + MediaTypes.DOCKER_CONFIG + "\",\"digest\":\"" + Digest.sha256(config) + "\",\"size\":" + config.length
+        + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.DOCKER_LAYER_GZIP + "\",\"digest\":\"" + Digest.sha256(layer) + "\",\"size\":"
+        + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+    manifestDigest = Digest.sha256(manifest);
+    manifests.put(manifestDigest.toString(), manifest);
+    byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST_LIST + "\",\"manifests\":["
+        + "{\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\",\"digest\":\"sha256:" + "0".repeat(64) + "\",\"size\":1,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}},"
+        + "{\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\",\"digest\":\"" + manifestDigest + "\",\"size\":" + manifest.length
+        + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}").getBytes(StandardCharsets.UTF_8);
+    indexDigest = Digest.sha256(index);
+    manifests.put(indexDigest.toString(), index);
+    manifests.put("1.0", index);
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private void v2(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    log.add(ex.getRequestMethod() + " " + path);
+    if (!"Bearer T".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+      ex.getResponseHeaders().add("WWW-Authenticate",
+          "Bearer realm=\"http://" + registry + "/token\",service=\"fake\",scope=\"repository:lib/x:pull\"");
+      reply(ex, 401, new byte[0], null);
+      return;
+    }
+    if (path.contains("/manifests/") && ex.getRequestMethod().equals("GET") && failuresLeft.getAndDecrement() > 0) {
+      reply(ex, 503, new byte[0], null);
+      return;
+    }
+    String ref = path.substring(path.lastIndexOf('/') + 1);
+    if (path.contains("/manifests/") && ex.getRequestMethod().equals("PUT")) {
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().add("Docker-Content-Digest", answerDigest);
+      reply(ex, 201, new byte[0], null);
+    } else if (path.contains("/manifests/")) {
+      byte[] m = manifests.get(ref);
+      if (m == null) {
+        reply(ex, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}".getBytes(), "application/json");
+        return;
+      }
+      String type = Json.MAPPER.readTree(m).path("mediaType").asText();
+      reply(ex, 200, m, type);
+    } else if (path.contains("/blobs/")) {
+      byte[] b = blobs.get(ref);
+      if (b == null) {
+        reply(ex, 404, new byte[0], null);
+      } else if (ex.getRequestMethod().equals("HEAD")) {
+        ex.getResponseHeaders().add("Content-Length", Integer.toString(b.length));
+        ex.sendResponseHeaders(200, -1);
+        ex.close();
+      } else {
+        reply(ex, 200, b, "application/octet-stream");
+      }
+    } else {
+      reply(ex, 404, new byte[0], null);
+    }
+  }
+
+  private static void reply(HttpExchange ex, int status, byte[] body, String type) throws IOException {
+    if (type != null) {
+      ex.getResponseHeaders().add("Content-Type", type);
+    }
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      ex.getResponseBody().write(body);
+    }
+    ex.close();
+  }
+
+  @Test
+  void pullsThroughAnIndexWithATokenAfterARetryAndOnlyOnce() throws IOException {
+    PullCache cache = new PullCache(tmp.resolve("cache"));
+    ImageReference ref = ImageReference.parse("docker://" + registry + "/lib/x:1.0");
+    PullCache.Pulled p = cache.pull(ref, "linux", "amd64", OPTS, m -> {});
+    assertEquals(manifestDigest, p.manifestDigest());
+    assertEquals(MediaTypes.LAYER_TAR_GZIP, p.ociLayers().get(0).mediaType(), "docker layer types become OCI names");
+    assertArrayEquals(manifests.get(manifestDigest.toString()), cache.layout().readBlob(manifestDigest), "manifest kept byte for byte");
+    assertEquals(List.of("A=1"), p.config().config().env());
+    assertTrue(tokenScopes.get(0).contains("service=fake") && tokenScopes.get(0).contains("scope=repository:lib/x:pull"), tokenScopes.toString());
+    long blobGets = log.stream().filter(l -> l.startsWith("GET") && l.contains("/blobs/")).count();
+    assertEquals(2, blobGets);
+
+    log.clear();
+    cache.pull(ref, "linux", "amd64", OPTS, m -> {});
+    assertEquals(List.of("GET /v2/lib/x/manifests/1.0"), log.stream().filter(l -> !l.equals("GET /v2/")).distinct().toList(),
+        "a tag is re-resolved, nothing else is fetched");
+
+    log.clear();
+    cache.pull(ref.withDigest(indexDigest), "linux", "amd64", OPTS, m -> {});
+    assertEquals(List.of(), log, "a digest reference already pulled needs no registry");
+  }
+
+  @Test
+  void platformMissingFromTheIndexListsWhatItHas() throws IOException {
+    PullCache cache = new PullCache(tmp.resolve("cache"));
+    RegistryException e = assertThrows(RegistryException.class, () ->
+        cache.pull(ImageReference.parse(registry + "/lib/x:1.0"), "linux", "s390x", OPTS, m -> {}));
+    assertTrue(e.getMessage().contains("has no image for linux/s390x (it has: linux/arm64, linux/amd64)"), e.getMessage());
+  }
+
+  @Test
+  void unknownTagIsNotFound() {
+    failuresLeft.set(0);
+    RegistryClient c = new RegistryClient(registry, OPTS);
+    RegistryException e = assertThrows(RegistryException.class, () -> c.getManifest("lib/x", "nope"));
+    assertEquals(RegistryException.Kind.NOT_FOUND, e.kind());
+    assertTrue(e.getMessage().contains("MANIFEST_UNKNOWN"), e.getMessage());
+  }
+
+  @Test
+  void pushSkipsPresentBlobsAndChecksTheManifestDigest() throws IOException {
+    failuresLeft.set(0);
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    Descriptor config = layout.putBlob(MediaTypes.IMAGE_CONFIG, blobs.values().iterator().next());
+    Descriptor md = layout.putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(Manifest.of(config, List.of(), Map.of())));
+    RegistryPublisher pub = new RegistryPublisher("docker://" + registry + "/team", OPTS);
+    answerDigest = md.digest().toString();
+    assertEquals(md.digest(), pub.publish(layout, md, "img", List.of("a")));
+    assertEquals(1, pub.client().stats().blobsPresent.get());
+    assertEquals(0, pub.client().stats().bytesUploaded.get());
+
+    answerDigest = "sha256:" + "1".repeat(64);
+    RegistryException e = assertThrows(RegistryException.class, () -> pub.publish(layout, md, "img", List.of("b")));
+    assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
+  }
+}
