@@ -120,7 +120,7 @@ gets() {
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"401 (unauthorized)"* ]]
-  [[ "$output" == *"credentials are looked up in"* ]]
+  [[ "$output" == *"credentials are looked up under the longest matching host/path"* ]]
   good="$(printf alice:s3cret | base64)"
   bad="$(printf alice:wrong | base64)"
   cat > auth.json <<JSON

@@ -19,7 +19,6 @@ import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
-import dev.stackerj.oci.auth.AuthFiles;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
@@ -93,7 +92,7 @@ public final class Builder {
     digests = options.noCache() ? DigestMemo.none() : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
     imports =
         new Imports(
-            new HttpImports(options.stackerDir().resolve("imports-cache"), AuthFiles.standard(), log),
+            new HttpImports(options.stackerDir().resolve("imports-cache"), log),
             options.requireHash(),
             name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
     for (String gone : cache.prune(this::outputsPresent)) {

@@ -4,7 +4,7 @@ import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
-import dev.stackerj.oci.auth.AuthFiles;
+import dev.stackerj.oci.registry.Credentials;
 import dev.stackerj.oci.layout.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * http(s) imports, kept in {@code .stacker/imports-cache/}. A HEAD request decides whether the cached copy
@@ -35,14 +33,12 @@ final class HttpImports {
   record Meta(String url, String sha256, long size, String lastModified) {}
 
   private final Path cacheRoot;
-  private final AuthFiles auth;
   private final Log log;
   private final HttpClient client =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
 
-  HttpImports(Path cacheRoot, AuthFiles auth, Log log) {
+  HttpImports(Path cacheRoot, Log log) {
     this.cacheRoot = cacheRoot;
-    this.auth = auth;
     this.log = log;
   }
 
@@ -125,20 +121,24 @@ final class HttpImports {
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
-  private HttpRequest.Builder request(URI uri) throws IOException {
+  private HttpRequest.Builder request(URI uri) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
-    String hostAndPath = uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getPath() == null ? "" : uri.getPath());
-    Optional<AuthFiles.Credential> cred = auth.find(hostAndPath);
-    cred.ifPresent(c -> b.header("Authorization",
-        "Basic " + Base64.getEncoder().encodeToString((c.username() + ":" + c.password()).getBytes(StandardCharsets.UTF_8))));
+    credentials(uri).credentials().ifPresent(c -> b.header("Authorization", c.basicHeader()));
     return b;
   }
 
-  private void checkStatus(int status, String url, String position) throws StackerException {
+  /** The same files and longest host/path match as for registries. */
+  private static Credentials.Lookup credentials(URI uri) {
+    String host = uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+    String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    return Credentials.lookup(host, path);
+  }
+
+  private static void checkStatus(int status, String url, String position) throws StackerException {
     if (status == 401 || status == 403) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server says " + status
           + (status == 401 ? " (unauthorized)" : " (forbidden)"),
-          "credentials are looked up in " + auth.files() + " under the longest matching host/path");
+          "credentials are looked up under the longest matching host/path: " + credentials(URI.create(url)).searchedText());
     }
     if (status / 100 != 2) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered " + status, null);
