@@ -197,8 +197,11 @@ public final class OciLayout {
 
   /** Points {@code tag} at a manifest already in the layout. */
   public void tag(String tag, Descriptor manifest) throws IOException {
-    Index index = readIndex().withTag(tag, manifest);
-    AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+    Index current = readIndex();
+    Index index = current.withTag(tag, manifest);
+    if (!index.equals(current)) { // a cached rebuild re-tags everything: skip the fsync'ed rewrite when nothing moves
+      AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+    }
   }
 
   private static final class CountingOutputStream extends java.io.FilterOutputStream {

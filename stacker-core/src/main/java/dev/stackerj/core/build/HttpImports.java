@@ -34,8 +34,7 @@ final class HttpImports {
 
   private final Path cacheRoot;
   private final Log log;
-  private final HttpClient client =
-      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
+  private HttpClient client; // made on first use: it starts a selector thread a build without URLs never needs
 
   HttpImports(Path cacheRoot, Log log) {
     this.cacheRoot = cacheRoot;
@@ -51,6 +50,9 @@ final class HttpImports {
     Path metaFile = dir.resolve(".meta.json");
     Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.read(Files.readAllBytes(metaFile), Meta.class) : null;
 
+    if (client == null) {
+      client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
+    }
     HttpResponse<Void> head;
     try {
       head = client.send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
