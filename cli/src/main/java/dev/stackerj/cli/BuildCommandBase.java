@@ -90,6 +90,10 @@ abstract class BuildCommandBase implements Callable<Integer> {
     if (HostSetup.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
+    } else if (!HostSetup.onBtrfs(global.roots())) {
+      // the launcher may have entered the namespace without asking us: the storage is checked here
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, global.roots() + " is not on btrfs",
+          "run once, from this directory: " + HostSetup.SETUP_HINT);
     }
 
     java.nio.file.Files.createDirectories(global.roots());
