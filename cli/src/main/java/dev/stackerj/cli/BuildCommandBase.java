@@ -90,10 +90,11 @@ abstract class BuildCommandBase implements Callable<Integer> {
     if (HostSetup.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
-    } else if (!HostSetup.onBtrfs(global.roots())) {
-      // the launcher may have entered the namespace without asking us: the storage is checked here
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, global.roots() + " is not on btrfs",
-          "run once, from this directory: " + HostSetup.SETUP_HINT);
+    } else {
+      // the launcher may have entered the namespace without the other probes: the storage is checked here
+      List<HostSetup.Problem> problems = new java.util.ArrayList<>();
+      HostSetup.userStorageProblems(global, System.getenv().getOrDefault("STACKER_CALLER", "you"), problems);
+      HostSetup.throwIfProblems(problems);
     }
 
     java.nio.file.Files.createDirectories(global.roots());

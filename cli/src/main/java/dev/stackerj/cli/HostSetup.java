@@ -178,6 +178,14 @@ final class HostSetup {
     if (which("unshare") != null && !unshareMapsAuto()) {
       problems.add(new Problem("unshare does not know --map-auto (util-linux older than 2.38)", "install util-linux 2.38 or newer"));
     }
+    userStorageProblems(g, user, problems);
+  }
+
+  /**
+   * A normal user's storage: roots/ (or where it will be made) on btrfs and writable. Also checked inside
+   * the user namespace, which the launcher may enter without the other probes.
+   */
+  static void userStorageProblems(GlobalOptions g, String user, List<Problem> problems) throws IOException {
     Path roots = g.roots();
     Path existing = nearestExisting(roots);
     if (!onBtrfs(roots)) {
