@@ -193,13 +193,6 @@ public final class Posix {
     return jnr.ffi.Runtime.getRuntime(LIBC).getLastError();
   }
 
-  public static int geteuid() {
-    return POSIX.geteuid();
-  }
-
-  public static int getegid() {
-    return POSIX.getegid();
-  }
 
   private static void check(int rc, String op, Path path) throws IOException {
     if (rc < 0) {

@@ -1,6 +1,6 @@
 package dev.stackerj.oci.layer;
 
-import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.ProcSelf;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,8 +31,8 @@ final class Tars {
   private static TarArchiveEntry entry(String name, byte flag, int mode) {
     TarArchiveEntry e = new TarArchiveEntry(name, flag, true);
     e.setMode(mode);
-    e.setUserId(Posix.geteuid());
-    e.setGroupId(Posix.getegid());
+    e.setUserId(ProcSelf.euid());
+    e.setGroupId(ProcSelf.egid());
     e.setModTime(1_600_000_000_000L);
     return e;
   }

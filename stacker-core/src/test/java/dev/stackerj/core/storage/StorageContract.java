@@ -1,5 +1,6 @@
 package dev.stackerj.core.storage;
 
+import dev.stackerj.oci.fs.ProcSelf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -319,7 +320,7 @@ public abstract class StorageContract {
     Posix.mkfifo(root.resolve("run/fifo"), 0600);
     Files.writeString(root.resolve("locked/inside"), "inside");
     Posix.chmod(root.resolve("empty"), 0700);
-    if (Posix.geteuid() == 0) {
+    if (ProcSelf.euid() == 0) {
       Posix.lchown(root.resolve("etc/hosts"), 1000, 1001);
       Posix.lchown(root.resolve("bin/sh"), 1002, 1003);
     }

@@ -1,6 +1,6 @@
 package dev.stackerj.core.testing;
 
-import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.ProcSelf;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ public final class HostRequirements {
 
   /** Host root: mounting a loop device, and btrfs ioctls outside a user namespace, need it. */
   public HostRequirements root() {
-    int euid = Posix.geteuid();
+    int euid = ProcSelf.euid();
     return that(euid == 0, "not running as root (euid " + euid + ")", "run the integration tests as root, e.g. sudo mvn verify");
   }
 
