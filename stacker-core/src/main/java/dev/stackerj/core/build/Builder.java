@@ -360,7 +360,7 @@ public final class Builder {
     if (!Files.isRegularFile(tar)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
     }
-    String volume = "base-tar-" + Digest.sha256(tar).hex();
+    String volume = "base-tar-" + digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
     unpackOnce(
         volume,
         rootfs -> {

@@ -55,8 +55,6 @@ public final class CacheKeys {
     return Digest.sha256(Json.bytes(m)).hex();
   }
 
-  private static final String STAT = "unix:mode,size,ino,dev,ctime,lastModifiedTime";
-
   /**
    * A digest of what an import brings: for a file its content and mode, for a directory every entry's
    * relative path, type, mode and content or link target, recursively. Read through java.nio's named
@@ -69,7 +67,7 @@ public final class CacheKeys {
   }
 
   private static void feed(MessageDigest md, Path p, String rel, DigestMemo memo) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, STAT, LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> a = Files.readAttributes(p, DigestMemo.STAT, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
     md.update((rel + "\0" + Integer.toOctalString(mode) + "\0").getBytes(StandardCharsets.UTF_8));
     int type = mode & 0170000;

@@ -47,7 +47,16 @@ public final class DigestMemo {
     return new DigestMemo(null, new HashMap<>());
   }
 
-  /** The sha256 of a regular file, hashed only when its stat identity changed. */
+  /** The java.nio attributes a memoized digest is keyed by (named: reading "unix:*" resolves owner names). */
+  public static final String STAT = "unix:mode,size,ino,dev,ctime,lastModifiedTime";
+
+  /** The sha256 of a regular file (symlinks followed), hashed only when its stat identity changed. */
+  public String sha256(Path path) throws IOException {
+    Path real = path.toRealPath();
+    return sha256(real, Files.readAttributes(real, STAT, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /** As {@link #sha256(Path)}, with the file's {@link #STAT} attributes already read. */
   public String sha256(Path path, Map<String, Object> attrs) throws IOException {
     String key = path.toAbsolutePath().normalize().toString();
     String stat = attrs.get("dev") + ":" + attrs.get("ino") + ":" + attrs.get("size") + ":" + attrs.get("lastModifiedTime") + ":"
