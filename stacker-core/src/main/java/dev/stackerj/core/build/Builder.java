@@ -383,23 +383,30 @@ public final class Builder {
     Descriptor md = source.findTag(tag).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
         from.position() + ": from: no tag \"" + tag + "\" in " + dir, null));
     Manifest manifest = source.readManifest(md);
-    ImageConfig config = source.readConfig(manifest);
-    for (Descriptor l : manifest.layers()) {
-      if (!source.dir().toAbsolutePath().normalize().equals(layout.dir().toAbsolutePath().normalize())) {
-        layout.copyBlobFrom(source, l.digest());
-      }
+    return imageBase("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+  }
+
+  /**
+   * A base from an image in another layout (an oci: layout, or the pull cache): its layers join ours as
+   * they are, never recompressed, and its rootfs is unpacked once into a read-only volume keyed by the
+   * manifest digest.
+   */
+  private Base imageBase(String kind, OciLayout source, Digest manifest, List<Descriptor> layers, ImageConfig config)
+      throws IOException {
+    for (Descriptor l : layers) {
+      layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
-    String volume = "base-oci-" + md.digest().hex();
+    String volume = "base-" + kind + "-" + manifest.hex();
     unpackOnce(
         volume,
         rootfs -> {
-          for (Descriptor l : manifest.layers()) {
+          for (Descriptor l : layers) {
             try (InputStream in = Compression.decompress(l.mediaType(), source.openBlob(l.digest()))) {
               LayerExtractor.apply(in, rootfs, log::warn);
             }
           }
         });
-    return new Base(volume, storage.rootfs(volume), manifest.layers(), config, "oci:" + md.digest());
+    return new Base(volume, storage.rootfs(volume), layers, config, kind + ":" + manifest);
   }
 
   /**
@@ -422,21 +429,7 @@ public final class Builder {
     } catch (RegistryException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
     }
-    List<Descriptor> layers = pulled.ociLayers();
-    for (Descriptor l : layers) {
-      layout.copyBlobFrom(pulled.layout(), l.digest());
-    }
-    String volume = "base-docker-" + pulled.manifestDigest().hex();
-    unpackOnce(
-        volume,
-        rootfs -> {
-          for (Descriptor l : layers) {
-            try (InputStream in = Compression.decompress(l.mediaType(), pulled.layout().openBlob(l.digest()))) {
-              LayerExtractor.apply(in, rootfs, log::warn);
-            }
-          }
-        });
-    return new Base(volume, storage.rootfs(volume), layers, pulled.config(), "docker:" + pulled.manifestDigest());
+    return imageBase("docker", pulled.layout(), pulled.manifestDigest(), pulled.ociLayers(), pulled.config());
   }
 
   /** Fills a rootfs. */
