@@ -7,22 +7,4 @@ public interface Log {
   void warn(String message);
 
   void debug(String message);
-
-  /** A log that prints info and warnings to stderr. */
-  static Log stderr() {
-    return new Log() {
-      @Override
-      public void info(String message) {
-        System.err.println(message);
-      }
-
-      @Override
-      public void warn(String message) {
-        System.err.println("warning: " + message);
-      }
-
-      @Override
-      public void debug(String message) {}
-    };
-  }
 }
