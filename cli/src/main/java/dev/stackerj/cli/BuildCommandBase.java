@@ -97,6 +97,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
       HostSetup.throwIfProblems(problems);
     }
 
+    BuildOptions.DiffMode diff;
+    try {
+      diff = BuildOptions.DiffMode.parse(System.getenv("STACKER_DIFF"));
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, e.getMessage(), null);
+    }
     java.nio.file.Files.createDirectories(global.roots());
     String runc = HostSetup.which("runc");
     if (runc == null) {
@@ -110,7 +116,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             progress != null ? progress : log,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash,
-                shellFail ? "/bin/sh" : onRunFailure, compression));
+                shellFail ? "/bin/sh" : onRunFailure, compression, diff));
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);

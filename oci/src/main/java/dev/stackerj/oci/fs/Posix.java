@@ -46,6 +46,10 @@ public final class Posix {
     long lgetxattr(String path, String name, byte[] value, long size);
 
     int lsetxattr(String path, String name, byte[] value, long size, int flags);
+
+    int lremovexattr(String path, String name);
+
+    int rename(String from, String to);
   }
 
   private Posix() {}
@@ -186,6 +190,20 @@ public final class Posix {
   public static void setXattr(Path path, String name, byte[] value) throws IOException {
     if (LIBC.lsetxattr(path.toString(), name, value, value.length, 0) < 0) {
       throw error("lsetxattr " + name, path, lastError());
+    }
+  }
+
+  /** Removes an extended attribute of {@code path} itself; an attribute that is not there is not an error. */
+  public static void removeXattr(Path path, String name) throws IOException {
+    if (LIBC.lremovexattr(path.toString(), name) < 0 && lastError() != ENODATA) {
+      throw error("lremovexattr " + name, path, lastError());
+    }
+  }
+
+  /** rename(2): atomic within one filesystem; replaces a non-directory {@code to}, or an empty directory. */
+  public static void rename(Path from, Path to) throws IOException {
+    if (LIBC.rename(from.toString(), to.toString()) < 0) {
+      throw error("rename " + from + " to", to, lastError());
     }
   }
 

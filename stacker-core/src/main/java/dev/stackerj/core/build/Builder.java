@@ -6,9 +6,11 @@ import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.cache.CacheKey;
 import dev.stackerj.core.cache.CacheKeys;
 import dev.stackerj.core.cache.DigestMemo;
+import dev.stackerj.core.diff.OverlayDiff;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
+import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RunSpec;
 import dev.stackerj.core.spec.Bind;
 import dev.stackerj.core.spec.From;
@@ -63,6 +65,7 @@ public final class Builder {
   private BuildCache cache;
   private Imports imports;
   private DigestMemo digests;
+  private boolean overlayRefused;
 
   /** A finished layer: its read-only volume, its image layers, its config, and its cache key. */
   private record Built(String volume, List<Descriptor> layers, ImageConfig config, String key) {}
@@ -126,6 +129,7 @@ public final class Builder {
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
     String volume = volumeName(name);
+    OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
     storage.delete(volume);
     if (base.volume() == null) {
       storage.create(volume);
@@ -137,27 +141,31 @@ public final class Builder {
     Path stage = options.stackerDir().resolve("imports").resolve(volume);
     LayerExtractor.removeTree(stage);
     Files.createDirectories(stage.resolve("imports"));
-    for (Map.Entry<Import, Path> e : sources.entrySet()) {
-      if (e.getKey().dest() == null) {
-        // the deprecated import: puts files straight under /stacker
-        imports.stage(e.getKey(), e.getValue(), e.getKey().legacy() ? stage : stage.resolve("imports"));
-      } else {
-        imports.place(e.getKey(), e.getValue(), rootfs);
+    Path overlay = storage.path(volume).resolve("overlay"); // in the layer's own subvolume: applying it is renames
+    OverlayMount mount = overlayFor(base, overlay);
+    List<LayerEntry> changes;
+    if (mount != null) {
+      try (mount) {
+        prepareAndRun(step, base, sources, mount.merged(), stage);
       }
+      changes = OverlayDiff.diff(storage.rootfs(base.volume()), overlay.resolve("upper"));
+    } else {
+      prepareAndRun(step, base, sources, rootfs, stage);
+      changes = TreeDiff.diff(base.diffRoot(), rootfs);
     }
 
-    if (!layer.run().isEmpty()) {
-      run(step, base, rootfs, stage);
-    }
-
-    List<LayerEntry> changes = TreeDiff.diff(base.diffRoot(), rootfs);
     List<Descriptor> layers = new ArrayList<>(base.layers());
     Digest diffId = null;
     if (!changes.isEmpty()) {
       LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch()).write(layout, changes, options.layerCompression());
       layers.add(blob.descriptor());
       diffId = blob.diffId();
-      log.debug("layer " + name + ": " + changes.size() + " entries, " + blob.descriptor().digest());
+      log.debug("layer " + name + ": " + changes.size() + " entries (" + (mount != null ? "overlay" : "metadata walk") + "), "
+          + blob.descriptor().digest());
+    }
+    if (mount != null) {
+      OverlayDiff.apply(changes, overlay.resolve("upper"), rootfs);
+      LayerExtractor.removeTree(overlay);
     }
     Map<String, String> generated = generateLabels(step, base, volume, stage);
     ImageConfig config = ImageConfigs.apply(base.config(), layer, settings(), diffId);
@@ -171,6 +179,49 @@ public final class Builder {
     cache.put(name, new BuildCache.Entry(key, volume, manifest, configDesc, layers));
     built.put(name, new Built(volume, layers, config, key.digest()));
     log.info("filesystem " + name + " built successfully");
+  }
+
+  /** Imports into the rootfs (or staged for /stacker), then the layer's run commands, if any. */
+  private void prepareAndRun(BuildStep step, Base base, Map<Import, Path> sources, Path rootfs, Path stage)
+      throws StackerException, IOException, InterruptedException {
+    for (Map.Entry<Import, Path> e : sources.entrySet()) {
+      if (e.getKey().dest() == null) {
+        // the deprecated import: puts files straight under /stacker
+        imports.stage(e.getKey(), e.getValue(), e.getKey().legacy() ? stage : stage.resolve("imports"));
+      } else {
+        imports.place(e.getKey(), e.getValue(), rootfs);
+      }
+    }
+    if (!step.layer().run().isEmpty()) {
+      run(step, base, rootfs, stage);
+    }
+  }
+
+  /**
+   * The overlay a layer's work happens in: lower = the base's read-only rootfs, upper and work directories
+   * under {@code dir}. Null where the diff is the metadata walk: a base whose whole tree is new anyway (scratch
+   * or a tar), STACKER_DIFF=walk, or a kernel that refuses the mount (said once, then the walk for the
+   * rest of the build).
+   */
+  private OverlayMount overlayFor(Base base, Path dir) throws StackerException, IOException {
+    if (base.volume() == null || base.diffRoot() == null || options.diff() == BuildOptions.DiffMode.WALK || overlayRefused) {
+      return null;
+    }
+    for (String d : List.of("upper", "work", "merged")) {
+      Files.createDirectories(dir.resolve(d));
+    }
+    try {
+      return OverlayMount.mount(storage.rootfs(base.volume()), dir.resolve("upper"), dir.resolve("work"), dir.resolve("merged"));
+    } catch (IOException e) {
+      LayerExtractor.removeTree(dir);
+      if (options.diff() == BuildOptions.DiffMode.OVERLAY) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "STACKER_DIFF=overlay, but " + e.getMessage(),
+            "overlay with userxattr needs Linux 5.11 or later; unset STACKER_DIFF to fall back to the metadata walk");
+      }
+      overlayRefused = true;
+      log.info("finding changes by a metadata walk: " + e.getMessage());
+      return null;
+    }
   }
 
   /** Uses the cached result of {@code layer} when its key is unchanged and its outputs are all there. */

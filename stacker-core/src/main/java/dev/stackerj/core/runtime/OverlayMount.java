@@ -1,0 +1,130 @@
+package dev.stackerj.core.runtime;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.LibraryLoader;
+
+/**
+ * An overlay mount for one run: lower = a read-only rootfs, upper and work directories on the same btrfs,
+ * {@code userxattr} so that it works inside a user namespace (kernel 5.11 and later). Inside our own mount
+ * namespace (the unprivileged case) it disappears with the process; as host root it is in the host's, and
+ * {@link #unmountUnder} removes what a killed build left.
+ */
+public final class OverlayMount implements AutoCloseable {
+  private static final int MNT_DETACH = 2;
+  private static final int EBUSY = 16;
+
+  /** The mount calls, bound on first use (binding costs time a cached build need not spend). */
+  public interface LibC {
+    int mount(String source, String target, String fstype, long flags, String data);
+
+    int umount2(String target, int flags);
+
+    String strerror(int errnum);
+  }
+
+  private static final class Lib {
+    static final LibC C = LibraryLoader.create(LibC.class).load("c");
+
+    static int errno() {
+      return jnr.ffi.Runtime.getRuntime(C).getLastError();
+    }
+  }
+
+  private final Path merged;
+  private boolean mounted = true;
+
+  private OverlayMount(Path merged) {
+    this.merged = merged;
+  }
+
+  /** Mounts the overlay on {@code merged}; an IOException with the kernel's reason when it cannot. */
+  public static OverlayMount mount(Path lower, Path upper, Path work, Path merged) throws IOException {
+    String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work) + ",userxattr";
+    if (Lib.C.mount("overlay", merged.toString(), "overlay", 0, data) < 0) {
+      int errno = Lib.errno();
+      throw new IOException("mount overlay on " + merged + ": " + Lib.C.strerror(errno));
+    }
+    return new OverlayMount(merged);
+  }
+
+  public Path merged() {
+    return merged;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (mounted) {
+      mounted = false;
+      unmount(merged);
+    }
+  }
+
+  /** Unmounts every mount at or below {@code dir}, deepest first: what a killed build left behind. */
+  public static void unmountUnder(Path dir) throws IOException {
+    Path info = Path.of("/proc/self/mountinfo");
+    if (!Files.isReadable(info)) {
+      return;
+    }
+    String prefix = dir.toAbsolutePath().normalize().toString();
+    List<String> points = new ArrayList<>();
+    for (String line : Files.readAllLines(info, StandardCharsets.UTF_8)) {
+      String[] f = line.split(" ");
+      if (f.length > 4) {
+        String point = unescape(f[4]);
+        if (point.equals(prefix) || point.startsWith(prefix + "/")) {
+          points.add(point);
+        }
+      }
+    }
+    points.sort((a, b) -> b.length() - a.length());
+    for (String p : points) {
+      unmount(Path.of(p));
+    }
+  }
+
+  private static void unmount(Path p) throws IOException {
+    if (Lib.C.umount2(p.toString(), 0) < 0) {
+      int errno = Lib.errno();
+      // busy: a process of the run still holds it (it dies with its pid namespace); let go of it lazily
+      if (errno != EBUSY || Lib.C.umount2(p.toString(), MNT_DETACH) < 0) {
+        throw new IOException("unmount " + p + ": " + Lib.C.strerror(Lib.errno()));
+      }
+    }
+  }
+
+  /** overlay's options separate with ',' and ':' and escape with '\'. */
+  static String escape(Path p) {
+    StringBuilder sb = new StringBuilder();
+    for (char c : p.toAbsolutePath().toString().toCharArray()) {
+      if (c == ',' || c == ':' || c == '\\') {
+        sb.append('\\');
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  /** mountinfo writes space, tab, newline and backslash as octal escapes. */
+  static String unescape(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 4 <= s.length()) {
+        try {
+          sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+          i += 3;
+          continue;
+        } catch (NumberFormatException e) {
+          // not an escape: keep the backslash
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+}
