@@ -21,13 +21,21 @@ YAML
 
 teardown() { teardown_work; }
 
-# Waits until PATH (a glob) exists, at most 60 s.
+# Waits until one of the GLOBs exists, at most 60 s.
 wait_for() {
   for _ in $(seq 600); do
-    compgen -G "$1" >/dev/null && return 0
+    for g in "$@"; do
+      compgen -G "$g" >/dev/null && return 0
+    done
     sleep 0.1
   done
-  fail "timed out waiting for $1"
+  fail "timed out waiting for $*"
+}
+
+# The run of "slow" has begun: its file is in the overlay's upper directory (or, with the metadata walk,
+# in the layer's rootfs).
+wait_for_run() {
+  wait_for "roots/slow/overlay/upper/started" "roots/slow/rootfs/started"
 }
 
 validate_oci() {
@@ -41,7 +49,7 @@ validate_oci() {
 @test "SIGKILL during a run: the next build succeeds and oci/ is valid" {
   "$STACKER" build -f stacker.yaml --substitute SLEEP=30 >build1.log 2>&1 &
   pid=$!
-  wait_for "roots/slow/rootfs/started"
+  wait_for_run
   kill -9 "$pid"
   wait "$pid" || true
   run stacker build -f stacker.yaml
@@ -68,7 +76,7 @@ validate_oci() {
 @test "a second build in the same directories fails fast with couldn't acquire lock" {
   "$STACKER" build -f stacker.yaml --substitute SLEEP=20 >build1.log 2>&1 &
   pid=$!
-  wait_for "roots/slow/rootfs/started"
+  wait_for_run
   run stacker build -f stacker.yaml
   echo "$output"
   kill -9 "$pid"
@@ -80,7 +88,7 @@ validate_oci() {
 @test "clean works after a build killed mid-run" {
   "$STACKER" build -f stacker.yaml --substitute SLEEP=30 >build1.log 2>&1 &
   pid=$!
-  wait_for "roots/slow/rootfs/started"
+  wait_for_run
   kill -9 "$pid"
   wait "$pid" || true
   run stacker clean

@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.btrfs.Loopback;
 import dev.stackerj.core.build.BuildLock;
+import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.oci.layer.LayerExtractor;
@@ -55,6 +56,7 @@ public final class CleanCommand implements Callable<Integer> {
         new RuncRunner(runc, global.stacker().resolve(state), global.stacker().resolve("bundles")).removeStale();
       }
     }
+    OverlayMount.unmountUnder(roots); // a killed build's overlay (as host root) keeps its subvolume busy
     if (BtrfsStorage.isBtrfs(roots)) {
       BtrfsStorage storage = new BtrfsStorage(roots);
       try (var children = Files.list(roots)) {

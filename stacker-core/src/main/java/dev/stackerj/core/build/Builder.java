@@ -28,6 +28,7 @@ import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
+import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.oci.registry.ImageReference;
 import dev.stackerj.oci.registry.PullCache;
@@ -415,7 +416,7 @@ public final class Builder {
     unpackOnce(
         volume,
         rootfs -> {
-          try (InputStream in = Compression.sniff(Files.newInputStream(tar))) {
+          try (InputStream in = new ReadAheadInputStream(Compression.sniff(Files.newInputStream(tar)), READ_AHEAD)) {
             LayerExtractor.apply(in, rootfs, log::warn);
           }
         });
@@ -451,9 +452,17 @@ public final class Builder {
     unpackOnce(
         volume,
         rootfs -> {
-          for (Descriptor l : layers) {
-            try (InputStream in = Compression.decompress(l.mediaType(), source.openBlob(l.digest()))) {
+          // each layer decompresses on a thread of its own while the one before it is being unpacked
+          InputStream next = layers.isEmpty() ? null : decompressAhead(source, layers.get(0));
+          for (int i = 0; i < layers.size(); i++) {
+            try (InputStream in = next) {
+              next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1)) : null;
               LayerExtractor.apply(in, rootfs, log::warn);
+            } catch (IOException | RuntimeException e) {
+              if (next != null) {
+                next.close();
+              }
+              throw e;
             }
           }
         });
@@ -481,6 +490,12 @@ public final class Builder {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
     }
     return imageBase("docker", pulled.layout(), pulled.manifestDigest(), pulled.ociLayers(), pulled.config());
+  }
+
+  private static final int READ_AHEAD = 32 << 20;
+
+  private static InputStream decompressAhead(OciLayout source, Descriptor layer) throws IOException {
+    return new ReadAheadInputStream(Compression.decompress(layer.mediaType(), source.openBlob(layer.digest())), READ_AHEAD);
   }
 
   /** Fills a rootfs. */

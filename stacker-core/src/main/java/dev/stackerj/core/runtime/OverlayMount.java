@@ -64,7 +64,7 @@ public final class OverlayMount implements AutoCloseable {
     }
   }
 
-  /** Unmounts every mount at or below {@code dir}, deepest first: what a killed build left behind. */
+  /** Unmounts every mount below {@code dir} (not {@code dir} itself), deepest first: what a killed build left behind. */
   public static void unmountUnder(Path dir) throws IOException {
     Path info = Path.of("/proc/self/mountinfo");
     if (!Files.isReadable(info)) {
@@ -76,7 +76,7 @@ public final class OverlayMount implements AutoCloseable {
       String[] f = line.split(" ");
       if (f.length > 4) {
         String point = unescape(f[4]);
-        if (point.equals(prefix) || point.startsWith(prefix + "/")) {
+        if (point.startsWith(prefix + "/")) {
           points.add(point);
         }
       }
