@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -45,12 +44,9 @@ public record Digest(String algorithm, String hex) {
     return fromMessageDigest(md.digest());
   }
 
+  /** A SHA-256 digest that is fast for large inputs too (see {@link Sha256}). */
   public static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return new Sha256();
   }
 
   public static Digest fromMessageDigest(byte[] sum) {
