@@ -130,3 +130,26 @@ YAML
   [ "$status" -eq 0 ]
   [ "$(manifest_of oci noop | jq '.layers | length')" = "$(manifest_of oci base | jq '.layers | length')" ]
 }
+
+@test "the overlay diff and the metadata walk give the same image, digest for digest" {
+  export SOURCE_DATE_EPOCH=1700000000
+  STACKER_DIFF=overlay run stacker --debug build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"layer child: "*" entries (overlay)"* ]]
+  overlay="$(digests)"
+  ! compgen -G "roots/*/overlay" # applied and gone: every layer is one flat subvolume
+  run stacker clean
+  [ "$status" -eq 0 ]
+  STACKER_DIFF=walk run stacker --debug build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"layer child: "*" entries (metadata walk)"* ]]
+  [ "$(digests)" = "$overlay" ] || fail "digests differ: $overlay vs $(digests)"
+}
+
+@test "STACKER_DIFF refuses an unknown diff" {
+  STACKER_DIFF=fast run stacker build -f stacker.yaml
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"STACKER_DIFF must be auto, overlay or walk"* ]]
+}
