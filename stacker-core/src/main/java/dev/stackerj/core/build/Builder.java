@@ -10,7 +10,6 @@ import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
 import dev.stackerj.core.runtime.RunSpec;
-import dev.stackerj.core.spec.Bind;
 import dev.stackerj.core.spec.From;
 import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
@@ -213,10 +212,6 @@ public final class Builder {
         && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }
 
-  /** Host variables passed into run when a layer does not say: proxies, TERM, SOURCE_DATE_EPOCH. */
-  static final List<String> DEFAULT_PASSTHROUGH =
-      List.of("(?i)(http|https|ftp|no|all)_proxy", "TERM", "SOURCE_DATE_EPOCH");
-
   private void run(BuildStep step, Base base, Path rootfs, Path stage) throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     String script = String.join("\n", layer.run());
@@ -247,43 +242,11 @@ public final class Builder {
     }
   }
 
-  /**
-   * The container a layer's commands run in: the image's env, the host variables build_env_passthrough
-   * lets through, build_env, STACKER_LAYER_NAME; /stacker read-only; the layer's binds.
-   */
+  /** The container a layer's commands run in (see {@link LayerContainer}). */
   private RunSpec container(BuildStep step, Base base, Path rootfs, Path stage, List<String> args, List<RunSpec.Mount> extra)
       throws StackerException {
-    Layer layer = step.layer();
-    Map<String, String> env = new LinkedHashMap<>();
-    ImageConfig.Config pc = base.config() == null ? ImageConfig.Config.EMPTY : base.config().config();
-    env.putAll(pc.envMap());
-    env.putAll(layer.environment());
-    env.putIfAbsent("PATH", ImageConfigs.DEFAULT_PATH);
-    env.putIfAbsent("HOME", "/root");
-    List<java.util.regex.Pattern> pass = (layer.buildEnvPassthrough() != null ? layer.buildEnvPassthrough() : DEFAULT_PASSTHROUGH)
-        .stream().map(java.util.regex.Pattern::compile).toList();
-    System.getenv().forEach((k, v) -> {
-      if (pass.stream().anyMatch(p -> p.matcher(k).matches())) {
-        env.put(k, v);
-      }
-    });
-    env.putAll(layer.buildEnv());
-    env.put("STACKER_LAYER_NAME", layer.name());
-    if (options.sourceDateEpoch() != null) {
-      env.put("SOURCE_DATE_EPOCH", Long.toString(options.sourceDateEpoch()));
-    }
-    List<RunSpec.Mount> mounts = new ArrayList<>();
-    mounts.add(new RunSpec.Mount(stage, "/stacker", true));
-    for (Bind b : layer.binds()) {
-      Path source = step.file().dir().resolve(b.source()).normalize();
-      if (!Files.exists(source)) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED,
-            b.position() + ": layer \"" + layer.name() + "\": bind source " + source + " does not exist", null);
-      }
-      mounts.add(new RunSpec.Mount(source, b.dest(), false));
-    }
-    mounts.addAll(extra);
-    return new RunSpec("stacker-" + volumeName(layer.name()), rootfs, mounts, env, "/", args);
+    return new LayerContainer(step.layer(), step.file().dir(), base.config(), options.sourceDateEpoch())
+        .spec("stacker-" + volumeName(step.layer().name()), rootfs, stage, "/", args, extra);
   }
 
   /**
