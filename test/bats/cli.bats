@@ -149,6 +149,51 @@ build() {
   [ "$status" -eq 2 ]
 }
 
+@test "chroot sees the layer's binds, imports and build_env, as its run did" {
+  mkdir shared && echo from-host > shared/file
+  echo imported > data.txt
+  cat >> stacker.yaml <<YAML
+tools:
+  from:
+    type: built
+    tag: base
+  imports:
+    - data.txt
+  binds:
+    - $WORK/shared -> /shared
+  build_env:
+    GREETING: hi-from-build-env
+  run: cp /stacker/imports/data.txt /srv/seen-in-run
+YAML
+  build
+  run stacker chroot tools 'cat /stacker/imports/data.txt /shared/file; echo "greeting=$GREETING layer=$STACKER_LAYER_NAME foo=$FOO"; echo written > /shared/out; touch /stacker/x 2>/dev/null || echo stacker-is-read-only'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'imported\nfrom-host'* ]]
+  [[ "$output" == *"greeting=hi-from-build-env layer=tools foo=bar"* ]]
+  [[ "$output" == *stacker-is-read-only* ]]
+  [ "$(cat shared/out)" = written ]
+  ! compgen -G ".stacker/imports/chroot-*"
+  ! compgen -G "roots/chroot-*"
+  # everything after TAG is the command, its options included
+  run stacker chroot tools ls -d /shared /stacker/imports/data.txt
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/stacker/imports/data.txt"* ]]
+  # without the stackerfile that defines the layer: a note, then the image's env only
+  run stacker chroot -f nosuch.yaml tools 'echo "greeting=${GREETING:-none} foo=$FOO"; ls /shared 2>/dev/null || echo no-bind'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'note: no stackerfile nosuch.yaml: chroot of "tools" without its binds, imports and build_env'* ]]
+  [[ "$output" == *"greeting=none foo=bar"* ]]
+  [[ "$output" == *no-bind* ]]
+  # a stackerfile that does not define it: the same
+  echo 'other: {from: {type: scratch}}' > other.yaml
+  run stacker chroot -f other.yaml tools true
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'note: other.yaml does not define "tools"'* ]]
+}
+
 @test "clean after a build removes everything, chroot leftovers included" {
   build
   run stacker clean
