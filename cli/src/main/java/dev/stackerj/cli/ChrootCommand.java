@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.build.ImageConfigs;
 import dev.stackerj.core.build.LayerContainer;
 import dev.stackerj.core.runtime.RunSpec;
@@ -65,7 +66,7 @@ public final class ChrootCommand implements Callable<Integer> {
     if (reexec != null) {
       return reexec;
     }
-    String runc = HostSetup.which("runc");
+    String runc = HostProbes.which("runc");
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
