@@ -19,6 +19,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
@@ -153,7 +154,7 @@ public final class Builder {
     List<Descriptor> layers = new ArrayList<>(base.layers());
     Digest diffId = null;
     if (!changes.isEmpty()) {
-      LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch()).write(layout, changes, options.layerCompression());
+      LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), log.progress()).write(layout, changes, options.layerCompression());
       layers.add(blob.descriptor());
       diffId = blob.diffId();
       log.debug("layer " + name + ": " + changes.size() + " entries, " + blob.descriptor().digest());
@@ -327,7 +328,8 @@ public final class Builder {
     unpackOnce(
         volume,
         rootfs -> {
-          try (InputStream in = Compression.sniff(Files.newInputStream(tar))) {
+          try (ProgressSink.Task task = log.progress().start("unpacking base " + tar.getFileName(), Files.size(tar));
+              InputStream in = Compression.sniff(ProgressSink.counting(Files.newInputStream(tar), task))) {
             LayerExtractor.apply(in, rootfs, log::warn);
           }
         });
@@ -363,8 +365,10 @@ public final class Builder {
     unpackOnce(
         volume,
         rootfs -> {
-          for (Descriptor l : layers) {
-            try (InputStream in = Compression.decompress(l.mediaType(), source.openBlob(l.digest()))) {
+          for (int i = 0; i < layers.size(); i++) {
+            Descriptor l = layers.get(i);
+            try (ProgressSink.Task task = log.progress().start("unpacking base layer " + (i + 1) + "/" + layers.size(), l.size());
+                InputStream in = Compression.decompress(l.mediaType(), ProgressSink.counting(source.openBlob(l.digest()), task))) {
               LayerExtractor.apply(in, rootfs, log::warn);
             }
           }
@@ -384,7 +388,7 @@ public final class Builder {
     PullCache.Pulled pulled;
     try {
       ImageReference ref = ImageReference.parse(from.url());
-      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug);
+      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, log.progress());
       pulled = new PullCache(options.stackerDir().resolve("pull-cache"))
           .pull(ref, layer.os() != null ? layer.os() : "linux", layer.arch() != null ? layer.arch() : ImageConfigs.hostArch(), opts, log::info);
     } catch (IllegalArgumentException e) {
