@@ -272,6 +272,34 @@ YAML
   [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 1)" = "EXIT=0" ]
 }
 
+@test "on a terminal, long work draws a progress bar in place and ends clean (tmux)" {
+  command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
+  # 64 MB of random data: unpacked from the tarball, then all of it compressed into the layer (> 0.5 s)
+  mkdir big && head -c 64000000 /dev/urandom > big/random.bin && tar -C big -cf big.tar . && rm -rf big
+  printf 'big:\n  from:\n    type: tar\n    url: big.tar\n' > big.yaml
+  sock="$WORK/tmux.sock"
+  # the build waits until everything it writes to the pane is recorded, \r redraws included
+  tmux -S "$sock" new-session -d -x 100 -y 40 "tmux -S '$sock' wait-for go; cd '$WORK' && '$STACKER' build -f big.yaml; echo EXIT=\$?; sleep 60"
+  tmux -S "$sock" pipe-pane -t 0 "cat > '$WORK/raw.out'"
+  tmux -S "$sock" wait-for -S go
+  pane="$(tmux_wait "$sock" '^EXIT=')"
+  tmux -S "$sock" kill-server || true
+  echo "$pane"
+  # drawn in place: the bar's line is rewritten with \r while the layer is compressed
+  grep -aq $'\r\\[1/1\\] big: compressing layer \\[=*>* *\\] [0-9]*% [0-9.]*/64.0 MB' raw.out \
+    || fail "no bar in the raw output: $(tr '\r\033' '|~' < raw.out | head -c 3000)"
+  # and finished with a clean line; no half-drawn bar is left on the screen
+  [[ "$pane" == *"[1/1] big: compressing layer: 64.0 MB in "* ]]
+  [[ "$pane" != *%* ]]
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 2 | head -n 1 | cut -c1-26)" = "done: 1 built, 0 cached, o" ]
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 1)" = "EXIT=0" ]
+  # no bars on a pipe, even with --progress
+  run --separate-stderr stacker build -f big.yaml --no-cache --progress
+  [ "$status" -eq 0 ]
+  [[ "$output" != *$'\r'* ]]
+  [[ "$output" != *"compressing layer"* ]]
+}
+
 @test "chroot on a terminal gives an interactive shell (tmux)" {
   command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
   build

@@ -102,7 +102,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
     Progress progress = global.progress() && !(global.quiet && global.progress == null)
-        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList()) : null;
+        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList(), global.bars()) : null;
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),
