@@ -134,7 +134,7 @@ build() {
   [[ "$output" == *"bar in /srv"* ]]
   [ "$(cat roots/base/rootfs/etc/greeting)" = hello ]
   [ ! -e roots/base/rootfs/new ]
-  ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/chroot-*"
   run stacker chroot base 'exit 7'
   [ "$status" -eq 7 ]
 }
@@ -173,8 +173,8 @@ YAML
   [[ "$output" == *"greeting=hi-from-build-env layer=tools foo=bar"* ]]
   [[ "$output" == *stacker-is-read-only* ]]
   [ "$(cat shared/out)" = written ]
-  ! compgen -G ".stacker/imports/chroot-*"
-  ! compgen -G "roots/chroot-*"
+  run ! compgen -G ".stacker/imports/chroot-*"
+  run ! compgen -G "roots/chroot-*"
   # everything after TAG is the command, its options included
   run stacker chroot tools ls -d /shared /stacker/imports/data.txt
   echo "$output"
@@ -228,7 +228,7 @@ YAML
   build --log-file "$WORK/logs/build.log" --log-timestamp
   grep -q "filesystem app built successfully" logs/build.log
   [[ "$output" =~ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:.]+\ filesystem\ app\ built\ successfully ]]
-  ! grep -qv '^[0-9]\{4\}-' logs/build.log
+  run ! grep -qv '^[0-9]\{4\}-' logs/build.log
 }
 
 @test "--storage-type takes only btrfs; -q with --debug is an error" {
@@ -314,7 +314,7 @@ YAML
   echo "$pane"
   [[ "$pane" == *"tty=/dev/pts/"*" foo=bar"* ]]
   [[ "$pane" == *"EXIT=5"* ]]
-  ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/chroot-*"
 }
 
 @test "convert turns a Dockerfile into a stackerfile that builds" {
