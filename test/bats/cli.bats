@@ -134,7 +134,7 @@ build() {
   [[ "$output" == *"bar in /srv"* ]]
   [ "$(cat roots/base/rootfs/etc/greeting)" = hello ]
   [ ! -e roots/base/rootfs/new ]
-  ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/chroot-*"
   run stacker chroot base 'exit 7'
   [ "$status" -eq 7 ]
 }
@@ -147,6 +147,51 @@ build() {
   [[ "$output" == *$'app\nbar'* ]]
   run stacker chroot nosuch true
   [ "$status" -eq 2 ]
+}
+
+@test "chroot sees the layer's binds, imports and build_env, as its run did" {
+  mkdir shared && echo from-host > shared/file
+  echo imported > data.txt
+  cat >> stacker.yaml <<YAML
+tools:
+  from:
+    type: built
+    tag: base
+  imports:
+    - data.txt
+  binds:
+    - $WORK/shared -> /shared
+  build_env:
+    GREETING: hi-from-build-env
+  run: cp /stacker/imports/data.txt /srv/seen-in-run
+YAML
+  build
+  run stacker chroot tools 'cat /stacker/imports/data.txt /shared/file; echo "greeting=$GREETING layer=$STACKER_LAYER_NAME foo=$FOO"; echo written > /shared/out; touch /stacker/x 2>/dev/null || echo stacker-is-read-only'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'imported\nfrom-host'* ]]
+  [[ "$output" == *"greeting=hi-from-build-env layer=tools foo=bar"* ]]
+  [[ "$output" == *stacker-is-read-only* ]]
+  [ "$(cat shared/out)" = written ]
+  run ! compgen -G ".stacker/imports/chroot-*"
+  run ! compgen -G "roots/chroot-*"
+  # everything after TAG is the command, its options included
+  run stacker chroot tools ls -d /shared /stacker/imports/data.txt
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/stacker/imports/data.txt"* ]]
+  # without the stackerfile that defines the layer: a note, then the image's env only
+  run stacker chroot -f nosuch.yaml tools 'echo "greeting=${GREETING:-none} foo=$FOO"; ls /shared 2>/dev/null || echo no-bind'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'note: no stackerfile nosuch.yaml: chroot of "tools" without its binds, imports and build_env'* ]]
+  [[ "$output" == *"greeting=none foo=bar"* ]]
+  [[ "$output" == *no-bind* ]]
+  # a stackerfile that does not define it: the same
+  echo 'other: {from: {type: scratch}}' > other.yaml
+  run stacker chroot -f other.yaml tools true
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'note: other.yaml does not define "tools"'* ]]
 }
 
 @test "clean after a build removes everything, chroot leftovers included" {
@@ -183,7 +228,7 @@ YAML
   build --log-file "$WORK/logs/build.log" --log-timestamp
   grep -q "filesystem app built successfully" logs/build.log
   [[ "$output" =~ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:.]+\ filesystem\ app\ built\ successfully ]]
-  ! grep -qv '^[0-9]\{4\}-' logs/build.log
+  run ! grep -qv '^[0-9]\{4\}-' logs/build.log
 }
 
 @test "--storage-type takes only btrfs; -q with --debug is an error" {
@@ -227,6 +272,34 @@ YAML
   [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 1)" = "EXIT=0" ]
 }
 
+@test "on a terminal, long work draws a progress bar in place and ends clean (tmux)" {
+  command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
+  # 64 MB of random data: unpacked from the tarball, then all of it compressed into the layer (> 0.5 s)
+  mkdir big && head -c 64000000 /dev/urandom > big/random.bin && tar -C big -cf big.tar . && rm -rf big
+  printf 'big:\n  from:\n    type: tar\n    url: big.tar\n' > big.yaml
+  sock="$WORK/tmux.sock"
+  # the build waits until everything it writes to the pane is recorded, \r redraws included
+  tmux -S "$sock" new-session -d -x 100 -y 40 "tmux -S '$sock' wait-for go; cd '$WORK' && '$STACKER' build -f big.yaml; echo EXIT=\$?; sleep 60"
+  tmux -S "$sock" pipe-pane -t 0 "cat > '$WORK/raw.out'"
+  tmux -S "$sock" wait-for -S go
+  pane="$(tmux_wait "$sock" '^EXIT=')"
+  tmux -S "$sock" kill-server || true
+  echo "$pane"
+  # drawn in place: the bar's line is rewritten with \r while the layer is compressed
+  grep -aq $'\r\\[1/1\\] big: compressing layer \\[=*>* *\\] [0-9]*% [0-9.]*/64.0 MB' raw.out \
+    || fail "no bar in the raw output: $(tr '\r\033' '|~' < raw.out | head -c 3000)"
+  # and finished with a clean line; no half-drawn bar is left on the screen
+  [[ "$pane" == *"[1/1] big: compressing layer: 64.0 MB in "* ]]
+  [[ "$pane" != *%* ]]
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 2 | head -n 1 | cut -c1-26)" = "done: 1 built, 0 cached, o" ]
+  [ "$(printf '%s\n' "$pane" | grep -v '^$' | tail -n 1)" = "EXIT=0" ]
+  # no bars on a pipe, even with --progress
+  run --separate-stderr stacker build -f big.yaml --no-cache --progress
+  [ "$status" -eq 0 ]
+  [[ "$output" != *$'\r'* ]]
+  [[ "$output" != *"compressing layer"* ]]
+}
+
 @test "chroot on a terminal gives an interactive shell (tmux)" {
   command -v tmux >/dev/null || skip "tmux is not installed (test.sh installs it)"
   build
@@ -241,7 +314,7 @@ YAML
   echo "$pane"
   [[ "$pane" == *"tty=/dev/pts/"*" foo=bar"* ]]
   [[ "$pane" == *"EXIT=5"* ]]
-  ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/chroot-*"
 }
 
 @test "convert turns a Dockerfile into a stackerfile that builds" {

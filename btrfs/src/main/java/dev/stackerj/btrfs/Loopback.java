@@ -1,5 +1,6 @@
 package dev.stackerj.btrfs;
 
+import dev.stackerj.core.host.HostProbes;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -46,18 +47,7 @@ public final class Loopback {
   }
 
   public static boolean isMountPoint(Path dir) throws IOException {
-    String want = dir.toAbsolutePath().normalize().toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && unescape(f[4]).equals(want)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String unescape(String s) {
-    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    return HostProbes.isMountPoint(dir);
   }
 
   static void exec(List<String> cmd) throws IOException, InterruptedException {

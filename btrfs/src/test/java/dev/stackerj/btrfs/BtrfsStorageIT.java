@@ -41,7 +41,8 @@ class BtrfsStorageIT extends StorageContract {
         .command("mkfs.btrfs", "btrfs-progs")
         .command("btrfs", "btrfs-progs")
         .command("mount", "mount")
-        .loopDevices();
+        .loopDevices()
+        .kernel();
     if (!host.met()) {
       System.err.println("BtrfsStorageIT: " + host);
       return; // each test reports it too: see newStorage

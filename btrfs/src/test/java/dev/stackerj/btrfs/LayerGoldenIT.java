@@ -54,7 +54,7 @@ class LayerGoldenIT {
   @BeforeAll
   static void mountBtrfs() throws Exception {
     host = HostRequirements.check().root().command("mkfs.btrfs", "btrfs-progs").command("mount", "mount")
-        .command("umoci", "umoci").loopDevices();
+        .command("umoci", "umoci").loopDevices().kernel();
     if (!host.met()) {
       return;
     }

@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.build.BuildLock;
 import dev.stackerj.core.build.BuildOptions;
 import dev.stackerj.core.build.Builder;
@@ -67,8 +68,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
-    if (!orderOnly && !HostSetup.isHostRoot() && !UserNamespace.inside()) {
-      List<HostSetup.Problem> problems = HostSetup.problems(global);
+    if (!orderOnly && !HostProbes.isHostRoot() && !UserNamespace.inside()) {
+      List<HostProbes.Problem> problems = HostSetup.problems(global);
       if (problems.isEmpty()) {
         return HostSetup.reexecInUserNamespace(); // the re-run parses the files; once is enough
       }
@@ -87,14 +88,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
       return 0;
     }
 
-    if (HostSetup.isHostRoot()) {
+    if (HostProbes.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
     } else {
       // the launcher may have entered the namespace without the other probes: the storage is checked here
-      List<HostSetup.Problem> problems = new java.util.ArrayList<>();
-      HostSetup.userStorageProblems(global, System.getenv().getOrDefault("STACKER_CALLER", "you"), problems);
-      HostSetup.throwIfProblems(problems);
+      HostSetup.throwIfProblems(HostProbes.userStorage(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you")));
     }
 
     BuildOptions.DiffMode diff;
@@ -104,12 +103,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
       throw new StackerException(StackerException.Kind.USAGE, e.getMessage(), null);
     }
     java.nio.file.Files.createDirectories(global.roots());
-    String runc = HostSetup.which("runc");
+    String runc = HostProbes.which("runc");
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
     Progress progress = global.progress() && !(global.quiet && global.progress == null)
-        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList()) : null;
+        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList(), global.bars()) : null;
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),

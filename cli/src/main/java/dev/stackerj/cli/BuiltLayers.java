@@ -45,6 +45,12 @@ final class BuiltLayers {
     return new Found(name, volume, storage.rootfs(volume), config(name, e));
   }
 
+  /** The rootfs of the built layer {@code name}, or null when there is none (for stacker:// imports). */
+  Path rootfsOrNull(String name) {
+    BuildCache.Entry e = cache.get(name);
+    return e != null && Files.isDirectory(storage.rootfs(e.volume())) ? storage.rootfs(e.volume()) : null;
+  }
+
   /**
    * The layer built last, for commands whose layer argument is optional: the last image tagged in oci/
    * (index.json is in build order) whose filesystem is there, else the last name in the cache.

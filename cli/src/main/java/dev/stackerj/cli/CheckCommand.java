@@ -1,5 +1,6 @@
 package dev.stackerj.cli;
 
+import dev.stackerj.core.host.HostProbes;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,13 +14,13 @@ public final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = parent.global.ready();
-    List<HostSetup.Problem> problems = HostSetup.problems(global);
-    String who = HostSetup.isHostRoot() ? "root" : "user \"" + System.getProperty("user.name") + "\"";
+    List<HostProbes.Problem> problems = HostSetup.problems(global);
+    String who = HostProbes.isHostRoot() ? "root" : "user \"" + System.getProperty("user.name") + "\"";
     if (problems.isEmpty()) {
       global.log().info("ok: this host is set up for builds as " + who + " in " + global.roots());
       return 0;
     }
-    for (HostSetup.Problem p : problems) {
+    for (HostProbes.Problem p : problems) {
       System.out.println(p.line());
     }
     System.err.println(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " for builds as " + who);

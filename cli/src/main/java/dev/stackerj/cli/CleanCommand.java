@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.btrfs.Loopback;
 import dev.stackerj.core.build.BuildLock;
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.core.runtime.UserNamespace;
@@ -29,7 +30,7 @@ public final class CleanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     global = parent.global.ready();
     Path roots = global.roots();
-    boolean hostRoot = HostSetup.isHostRoot();
+    boolean hostRoot = HostProbes.isHostRoot();
     if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.problems(global).isEmpty()) {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
@@ -48,7 +49,7 @@ public final class CleanCommand implements Callable<Integer> {
   }
 
   private void deleteLayers(Path roots) throws IOException, InterruptedException {
-    String runc = HostSetup.which("runc");
+    String runc = HostProbes.which("runc");
     if (runc != null) {
       // a killed build's container keeps its rootfs busy: a busy subvolume cannot be deleted
       // (runc-chroot: containers of a killed stacker chroot)

@@ -91,6 +91,14 @@ public final class GlobalOptions {
     return progress != null ? progress : Terminal.isTty(1);
   }
 
+  /**
+   * Progress bars for long work, drawn on stdout: only when it is a terminal and progress is on, never
+   * with -q; null otherwise.
+   */
+  Bars bars() {
+    return progress() && !quiet && Terminal.isTty(1) ? new Bars(System.out) : null;
+  }
+
   private Path resolve(Path given, String dflt) {
     return given != null ? given.toAbsolutePath().normalize() : work().resolve(dflt);
   }

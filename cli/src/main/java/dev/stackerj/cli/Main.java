@@ -13,6 +13,8 @@ public final class Main {
   static int run(String[] args) {
     CommandLine cl = new CommandLine(new StackerCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // everything after chroot's TAG is the command, options included: stacker chroot web ls -l /
+    cl.getSubcommands().get("chroot").setStopAtPositional(true);
     cl.setExecutionExceptionHandler(new ErrorRenderer());
     cl.setParameterExceptionHandler(
         (ex, a) -> {

@@ -77,7 +77,8 @@ public final class PublishCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = parent.global.ready();
-    Log log = global.log();
+    Bars bars = global.bars();
+    Log log = bars != null ? bars.around(global.log()) : global.log();
     validateFlags();
     // the named files only, as before: their prerequisites' images are published when those files are named
     StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(null, substitutes), BuildCommandBase.builtins(global));
@@ -120,6 +121,9 @@ public final class PublishCommand implements Callable<Integer> {
 
     Publisher publisher = publisher(log);
     for (Item it : items) {
+      if (bars != null) {
+        bars.prefix(it.name() + ": ");
+      }
       Digest digest;
       try {
         digest = publisher.publish(layout, it.manifest(), it.name(), tags);
@@ -216,6 +220,6 @@ public final class PublishCommand implements Callable<Integer> {
       return new LayoutPublisher(Path.of(url.substring("oci:".length())));
     }
     Credentials creds = username == null ? null : new Credentials(username, password, "--username/--password");
-    return new RegistryPublisher(url, new RegistryClient.Options(skipTls, creds, RetryPolicy.DEFAULT, log::debug));
+    return new RegistryPublisher(url, new RegistryClient.Options(skipTls, creds, RetryPolicy.DEFAULT, log::debug, log.progress()));
   }
 }

@@ -2,6 +2,7 @@ package dev.stackerj.cli;
 
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.oci.fs.Posix;
 import java.io.IOException;
@@ -40,9 +41,9 @@ public final class UnprivSetupCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     global = parent.global.ready();
     Log log = global.log();
-    if (!HostSetup.isHostRoot()) {
+    if (!HostProbes.isHostRoot()) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "unpriv-setup changes /etc/subuid and mounts storage: it must run as root",
-          HostSetup.SETUP_HINT);
+          HostProbes.SETUP_HINT);
     }
     resolveUser();
     HostSetup.installMissingPackages(log);

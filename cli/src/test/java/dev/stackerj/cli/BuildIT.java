@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.testing.HostRequirements;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.layer.LayerExtractor;
@@ -92,12 +93,11 @@ class BuildIT {
 
   @BeforeAll
   static void checkHost() throws IOException {
+    // what stacker check would report for a root build in a temp dir, and what the tests themselves use
     host = HostRequirements.check()
         .root()
-        .command("mkfs.btrfs", "btrfs-progs")
+        .buildHost(Path.of(System.getProperty("java.io.tmpdir"), "stacker-build-it", "roots"))
         .command("mount", "mount")
-        .command("runc", "runc")
-        .loopDevices()
         .that(Files.isRegularFile(BUSYBOX) && isStatic(BUSYBOX),
             BUSYBOX + " is missing or not statically linked (it is the only program in the test image)", "apt-get install busybox-static");
     if (!host.met()) {
@@ -123,7 +123,7 @@ class BuildIT {
     try {
       int rc = Main.run(new String[] {"clean", "--work-dir", work.toString()});
       Path roots = work.resolve("roots");
-      boolean mounted = mounted(roots);
+      boolean mounted = HostProbes.isMountPoint(roots);
       if (mounted) {
         // don't leave the host with our mount: later tests and builds would trip over it
         new ProcessBuilder("umount", "--lazy", roots.toString()).inheritIO().start().waitFor();
@@ -134,7 +134,7 @@ class BuildIT {
         Thread.sleep(100);
         loops = loopDevicesBackedBy(work);
       }
-      if (!mounted(roots)) {
+      if (!HostProbes.isMountPoint(roots)) {
         LayerExtractor.removeTree(work);
       }
       assertEquals(0, rc, "stacker clean exit code");
@@ -232,7 +232,7 @@ class BuildIT {
     for (String dir : List.of("oci", "roots", ".stacker")) {
       assertFalse(Files.exists(work.resolve(dir), LinkOption.NOFOLLOW_LINKS), dir + "/ was created for an invalid stackerfile");
     }
-    assertFalse(mounted(work.resolve("roots")));
+    assertFalse(HostProbes.isMountPoint(work.resolve("roots")));
   }
 
   // ---- reading the layout back ----
@@ -311,31 +311,6 @@ class BuildIT {
   }
 
   // ---- the host ----
-
-  /** Whether something is mounted on {@code dir}, by /proc/self/mountinfo (field 5, octal escapes undone). */
-  static boolean mounted(Path dir) throws IOException {
-    String want = dir.toAbsolutePath().normalize().toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && unescapeOctal(f[4]).equals(want)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String unescapeOctal(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-        sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        sb.append(s.charAt(i));
-      }
-    }
-    return sb.toString();
-  }
 
   /** Loop devices whose backing file lies under {@code dir}. */
   private static List<String> loopDevicesBackedBy(Path dir) throws IOException {

@@ -2,6 +2,7 @@ package dev.stackerj.oci.layer;
 
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layout.OciLayout;
@@ -10,11 +11,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +30,9 @@ import java.util.function.Consumer;
 public final class LayerWriter {
   private final Consumer<String> warn;
   private final Long clampMtime;
+  private final ProgressSink progress;
+  /** File content bytes archived so far by the write under way, for its progress. */
+  private long contentDone;
 
   public LayerWriter(Consumer<String> warn) {
     this(warn, null);
@@ -32,32 +40,56 @@ public final class LayerWriter {
 
   /** @param clampMtime SOURCE_DATE_EPOCH: no entry's mtime is later than it; null keeps mtimes as they are */
   public LayerWriter(Consumer<String> warn, Long clampMtime) {
+    this(warn, clampMtime, ProgressSink.NONE);
+  }
+
+  /** @param progress told the file content bytes archived, against the total of the entries' files */
+  public LayerWriter(Consumer<String> warn, Long clampMtime, ProgressSink progress) {
     this.warn = warn;
     this.clampMtime = clampMtime;
+    this.progress = progress;
   }
 
   public LayerBlob write(OciLayout layout, List<LayerEntry> entries, Compression compression) throws IOException {
-    OciLayout.Written<Digest> w =
-        layout.writeBlob(
-            out -> {
-              MessageDigest diffId = Digest.newSha256();
-              OutputStream compressed = compression.compress(out);
-              OutputStream tarBytes = new BufferedOutputStream(new DigestOutputStream(compressed, diffId), 1 << 16);
-              TarWriter tar = new TarWriter(tarBytes);
-              writeEntries(tar, entries);
-              tar.finish();
-              tarBytes.flush();
-              compressed.close(); // ends the compressed stream; the layout's stream stays open
-              return Digest.fromMessageDigest(diffId.digest());
-            });
+    contentDone = 0;
+    OciLayout.Written<Digest> w;
+    try (ProgressSink.Task task = progress.start("compressing layer", progress == ProgressSink.NONE ? -1 : contentBytes(entries))) {
+      w = layout.writeBlob(
+          out -> {
+            MessageDigest diffId = Digest.newSha256();
+            OutputStream compressed = compression.compress(out);
+            OutputStream tarBytes = new BufferedOutputStream(new DigestOutputStream(compressed, diffId), 1 << 16);
+            TarWriter tar = new TarWriter(tarBytes);
+            writeEntries(tar, entries, task);
+            tar.finish();
+            tarBytes.flush();
+            compressed.close(); // ends the compressed stream; the layout's stream stays open
+            return Digest.fromMessageDigest(diffId.digest());
+          });
+    }
     return new LayerBlob(new Descriptor(compression.mediaType(), w.digest(), w.size()), w.result());
   }
 
-  private void writeEntries(TarWriter tar, List<LayerEntry> entries) throws IOException {
+  /** The bytes of the regular files among {@code entries}, each hard-linked file once. */
+  private static long contentBytes(List<LayerEntry> entries) throws IOException {
+    long total = 0;
+    Set<Object> seen = new HashSet<>();
+    for (LayerEntry e : entries) {
+      if (e instanceof LayerEntry.FromFs f) {
+        BasicFileAttributes a = Files.readAttributes(f.source(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isRegularFile() && (a.fileKey() == null || seen.add(a.fileKey()))) {
+          total += a.size();
+        }
+      }
+    }
+    return total;
+  }
+
+  private void writeEntries(TarWriter tar, List<LayerEntry> entries, ProgressSink.Task task) throws IOException {
     Map<String, String> firstLinkByInode = new HashMap<>();
     for (LayerEntry e : entries) {
       if (e instanceof LayerEntry.FromFs f) {
-        writeFsEntry(tar, f, firstLinkByInode);
+        writeFsEntry(tar, f, firstLinkByInode, task);
         continue;
       }
       String name =
@@ -68,7 +100,8 @@ public final class LayerWriter {
     }
   }
 
-  private void writeFsEntry(TarWriter tar, LayerEntry.FromFs f, Map<String, String> firstLinkByInode) throws IOException {
+  private void writeFsEntry(TarWriter tar, LayerEntry.FromFs f, Map<String, String> firstLinkByInode, ProgressSink.Task task)
+      throws IOException {
     Stat st = Posix.lstat(f.source());
     long sec = st.mtimeSec();
     int nsec = (int) st.mtimeNsec();
@@ -105,7 +138,7 @@ public final class LayerWriter {
     tar.put(h.withXattrs(Xattrs.forLayer(Posix.xattrs(f.source()))));
     if (withContent) {
       try (InputStream in = Files.newInputStream(f.source())) {
-        long copied = in.transferTo(tar.content());
+        long copied = copy(in, tar.content(), task);
         if (copied != st.size()) {
           throw new IOException("write layer: /" + f.path() + " changed size while being archived");
         }
@@ -116,6 +149,18 @@ public final class LayerWriter {
         throw e;
       }
     }
+  }
+
+  private long copy(InputStream in, OutputStream out, ProgressSink.Task task) throws IOException {
+    byte[] buf = new byte[1 << 16];
+    long copied = 0;
+    for (int n; (n = in.read(buf)) > 0; ) {
+      out.write(buf, 0, n);
+      copied += n;
+      contentDone += n;
+      task.update(contentDone);
+    }
+    return copied;
   }
 
   static String baseName(String path) {

@@ -5,6 +5,7 @@ import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -55,8 +58,18 @@ public final class RegistryClient {
    * @param credentials given on the command line, or null to look them up in the credential files
    * @param retry when to try again
    * @param debug where request-level messages go
+   * @param progress told the bytes of each blob pulled or pushed
    */
-  public record Options(boolean insecure, Credentials credentials, RetryPolicy retry, Consumer<String> debug) {}
+  public record Options(boolean insecure, Credentials credentials, RetryPolicy retry, Consumer<String> debug, ProgressSink progress) {
+    public Options {
+      progress = progress == null ? ProgressSink.NONE : progress;
+    }
+
+    /** Options that report no progress. */
+    public Options(boolean insecure, Credentials credentials, RetryPolicy retry, Consumer<String> debug) {
+      this(insecure, credentials, retry, debug, ProgressSink.NONE);
+    }
+  }
 
   /** A manifest exactly as the registry served it. */
   public record ManifestResponse(String mediaType, Digest digest, byte[] bytes) {
@@ -173,6 +186,12 @@ public final class RegistryClient {
       return;
     }
     Scope scope = Scope.pull(repository);
+    try (ProgressSink.Task task = options.progress().start("pulling " + shortDigest(blob.digest()), blob.size() > 0 ? blob.size() : -1)) {
+      pullBlob(repository, blob, into, scope, task);
+    }
+  }
+
+  private void pullBlob(String repository, Descriptor blob, OciLayout into, Scope scope, ProgressSink.Task task) throws IOException {
     retrying("pull blob " + blob.digest(), () -> {
       URI uri = uri("/v2/" + repository + "/blobs/" + blob.digest());
       HttpResponse<InputStream> r = send("GET", uri.toString(), scope, Map.of(), null, HttpResponse.BodyHandlers.ofInputStream(), false);
@@ -195,9 +214,12 @@ public final class RegistryClient {
         }
         OciLayout.Written<Void> w = into.writeBlob(out -> {
           byte[] buf = new byte[1 << 16];
+          long done = 0;
           for (int n; (n = in.read(buf)) > 0; ) {
             out.write(buf, 0, n);
             stats.bytesDownloaded.addAndGet(n);
+            done += n;
+            task.update(done);
           }
           return null;
         });
@@ -218,6 +240,13 @@ public final class RegistryClient {
   public PushOutcome pushBlob(String repository, Descriptor blob, Path file, String mountFrom) throws IOException {
     boolean mount = mountFrom != null && !mountFrom.equals(repository);
     Scope scope = mount ? Scope.pushMounting(repository, mountFrom) : Scope.push(repository);
+    try (ProgressSink.Task task = options.progress().start("pushing " + shortDigest(blob.digest()), blob.size())) {
+      return pushBlob(repository, blob, file, mountFrom, mount, scope, task);
+    }
+  }
+
+  private PushOutcome pushBlob(String repository, Descriptor blob, Path file, String mountFrom, boolean mount, Scope scope,
+      ProgressSink.Task task) throws IOException {
     return retrying("push blob " + blob.digest(), () -> {
       if (headBlob(repository, blob.digest(), scope)) {
         stats.blobsPresent.incrementAndGet();
@@ -235,7 +264,7 @@ public final class RegistryClient {
       expect(r, 202, "start upload of " + blob.digest(), r.body());
       URI location = location(r);
       HttpResponse<String> patch = send("PATCH", location.toString(), scope, Map.of("Content-Type", "application/octet-stream"),
-          HttpRequest.BodyPublishers.ofFile(file), HttpResponse.BodyHandlers.ofString(), false);
+          counting(HttpRequest.BodyPublishers.ofFile(file), task), HttpResponse.BodyHandlers.ofString(), false);
       expect(patch, 202, "upload " + blob.digest(), patch.body());
       URI done = location(patch);
       String sep = done.getRawQuery() == null ? "?" : "&";
@@ -267,6 +296,51 @@ public final class RegistryClient {
       }
       return ours;
     });
+  }
+
+  /** How a blob is named in progress: its algorithm and the first 12 hex digits. */
+  private static String shortDigest(Digest d) {
+    String s = d.toString();
+    return s.substring(0, Math.min(s.length(), s.indexOf(':') + 13));
+  }
+
+  /** {@code body}, telling {@code task} the bytes handed to the connection (from 0 again on each try). */
+  private static HttpRequest.BodyPublisher counting(HttpRequest.BodyPublisher body, ProgressSink.Task task) {
+    return new HttpRequest.BodyPublisher() {
+      @Override
+      public long contentLength() {
+        return body.contentLength();
+      }
+
+      @Override
+      public void subscribe(Flow.Subscriber<? super ByteBuffer> downstream) {
+        body.subscribe(new Flow.Subscriber<ByteBuffer>() {
+          private long done;
+
+          @Override
+          public void onSubscribe(Flow.Subscription subscription) {
+            downstream.onSubscribe(subscription);
+          }
+
+          @Override
+          public void onNext(ByteBuffer item) {
+            done += item.remaining();
+            task.update(done);
+            downstream.onNext(item);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            downstream.onError(t);
+          }
+
+          @Override
+          public void onComplete() {
+            downstream.onComplete();
+          }
+        });
+      }
+    };
   }
 
   // ---------------------------------------------------------------- HTTP, auth, retries

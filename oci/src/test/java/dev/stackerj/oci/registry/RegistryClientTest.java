@@ -12,6 +12,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,6 +40,7 @@ class RegistryClientTest {
   private final List<String> tokenScopes = new ArrayList<>();
   private final AtomicInteger failuresLeft = new AtomicInteger(1);
   private String answerDigest;
+  private byte[] uploading;
   private Digest manifestDigest;
   private Digest indexDigest;
 
@@ -94,7 +96,9 @@ class RegistryClientTest {
       return;
     }
     String ref = path.substring(path.lastIndexOf('/') + 1);
-    if (path.contains("/manifests/") && ex.getRequestMethod().equals("PUT")) {
+    if (path.contains("/blobs/uploads/")) {
+      upload(ex, path);
+    } else if (path.contains("/manifests/") && ex.getRequestMethod().equals("PUT")) {
       ex.getRequestBody().readAllBytes();
       ex.getResponseHeaders().add("Docker-Content-Digest", answerDigest);
       reply(ex, 201, new byte[0], null);
@@ -119,6 +123,27 @@ class RegistryClientTest {
       }
     } else {
       reply(ex, 404, new byte[0], null);
+    }
+  }
+
+  /** A monolithic upload: POST starts it, one PATCH brings the bytes, PUT ?digest= stores them. */
+  private void upload(HttpExchange ex, String path) throws IOException {
+    String session = path.substring(0, path.indexOf("/blobs/uploads/")) + "/blobs/uploads/u1";
+    switch (ex.getRequestMethod()) {
+      case "POST" -> {
+        ex.getResponseHeaders().add("Location", session);
+        reply(ex, 202, new byte[0], null);
+      }
+      case "PATCH" -> {
+        uploading = ex.getRequestBody().readAllBytes();
+        ex.getResponseHeaders().add("Location", session);
+        reply(ex, 202, new byte[0], null);
+      }
+      default -> {
+        String digest = java.net.URLDecoder.decode(ex.getRequestURI().getQuery().replace("digest=", ""), StandardCharsets.UTF_8);
+        blobs.put(digest, uploading);
+        reply(ex, 201, new byte[0], null);
+      }
     }
   }
 
@@ -188,5 +213,51 @@ class RegistryClientTest {
     answerDigest = "sha256:" + "1".repeat(64);
     RegistryException e = assertThrows(RegistryException.class, () -> pub.publish(layout, md, "img", List.of("b")));
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
+  }
+
+  /** Records what a sink is told: "start WHAT TOTAL", the last update of each task, "close". */
+  private static final class RecordingSink implements ProgressSink {
+    final List<String> seen = new ArrayList<>();
+
+    @Override
+    public synchronized Task start(String what, long total) {
+      seen.add("start " + what + " " + total);
+      long[] last = {-1};
+      return new Task() {
+        @Override
+        public void update(long done) {
+          last[0] = done;
+        }
+
+        @Override
+        public void close() {
+          synchronized (RecordingSink.this) {
+            seen.add("last " + last[0]);
+            seen.add("close");
+          }
+        }
+      };
+    }
+  }
+
+  @Test
+  void pullsAndPushesReportEachBlobsBytes() throws IOException {
+    failuresLeft.set(0);
+    RecordingSink sink = new RecordingSink();
+    RegistryClient.Options opts = new RegistryClient.Options(true, null, OPTS.retry(), m -> {}, sink);
+    byte[] layer = "layer bytes".getBytes(StandardCharsets.UTF_8);
+    Digest d = Digest.sha256(layer);
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    new RegistryClient(registry, opts).pullBlob("lib/x", new Descriptor(MediaTypes.LAYER_TAR_GZIP, d, layer.length), layout);
+    String name = d.toString().substring(0, "sha256:".length() + 12);
+    assertEquals(List.of("start pulling " + name + " " + layer.length, "last " + layer.length, "close"), sink.seen);
+
+    sink.seen.clear();
+    blobs.clear();
+    RegistryClient.PushOutcome outcome =
+        new RegistryClient(registry, opts).pushBlob("team/img", new Descriptor(MediaTypes.LAYER_TAR_GZIP, d, layer.length), layout.blobPath(d), null);
+    assertEquals(RegistryClient.PushOutcome.UPLOADED, outcome);
+    assertArrayEquals(layer, blobs.get(d.toString()));
+    assertEquals(List.of("start pushing " + name + " " + layer.length, "last " + layer.length, "close"), sink.seen);
   }
 }

@@ -12,7 +12,6 @@ import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.runtime.ContainerRunner;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RunSpec;
-import dev.stackerj.core.spec.Bind;
 import dev.stackerj.core.spec.From;
 import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
@@ -22,6 +21,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
@@ -48,6 +48,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sequences a build, one layer at a time in plan order: base volume (snapshot of the parent, or an
@@ -158,7 +159,7 @@ public final class Builder {
     List<Descriptor> layers = new ArrayList<>(base.layers());
     Digest diffId = null;
     if (!changes.isEmpty()) {
-      LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch()).write(layout, changes, options.layerCompression());
+      LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), log.progress()).write(layout, changes, options.layerCompression());
       layers.add(blob.descriptor());
       diffId = blob.diffId();
       log.debug("layer " + name + ": " + changes.size() + " entries (" + (mount != null ? "overlay" : "metadata walk") + "), "
@@ -187,8 +188,7 @@ public final class Builder {
       throws StackerException, IOException, InterruptedException {
     for (Map.Entry<Import, Path> e : sources.entrySet()) {
       if (e.getKey().dest() == null) {
-        // the deprecated import: puts files straight under /stacker
-        imports.stage(e.getKey(), e.getValue(), e.getKey().legacy() ? stage : stage.resolve("imports"));
+        imports.stage(e.getKey(), e.getValue(), stage);
       } else {
         imports.place(e.getKey(), e.getValue(), rootfs);
       }
@@ -265,10 +265,6 @@ public final class Builder {
         && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }
 
-  /** Host variables passed into run when a layer does not say: proxies, TERM, SOURCE_DATE_EPOCH. */
-  static final List<String> DEFAULT_PASSTHROUGH =
-      List.of("(?i)(http|https|ftp|no|all)_proxy", "TERM", "SOURCE_DATE_EPOCH");
-
   private void run(BuildStep step, Base base, Path rootfs, Path stage) throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     String script = String.join("\n", layer.run());
@@ -299,43 +295,11 @@ public final class Builder {
     }
   }
 
-  /**
-   * The container a layer's commands run in: the image's env, the host variables build_env_passthrough
-   * lets through, build_env, STACKER_LAYER_NAME; /stacker read-only; the layer's binds.
-   */
+  /** The container a layer's commands run in (see {@link LayerContainer}). */
   private RunSpec container(BuildStep step, Base base, Path rootfs, Path stage, List<String> args, List<RunSpec.Mount> extra)
       throws StackerException {
-    Layer layer = step.layer();
-    Map<String, String> env = new LinkedHashMap<>();
-    ImageConfig.Config pc = base.config() == null ? ImageConfig.Config.EMPTY : base.config().config();
-    env.putAll(pc.envMap());
-    env.putAll(layer.environment());
-    env.putIfAbsent("PATH", ImageConfigs.DEFAULT_PATH);
-    env.putIfAbsent("HOME", "/root");
-    List<java.util.regex.Pattern> pass = (layer.buildEnvPassthrough() != null ? layer.buildEnvPassthrough() : DEFAULT_PASSTHROUGH)
-        .stream().map(java.util.regex.Pattern::compile).toList();
-    System.getenv().forEach((k, v) -> {
-      if (pass.stream().anyMatch(p -> p.matcher(k).matches())) {
-        env.put(k, v);
-      }
-    });
-    env.putAll(layer.buildEnv());
-    env.put("STACKER_LAYER_NAME", layer.name());
-    if (options.sourceDateEpoch() != null) {
-      env.put("SOURCE_DATE_EPOCH", Long.toString(options.sourceDateEpoch()));
-    }
-    List<RunSpec.Mount> mounts = new ArrayList<>();
-    mounts.add(new RunSpec.Mount(stage, "/stacker", true));
-    for (Bind b : layer.binds()) {
-      Path source = step.file().dir().resolve(b.source()).normalize();
-      if (!Files.exists(source)) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED,
-            b.position() + ": layer \"" + layer.name() + "\": bind source " + source + " does not exist", null);
-      }
-      mounts.add(new RunSpec.Mount(source, b.dest(), false));
-    }
-    mounts.addAll(extra);
-    return new RunSpec("stacker-" + volumeName(layer.name()), rootfs, mounts, env, "/", args);
+    return new LayerContainer(step.layer(), step.file().dir(), base.config(), options.sourceDateEpoch())
+        .spec("stacker-" + volumeName(step.layer().name()), rootfs, stage, "/", args, extra);
   }
 
   /**
@@ -416,7 +380,8 @@ public final class Builder {
     unpackOnce(
         volume,
         rootfs -> {
-          try (InputStream in = new ReadAheadInputStream(Compression.sniff(Files.newInputStream(tar)), READ_AHEAD)) {
+          try (ProgressSink.Task task = log.progress().start("unpacking base " + tar.getFileName(), Files.size(tar));
+              InputStream in = new ReadAheadInputStream(Compression.sniff(ProgressSink.counting(Files.newInputStream(tar), task)), READ_AHEAD)) {
             LayerExtractor.apply(in, rootfs, log::warn);
           }
         });
@@ -453,16 +418,20 @@ public final class Builder {
         volume,
         rootfs -> {
           // each layer decompresses on a thread of its own while the one before it is being unpacked
-          InputStream next = layers.isEmpty() ? null : decompressAhead(source, layers.get(0));
-          for (int i = 0; i < layers.size(); i++) {
-            try (InputStream in = next) {
-              next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1)) : null;
-              LayerExtractor.apply(in, rootfs, log::warn);
-            } catch (IOException | RuntimeException e) {
-              if (next != null) {
-                next.close();
+          long total = layers.stream().mapToLong(Descriptor::size).sum();
+          AtomicLong read = new AtomicLong();
+          try (ProgressSink.Task task = log.progress().start("unpacking base (" + layers.size() + " layers)", total)) {
+            InputStream next = layers.isEmpty() ? null : decompressAhead(source, layers.get(0), task, read);
+            for (int i = 0; i < layers.size(); i++) {
+              try (InputStream in = next) {
+                next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1), task, read) : null;
+                LayerExtractor.apply(in, rootfs, log::warn);
+              } catch (IOException | RuntimeException e) {
+                if (next != null) {
+                  next.close();
+                }
+                throw e;
               }
-              throw e;
             }
           }
         });
@@ -481,7 +450,7 @@ public final class Builder {
     PullCache.Pulled pulled;
     try {
       ImageReference ref = ImageReference.parse(from.url());
-      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug);
+      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, log.progress());
       pulled = new PullCache(options.stackerDir().resolve("pull-cache"))
           .pull(ref, layer.os() != null ? layer.os() : "linux", layer.arch() != null ? layer.arch() : ImageConfigs.hostArch(), opts, log::info);
     } catch (IllegalArgumentException e) {
@@ -494,8 +463,10 @@ public final class Builder {
 
   private static final int READ_AHEAD = 32 << 20;
 
-  private static InputStream decompressAhead(OciLayout source, Descriptor layer) throws IOException {
-    return new ReadAheadInputStream(Compression.decompress(layer.mediaType(), source.openBlob(layer.digest())), READ_AHEAD);
+  private static InputStream decompressAhead(OciLayout source, Descriptor layer, ProgressSink.Task task, AtomicLong read)
+      throws IOException {
+    InputStream blob = ProgressSink.counting(source.openBlob(layer.digest()), task, read);
+    return new ReadAheadInputStream(Compression.decompress(layer.mediaType(), blob), READ_AHEAD);
   }
 
   /** Fills a rootfs. */

@@ -83,8 +83,12 @@ final class Imports {
     return InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), false).resolve(parts.get(parts.size() - 1));
   }
 
-  /** Stages an import without dest into {@code importsDir} (a trailing "/" on a directory: its contents). */
-  void stage(Import imp, Path src, Path importsDir) throws IOException {
+  /**
+   * Stages an import without dest under {@code stage} (mounted at /stacker): in {@code imports/}, or for
+   * the deprecated {@code import:} key straight in it; a trailing "/" on a directory stages its contents.
+   */
+  void stage(Import imp, Path src, Path stage) throws IOException {
+    Path importsDir = imp.legacy() ? stage : stage.resolve("imports");
     if (imp.path().endsWith("/") && Files.isDirectory(src)) {
       copyContents(src, importsDir, imp);
     } else {

@@ -1,7 +1,7 @@
 package dev.stackerj.core.testing;
 
-import dev.stackerj.oci.fs.ProcSelf;
-import java.nio.file.Files;
+import dev.stackerj.core.host.HostProbes;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * What an integration test needs from the host (root, btrfs-progs, runc, loop devices). Every missing
- * piece is named with its fix, as a user would read them; {@link #enforce} then skips the test, or fails it
+ * What an integration test needs from the host (root, btrfs-progs, runc, loop devices), probed by
+ * {@link HostProbes}, the probes {@code stacker check} and {@code build} use. Every missing piece is named
+ * with its fix, as a user would read them; {@link #enforce} then skips the test, or fails it
  * when {@code -Dstacker.it.required=true} (CI), so a badly provisioned CI host cannot pass by skipping.
  *
  * <p>Check in {@code @BeforeAll} (and set nothing up when {@link #met} is false), enforce at the start of
@@ -42,27 +43,41 @@ public final class HostRequirements {
    * @param fix the one thing to do about it, e.g. {@code "apt-get install runc"}
    */
   public HostRequirements that(boolean satisfied, String problem, String fix) {
-    if (!satisfied) {
-      missing.add(problem + " (fix: " + fix + ")");
-    }
+    return probe(satisfied ? List.of() : List.of(new HostProbes.Problem(problem, fix)));
+  }
+
+  /** Every problem a probe of {@link HostProbes} found. */
+  public HostRequirements probe(List<HostProbes.Problem> problems) {
+    problems.forEach(p -> missing.add(p.line()));
     return this;
   }
 
   /** Host root: mounting a loop device, and btrfs ioctls outside a user namespace, need it. */
   public HostRequirements root() {
-    int euid = ProcSelf.euid();
-    return that(euid == 0, "not running as root (euid " + euid + ")", "run the integration tests as root, e.g. sudo mvn verify");
+    return probe(HostProbes.hostRoot());
   }
 
   /** A command on the PATH (or in the sbin directories a non-login shell may lack). */
   public HostRequirements command(String command, String debianPackage) {
-    return that(which(command) != null, command + " is not installed", "apt-get install " + debianPackage);
+    return probe(HostProbes.command(command, debianPackage, "apt-get install " + debianPackage));
   }
 
   /** Loop devices, for mounting a btrfs image file. */
   public HostRequirements loopDevices() {
-    return that(Files.exists(Path.of("/dev/loop-control")), "no loop device support (/dev/loop-control is missing)",
-        "modprobe loop, or run the tests on a host or VM rather than a container without /dev/loop*");
+    return probe(HostProbes.loopDevices());
+  }
+
+  /** A kernel with the btrfs ioctls stacker uses. */
+  public HostRequirements kernel() {
+    return probe(HostProbes.kernel());
+  }
+
+  /**
+   * Everything {@code stacker check} asks of this host for builds in {@code roots}: the very problems
+   * {@code build} would stop with.
+   */
+  public HostRequirements buildHost(Path roots) throws IOException {
+    return probe(HostProbes.forBuild(roots));
   }
 
   /** Whether everything checked is there. */
@@ -86,16 +101,5 @@ public final class HostRequirements {
       Assertions.fail(message + " [" + REQUIRED_PROPERTY + "=true: failing instead of skipping]");
     }
     Assumptions.abort(message + " [skipped; -D" + REQUIRED_PROPERTY + "=true makes this a failure]");
-  }
-
-  /** The full path of {@code command}, or null. */
-  public static Path which(String command) {
-    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
-    for (String dir : path.split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-        return Path.of(dir, command);
-      }
-    }
-    return null;
   }
 }

@@ -1,8 +1,6 @@
 package dev.stackerj.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,9 +59,9 @@ class HostRequirementsTest {
   }
 
   @Test
-  void onlyInstalledCommandsAreFound() {
-    assertNotNull(HostRequirements.which("sh"));
-    assertNull(HostRequirements.which("no-such-command-stacker-it"));
-    assertFalse(HostRequirements.check().command("no-such-command-stacker-it", "nothing").met());
+  void missingCommandsAreReportedAsCheckReportsThem() {
+    HostRequirements r = HostRequirements.check().command("no-such-command-stacker-it", "nothing").command("sh", "dash");
+    assertFalse(r.met());
+    assertTrue(r.toString().endsWith(": missing no-such-command-stacker-it (package nothing) (fix: apt-get install nothing)"), r.toString());
   }
 }
