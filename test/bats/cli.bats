@@ -198,7 +198,9 @@ YAML
   build
   run stacker clean
   [ "$status" -eq 0 ]
-  [ ! -e roots/base ] && [ ! -e oci/index.json ] && [ ! -e .stacker/build.cache ]
+  [ ! -e roots/base ]
+  [ ! -e oci/index.json ]
+  [ ! -e .stacker/build.cache ]
 }
 
 @test "--config sets the dirs; flags win over it" {

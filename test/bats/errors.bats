@@ -22,7 +22,9 @@ YAML
   [ "$status" -eq 2 ]
   [[ "$output" == *'stacker.yaml:3:11: layer "app": from: unknown type "scrach" (did you mean "scratch"?)'* ]]
   [[ "$output" == *'stacker.yaml:4:3: layer "app": unknown key "rnu" (did you mean "run"?)'* ]]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 }
 
 @test "a layer built on an unknown layer is reported with its position" {

@@ -53,7 +53,9 @@ YAML
   [ "${lines[1]}" = "1 build $WORK/tree/lib/stacker.yaml: requires: [$WORK/tree/base/stacker.yaml]" ]
   [ "${lines[2]}" = "2 build $WORK/tree/app/stacker.yaml: requires: [$WORK/tree/lib/stacker.yaml]" ]
   [ "${#lines[@]}" -eq 3 ]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 }
 
 @test "recursive-build --order-only finds the stackerfiles under -d by the default pattern" {
@@ -65,7 +67,9 @@ YAML
   [[ "${lines[0]}" == "0 build $WORK/tree/base/stacker.yaml: "* ]]
   [[ "${lines[2]}" == "2 build $WORK/tree/app/stacker.yaml: "* ]]
   [[ "$output" != *notes* ]]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 
   run stacker recursive-build -d tree -p 'lib/stacker\.yaml$' --order-only
   echo "$output"
@@ -129,7 +133,9 @@ YAML
   [[ "$output" == *'stacker.yaml:6:7: layer "app": binds: "/a -> /b -> /c" has more than one "->" (write SOURCE -> DEST)'* ]]
   [[ "$output" == *'stacker.yaml:7:15: layer "app": build_only must be true or false, not "maybe"'* ]]
   [[ "$output" == *'3 problems; nothing was built'* ]]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 }
 
 @test "recursive-build refuses a tree with a duplicate layer name or a prerequisite cycle" {
@@ -146,7 +152,9 @@ YAML
   echo "$output"
   [ "$status" -eq 2 ]
   [[ "$output" == *'prerequisite cycle: one/stacker.yaml -> two/stacker.yaml -> one/stacker.yaml'* ]]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 }
 
 @test "a file that is not UTF-8 is refused at the first bad byte" {
@@ -155,5 +163,7 @@ YAML
   echo "$output"
   [ "$status" -eq 2 ]
   [[ "$output" == *'stacker.yaml:3:16: the file is not valid UTF-8 (byte 0xE9); save it as UTF-8'* ]]
-  [ ! -e oci ] && [ ! -e roots ] && [ ! -e .stacker ]
+  [ ! -e oci ]
+  [ ! -e roots ]
+  [ ! -e .stacker ]
 }
