@@ -131,13 +131,16 @@ public final class Builder {
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
     String volume = volumeName(name);
+    long t0 = System.nanoTime();
     OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
     storage.delete(volume);
+    t0 = since("removing the old volume", t0);
     if (base.volume() == null) {
       storage.create(volume);
     } else {
       storage.snapshot(base.volume(), volume);
     }
+    t0 = since("snapshot", t0);
     Path rootfs = storage.rootfs(volume);
 
     Path stage = options.stackerDir().resolve("imports").resolve(volume);
@@ -145,16 +148,20 @@ public final class Builder {
     Files.createDirectories(stage.resolve("imports"));
     Path overlay = storage.path(volume).resolve("overlay"); // in the layer's own subvolume: applying it is renames
     OverlayMount mount = overlayFor(base, overlay);
+    t0 = since("overlay mount", t0);
     List<LayerEntry> changes;
     if (mount != null) {
       try (mount) {
         prepareAndRun(step, base, sources, mount.merged(), stage);
       }
+      t0 = since("imports and run", t0);
       changes = OverlayDiff.diff(storage.rootfs(base.volume()), overlay.resolve("upper"));
     } else {
       prepareAndRun(step, base, sources, rootfs, stage);
+      t0 = since("imports and run", t0);
       changes = TreeDiff.diff(base.diffRoot(), rootfs);
     }
+    t0 = since("diff", t0);
 
     List<Descriptor> layers = new ArrayList<>(base.layers());
     Digest diffId = null;
@@ -165,9 +172,11 @@ public final class Builder {
       log.debug("layer " + name + ": " + changes.size() + " entries (" + (mount != null ? "overlay" : "metadata walk") + "), "
           + blob.descriptor().digest());
     }
+    t0 = since("layer", t0);
     if (mount != null) {
       OverlayDiff.apply(changes, overlay.resolve("upper"), rootfs);
       LayerExtractor.removeTree(overlay);
+      since("applying the overlay", t0);
     }
     Map<String, String> generated = generateLabels(step, base, volume, stage);
     ImageConfig config = ImageConfigs.apply(base.config(), layer, settings(), diffId);
@@ -181,6 +190,13 @@ public final class Builder {
     cache.put(name, new BuildCache.Entry(key, volume, manifest, configDesc, layers));
     built.put(name, new Built(volume, layers, config, key.digest()));
     log.info("filesystem " + name + " built successfully");
+  }
+
+  /** Logs (debug) how long a step of a layer took; returns now, the start of the next step. */
+  private long since(String what, long start) {
+    long now = System.nanoTime();
+    log.debug(what + ": " + (now - start) / 1_000_000 + " ms");
+    return now;
   }
 
   /** Imports into the rootfs (or staged for /stacker), then the layer's run commands, if any. */
