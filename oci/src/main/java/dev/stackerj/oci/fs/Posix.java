@@ -1,43 +1,63 @@
 package dev.stackerj.oci.fs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import jnr.ffi.LibraryLoader;
-import jnr.posix.FileStat;
-import jnr.posix.NanosecondFileStat;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
+import jnr.ffi.annotations.In;
 
-/** Native file operations; every failure is an IOException naming the operation, the path and errno. */
+/**
+ * Native file operations; every failure is an IOException naming the operation, the path and errno.
+ *
+ * <p>Bound with jnr-ffi to exactly the libc functions used here: jnr-posix, which binds hundreds, cost
+ * ~65 ms more of generated stubs on the first call, which every build that builds a layer makes.
+ */
 public final class Posix {
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int AT_NO_AUTOMOUNT = 0x800; // what lstat(2) implies
+  private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int PATH_MAX = 4096;
   private static final int ENOENT = 2;
+  private static final int ENOTDIR = 20;
   private static final int ERANGE = 34;
   private static final int ENODATA = 61;
   private static final int ENOTSUP = 95;
 
-  // errors come back as -1 and errno, never as the default handler's RuntimeException
-  private static final POSIX POSIX =
-      POSIXFactory.getNativePOSIX(
-          new jnr.posix.util.DefaultPOSIXHandler() {
-            @Override
-            public void error(jnr.constants.platform.Errno error, String extraData) {}
-
-            @Override
-            public void error(jnr.constants.platform.Errno error, String methodName, String extraData) {}
-          });
   private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
+  /**
+   * Per thread, room for a struct statx (256 bytes) or a symlink's target; in native memory, so that a call
+   * gets its address and nothing is copied.
+   */
+  private static final ThreadLocal<ByteBuffer> SCRATCH =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(PATH_MAX).order(ByteOrder.nativeOrder()));
 
-  /** The libc calls jnr-posix lacks. */
+  /** The libc calls used here; errno is saved after each (jnr-ffi's default) and read by lastError(). */
   public interface LibC {
-    int mknod(String path, int mode, long dev);
+    /** glibc 2.28 and later; unlike struct stat, struct statx has the same layout on every architecture. */
+    int statx(int dirfd, String path, int flags, int mask, ByteBuffer statxbuf);
 
-    int umask(int mask);
+    int lchown(String path, int uid, int gid);
+
+    int chmod(String path, int mode);
+
+    /** times: atime then mtime, each a struct timespec (two longs on a 64-bit ABI). */
+    int utimensat(int dirfd, String path, @In long[] times, int flags);
+
+    int symlink(String target, String link);
+
+    long readlink(String path, ByteBuffer buf, long size);
+
+    int link(String existing, String link);
+
+    int mknod(String path, int mode, long dev);
 
     String strerror(int errnum);
 
@@ -56,18 +76,28 @@ public final class Posix {
 
   /** lstat, or null when the path does not exist. */
   public static Stat lstatOrNull(Path path) throws IOException {
-    FileStat st = POSIX.allocateStat();
-    if (POSIX.lstat(path.toString(), st) < 0) {
-      int errno = POSIX.errno();
-      if (errno == ENOENT || errno == 20 /* ENOTDIR */) {
+    ByteBuffer b = SCRATCH.get();
+    if (LIBC.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
+      int errno = lastError();
+      if (errno == ENOENT || errno == ENOTDIR) {
         return null;
       }
       throw error("lstat", path, errno);
     }
-    NanosecondFileStat ns = (NanosecondFileStat) st;
+    // struct statx (linux/stat.h); the device numbers are encoded as glibc's makedev, like st_dev of stat
     return new Stat(
-        st.mode(), st.uid(), st.gid(), st.st_size(), st.ino(), st.dev(), st.nlink(), st.rdev(),
-        st.mtime(), ns.mTimeNanoSecs(), st.ctime(), ns.cTimeNanoSecs());
+        b.getShort(28) & 0xffff, // stx_mode
+        b.getInt(20), // stx_uid
+        b.getInt(24), // stx_gid
+        b.getLong(40), // stx_size
+        b.getLong(32), // stx_ino
+        Stat.makedev(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL), // stx_dev_major, _minor
+        b.getInt(16), // stx_nlink
+        Stat.makedev(b.getInt(128) & 0xffffffffL, b.getInt(132) & 0xffffffffL), // stx_rdev_major, _minor
+        b.getLong(112), // stx_mtime.tv_sec
+        b.getInt(120) & 0xffffffffL, // stx_mtime.tv_nsec
+        b.getLong(96), // stx_ctime.tv_sec
+        b.getInt(104) & 0xffffffffL); // stx_ctime.tv_nsec
   }
 
   public static Stat lstat(Path path) throws IOException {
@@ -79,38 +109,48 @@ public final class Posix {
   }
 
   public static void lchown(Path path, int uid, int gid) throws IOException {
-    check(POSIX.lchown(path.toString(), uid, gid), "lchown", path);
+    check(LIBC.lchown(path.toString(), uid, gid), "lchown", path);
   }
 
   /** chmod that keeps setuid/setgid/sticky, which java.nio drops. Not for symlinks. */
   public static void chmod(Path path, int mode) throws IOException {
-    check(POSIX.chmod(path.toString(), mode & 07777), "chmod", path);
+    check(LIBC.chmod(path.toString(), mode & 07777), "chmod", path);
   }
 
   /** Sets atime and mtime with nanoseconds, on the link itself for symlinks. */
   public static void setTimes(Path path, long sec, long nsec) throws IOException {
-    long[] t = {sec, nsec};
-    check(POSIX.utimensat(AT_FDCWD, path.toString(), t, t, AT_SYMLINK_NOFOLLOW), "utimensat", path);
+    long[] t = {sec, nsec, sec, nsec};
+    check(LIBC.utimensat(AT_FDCWD, path.toString(), t, AT_SYMLINK_NOFOLLOW), "utimensat", path);
   }
 
   public static void symlink(String target, Path link) throws IOException {
-    check(POSIX.symlink(target, link.toString()), "symlink", link);
+    check(LIBC.symlink(target, link.toString()), "symlink", link);
   }
 
   public static String readlink(Path link) throws IOException {
-    String target = POSIX.readlink(link.toString());
-    if (target == null) {
-      throw error("readlink", link, POSIX.errno());
+    String p = link.toString();
+    ByteBuffer b = SCRATCH.get();
+    for (int size = b.capacity(); ; size *= 2) {
+      long n = LIBC.readlink(p, b, size);
+      if (n < 0) {
+        throw error("readlink", link, lastError());
+      }
+      if (n < size) { // a full buffer may have cut the target short (readlink does not say): try a larger one
+        byte[] target = new byte[(int) n];
+        b.get(0, target);
+        // the charset jnr-ffi encodes String arguments with, so that a target reads back as symlink() got it
+        return new String(target, Charset.defaultCharset());
+      }
+      b = ByteBuffer.allocateDirect(size * 2);
     }
-    return target;
   }
 
   public static void link(Path existing, Path link) throws IOException {
-    check(POSIX.link(existing.toString(), link.toString()), "link", link);
+    check(LIBC.link(existing.toString(), link.toString()), "link", link);
   }
 
   public static void mkfifo(Path path, int mode) throws IOException {
-    check(POSIX.mkfifo(path.toString(), mode & 07777), "mkfifo", path);
+    check(LIBC.mknod(path.toString(), Stat.S_IFIFO | (mode & 07777), 0), "mkfifo", path);
   }
 
   public static void mknod(Path path, int mode, long major, long minor) throws IOException {
@@ -208,13 +248,12 @@ public final class Posix {
   }
 
   private static int lastError() {
-    return jnr.ffi.Runtime.getRuntime(LIBC).getLastError();
+    return RUNTIME.getLastError();
   }
-
 
   private static void check(int rc, String op, Path path) throws IOException {
     if (rc < 0) {
-      throw error(op, path, POSIX.errno());
+      throw error(op, path, lastError());
     }
   }
 
