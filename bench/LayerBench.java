@@ -1,3 +1,4 @@
+import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.layer.Compression;
@@ -11,21 +12,31 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Benchmark helpers run by bench/layers.sh with the stacker jar on the class path:
- * {@code tree DIR FILES KB} makes a tree, {@code layer DIR OCI gzip|zstd} writes a full-tree layer,
- * {@code walk PARENT CHILD} times the metadata-walk diff alone (best of 3 in one JVM).
+ * The parts of bench/run that time our library code without a peer command to compare with, run with the
+ * stacker jar on the class path (bench/run compiles it once):
+ * <ul>
+ *   <li>{@code tree DIR FILES KB}: a tree of FILES files of KB KiB, 100 per directory;
+ *   <li>{@code layer DIR OCI gzip|zstd|none}: a full-tree layer of DIR, as the builder writes a first layer;
+ *   <li>{@code walk PARENT CHILD REPS}: the builder's metadata-walk diff of a child snapshot, REPS times;
+ *   <li>{@code snap ROOTS VOLUME REPS}: a writable btrfs snapshot of a layer's volume (what a child layer
+ *       starts from), REPS times, each deleted again untimed.
+ * </ul>
+ * {@code walk} and {@code snap} print one line per repetition, {@code seconds=S}, for bench/run to collect,
+ * after one untimed repetition that loads and compiles the code (a build runs it once, cold, in a JVM that
+ * has already done other work; the warm number is the one that says how the walk scales).
  */
 public final class LayerBench {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "tree" -> tree(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "layer" -> layer(Path.of(args[1]), Path.of(args[2]), Compression.parse(args[3]));
-      case "walk" -> walk(Path.of(args[1]), Path.of(args[2]));
-      default -> throw new IllegalArgumentException(args[0]);
+      case "walk" -> walk(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
+      case "snap" -> snap(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
+      default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
   }
 
-  /** 100 files per directory, 100 directories per directory above; content half random, half text. */
+  /** 100 files per directory, 100 directories per directory above; content half random, half text (gzip ~0.6). */
   static void tree(Path root, int files, int kb) throws Exception {
     Random rnd = new Random(1);
     byte[] data = new byte[kb * 1024];
@@ -41,11 +52,10 @@ public final class LayerBench {
     }
   }
 
+  /** Prints the entry count and content bytes; bench/run times the whole process, as it does the peers'. */
   static void layer(Path root, Path oci, Compression c) throws Exception {
-    long t0 = System.nanoTime();
     List<LayerEntry> entries = TreeDiff.diff(null, root);
     LayerBlob b = new LayerWriter(s -> {}).write(OciLayout.openOrCreate(oci), entries, c);
-    double s = (System.nanoTime() - t0) / 1e9;
     long bytes = 0;
     for (LayerEntry e : entries) {
       if (e instanceof LayerEntry.FromFs f) {
@@ -53,18 +63,26 @@ public final class LayerBench {
         bytes += st.isRegular() ? st.size() : 0;
       }
     }
-    System.out.printf("%s entries=%d content=%.0fMB seconds=%.2f MB/s=%.1f blob=%.0fMB%n", c.key(), entries.size(),
-        bytes / 1e6, s, bytes / 1e6 / s, b.descriptor().size() / 1e6);
+    System.out.printf("entries=%d content_bytes=%d blob_bytes=%d%n", entries.size(), bytes, b.descriptor().size());
   }
 
-  static void walk(Path parent, Path child) throws Exception {
-    double best = Double.MAX_VALUE;
-    int n = 0;
-    for (int i = 0; i < 3; i++) {
+  static void walk(Path parent, Path child, int reps) throws Exception {
+    for (int i = 0; i <= reps; i++) {
       long t0 = System.nanoTime();
-      n = TreeDiff.diff(parent, child).size();
-      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      int n = TreeDiff.diff(parent, child).size();
+      System.out.printf("%s=%.6f changes=%d%n", i == 0 ? "warmup" : "seconds", (System.nanoTime() - t0) / 1e9, n);
     }
-    System.out.printf("walk changes=%d seconds=%.3f%n", n, best);
+  }
+
+  static void snap(Path roots, String volume, int reps) throws Exception {
+    BtrfsStorage storage = new BtrfsStorage(roots);
+    String name = "bench-snapshot-" + ProcessHandle.current().pid();
+    storage.delete(name);
+    for (int i = 0; i <= reps; i++) {
+      long t0 = System.nanoTime();
+      storage.snapshot(volume, name);
+      System.out.printf("%s=%.6f%n", i == 0 ? "warmup" : "seconds", (System.nanoTime() - t0) / 1e9);
+      storage.delete(name);
+    }
   }
 }
