@@ -4,6 +4,7 @@ import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
+import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layer.TarHeader;
 import dev.stackerj.oci.layer.TarWriter;
@@ -66,7 +67,7 @@ public class LayerWriterBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    Trees.delete(dir);
+    LayerExtractor.removeTree(dir);
   }
 
   /** The same blob every time: the layout's atomic write replaces it. */

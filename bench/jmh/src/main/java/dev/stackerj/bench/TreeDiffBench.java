@@ -2,6 +2,7 @@ package dev.stackerj.bench;
 
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.layer.LayerEntry;
+import dev.stackerj.oci.layer.LayerExtractor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +55,7 @@ public class TreeDiffBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    Trees.delete(dir);
+    LayerExtractor.removeTree(dir);
   }
 
   /** What a child layer's build does after its run (the fallback diff; the overlay diff costs what changed). */
