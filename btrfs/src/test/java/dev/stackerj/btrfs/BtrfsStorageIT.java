@@ -11,12 +11,10 @@ import dev.stackerj.core.storage.StorageContract;
 import dev.stackerj.core.testing.HostRequirements;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
-import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class BtrfsStorageIT extends StorageContract {
   private static HostRequirements host;
-  private static Path tmp;
-  private static Path mountPoint;
+  private static ScratchBtrfs btrfs;
   private static int storages;
 
   @BeforeAll
@@ -47,9 +44,8 @@ class BtrfsStorageIT extends StorageContract {
       System.err.println("BtrfsStorageIT: " + host);
       return; // each test reports it too: see newStorage
     }
-    tmp = Files.createTempDirectory("stacker-btrfs-it-");
-    mountPoint = tmp.resolve("mnt");
-    Loopback.setUp(tmp.resolve("stacker"), mountPoint);
+    btrfs = ScratchBtrfs.mount("stacker-btrfs-it-");
+    Path mountPoint = btrfs.mountPoint();
     assertTrue(Loopback.isMountPoint(mountPoint), "nothing mounted on " + mountPoint);
     assertTrue(BtrfsStorage.isBtrfs(mountPoint), mountPoint + " is not btrfs");
   }
@@ -57,23 +53,12 @@ class BtrfsStorageIT extends StorageContract {
   /** Runs even when tests (or the mount itself) failed: nothing may stay mounted or on disk. */
   @AfterAll
   static void unmountBtrfs() throws Exception {
-    if (tmp == null) {
-      return;
-    }
-    try {
-      if (Loopback.isMountPoint(mountPoint)) {
-        try {
-          Loopback.tearDown(mountPoint);
-        } catch (IOException busy) {
-          Loopback.exec(List.of("umount", "--lazy", mountPoint.toString()));
-          throw busy;
-        }
+    if (btrfs != null) {
+      try {
+        btrfs.close();
+      } finally {
+        btrfs = null;
       }
-    } finally {
-      if (!Loopback.isMountPoint(mountPoint)) {
-        LayerExtractor.removeTree(tmp);
-      }
-      tmp = null;
     }
   }
 
@@ -82,7 +67,7 @@ class BtrfsStorageIT extends StorageContract {
   protected Storage newStorage() throws IOException {
     host.enforce();
     // every test gets its own roots directory on the shared filesystem
-    return new BtrfsStorage(Files.createDirectory(mountPoint.resolve("test-" + ++storages)));
+    return new BtrfsStorage(Files.createDirectory(btrfs.mountPoint().resolve("test-" + ++storages)));
   }
 
   /** Asked of the btrfs tool, not of the ioctl wrapper under test. */

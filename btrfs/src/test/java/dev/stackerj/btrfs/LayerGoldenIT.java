@@ -47,8 +47,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LayerGoldenIT {
   private static final byte[] CAP_NET_RAW_V2 = {1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   private static HostRequirements host;
-  private static Path tmp;
-  private static Path mountPoint;
+  private static ScratchBtrfs btrfs;
   private static int runs;
 
   @BeforeAll
@@ -58,24 +57,13 @@ class LayerGoldenIT {
     if (!host.met()) {
       return;
     }
-    tmp = Files.createTempDirectory("stacker-golden-it-");
-    mountPoint = tmp.resolve("mnt");
-    Loopback.setUp(tmp.resolve("stacker"), mountPoint);
+    btrfs = ScratchBtrfs.mount("stacker-golden-it-");
   }
 
   @AfterAll
   static void unmountBtrfs() throws Exception {
-    if (tmp == null) {
-      return;
-    }
-    try {
-      if (Loopback.isMountPoint(mountPoint)) {
-        Loopback.tearDown(mountPoint);
-      }
-    } finally {
-      if (!Loopback.isMountPoint(mountPoint)) {
-        LayerExtractor.removeTree(tmp);
-      }
+    if (btrfs != null) {
+      btrfs.close();
     }
   }
 
@@ -204,7 +192,7 @@ class LayerGoldenIT {
   @CsvSource({"GZIP, WALK", "ZSTD, WALK", "GZIP, OVERLAY"})
   void everyKindOfChangeRestoresIdenticallyByUmociAndByOurExtractor(Compression compression, Diff diff) throws Exception {
     host.enforce();
-    Path work = Files.createDirectory(mountPoint.resolve("golden-" + ++runs));
+    Path work = Files.createDirectory(btrfs.mountPoint().resolve("golden-" + ++runs));
     BtrfsStorage storage = new BtrfsStorage(Files.createDirectory(work.resolve("roots")));
     List<String> warnings = new ArrayList<>();
     OciLayout layout = OciLayout.openOrCreate(work.resolve("oci"));
