@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import dev.stackerj.oci.fs.Native;
 import java.nio.file.Path;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.SaveError;
 
 /** The btrfs subvolume ioctls stacker needs, on file descriptors opened with libc. */
 final class BtrfsIoctl {
@@ -24,21 +21,10 @@ final class BtrfsIoctl {
   private static final int O_DIRECTORY = 0200000;
   private static final int O_CLOEXEC = 02000000;
 
-  /** libc, with errno saved after each call. */
-  public interface LibC {
-    @SaveError
-    int open(String path, int flags);
-
-    int close(int fd);
-
-    @SaveError
-    int ioctl(int fd, long request, byte[] arg);
-
-    String strerror(int errnum);
-  }
-
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+  private static final Native.Function OPEN = Native.libc("open", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
+  private static final Native.Function CLOSE = Native.libc("close", Native.CType.INT, Native.CType.INT);
+  private static final Native.Function IOCTL =
+      Native.libc("ioctl", Native.CType.INT, Native.CType.INT, Native.CType.LONG, Native.CType.POINTER);
 
   private BtrfsIoctl() {}
 
@@ -46,7 +32,7 @@ final class BtrfsIoctl {
     byte[] args = new byte[4096];
     putName(args, 8, name, 4087);
     try (Fd dir = open(parent)) {
-      check(LIBC.ioctl(dir.fd, SUBVOL_CREATE, args), "create subvolume", parent.resolve(name));
+      check(IOCTL.callInt(dir.fd, SUBVOL_CREATE, args), "create subvolume", parent.resolve(name));
     }
   }
 
@@ -55,7 +41,7 @@ final class BtrfsIoctl {
     putName(args, 56, name, 4039);
     try (Fd src = open(source); Fd dir = open(parent)) {
       ByteBuffer.wrap(args).order(ByteOrder.nativeOrder()).putLong(0, src.fd);
-      check(LIBC.ioctl(dir.fd, SNAP_CREATE_V2, args), "snapshot " + source + " ->", parent.resolve(name));
+      check(IOCTL.callInt(dir.fd, SNAP_CREATE_V2, args), "snapshot " + source + " ->", parent.resolve(name));
     }
   }
 
@@ -63,14 +49,14 @@ final class BtrfsIoctl {
     byte[] args = new byte[4096];
     putName(args, 8, name, 4087);
     try (Fd dir = open(parent)) {
-      check(LIBC.ioctl(dir.fd, SNAP_DESTROY, args), "delete subvolume", parent.resolve(name));
+      check(IOCTL.callInt(dir.fd, SNAP_DESTROY, args), "delete subvolume", parent.resolve(name));
     }
   }
 
   static long getFlags(Path subvolume) throws IOException {
     byte[] flags = new byte[8];
     try (Fd fd = open(subvolume)) {
-      check(LIBC.ioctl(fd.fd, SUBVOL_GETFLAGS, flags), "get flags of", subvolume);
+      check(IOCTL.callInt(fd.fd, SUBVOL_GETFLAGS, flags), "get flags of", subvolume);
     }
     return ByteBuffer.wrap(flags).order(ByteOrder.nativeOrder()).getLong();
   }
@@ -79,7 +65,7 @@ final class BtrfsIoctl {
     byte[] flags = new byte[8];
     ByteBuffer.wrap(flags).order(ByteOrder.nativeOrder()).putLong(value);
     try (Fd fd = open(subvolume)) {
-      check(LIBC.ioctl(fd.fd, SUBVOL_SETFLAGS, flags), "set flags of", subvolume);
+      check(IOCTL.callInt(fd.fd, SUBVOL_SETFLAGS, flags), "set flags of", subvolume);
     }
   }
 
@@ -92,24 +78,23 @@ final class BtrfsIoctl {
   }
 
   private static Fd open(Path dir) throws IOException {
-    int fd = LIBC.open(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      throw new IOException("open " + dir + ": " + LIBC.strerror(LastError.getLastError(RUNTIME)));
+      throw new IOException("open " + dir + ": " + Native.strerror(Native.errno()));
     }
     return new Fd(fd);
   }
 
   private static void check(int rc, String what, Path path) throws IOException {
     if (rc < 0) {
-      int errno = LastError.getLastError(RUNTIME);
-      throw new IOException(what + " " + path + ": " + LIBC.strerror(errno));
+      throw new IOException(what + " " + path + ": " + Native.strerror(Native.errno()));
     }
   }
 
   private record Fd(int fd) implements AutoCloseable {
     @Override
     public void close() {
-      LIBC.close(fd);
+      CLOSE.call(fd);
     }
   }
 }

@@ -1,13 +1,14 @@
 package dev.stackerj.oci;
 
-import java.nio.ByteBuffer;
+import static dev.stackerj.oci.fs.Native.CType.INT;
+import static dev.stackerj.oci.fs.Native.CType.LONG;
+import static dev.stackerj.oci.fs.Native.CType.POINTER;
+import static dev.stackerj.oci.fs.Native.CType.VOID;
+
+import dev.stackerj.oci.fs.Native;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
 
 /**
  * SHA-256 that hands large inputs to OpenSSL's libcrypto. The launcher runs the JVM with C1 only (start-up
@@ -20,41 +21,29 @@ final class Sha256 extends MessageDigest {
   static final int NATIVE_FROM = 4 << 20;
   private static final int SIZE = 32;
 
-  /** The libcrypto calls, bound on first use. */
-  public interface Crypto {
-    Pointer EVP_MD_CTX_new();
-
-    void EVP_MD_CTX_free(Pointer ctx);
-
-    Pointer EVP_sha256();
-
-    int EVP_DigestInit_ex(Pointer ctx, Pointer type, Pointer engine);
-
-    int EVP_DigestUpdate(Pointer ctx, @In ByteBuffer data, long count);
-
-    int EVP_DigestFinal_ex(Pointer ctx, @Out byte[] md, Pointer size);
-  }
-
+  /** The libcrypto calls, bound on first use; null where there is no libcrypto. */
   private static final class Lib {
-    static final Crypto CRYPTO = load();
+    private static final String[] NAMES = {"libcrypto.so.3", "libcrypto.so"};
+    static final Native.Function CTX_NEW = fn("EVP_MD_CTX_new", POINTER);
+    static final Native.Function CTX_FREE = fn("EVP_MD_CTX_free", VOID, POINTER);
+    static final Native.Function SHA256 = fn("EVP_sha256", POINTER);
+    static final Native.Function INIT = fn("EVP_DigestInit_ex", INT, POINTER, POINTER, POINTER);
+    static final Native.Function UPDATE = fn("EVP_DigestUpdate", INT, POINTER, POINTER, LONG);
+    static final Native.Function FINAL = fn("EVP_DigestFinal_ex", INT, POINTER, POINTER, POINTER);
+    static final boolean AVAILABLE = CTX_NEW != null && CTX_FREE != null && SHA256 != null && INIT != null && UPDATE != null && FINAL != null;
 
-    private static Crypto load() {
-      for (String name : new String[] {"libcrypto.so.3", "crypto"}) {
-        try {
-          Crypto c = LibraryLoader.create(Crypto.class).failImmediately().load(name);
-          c.EVP_sha256();
-          return c;
-        } catch (LinkageError | RuntimeException e) {
-          // not this name: try the next
-        }
+    private static Native.Function fn(String name, Native.CType returns, Native.CType... params) {
+      try {
+        return Native.optional(NAMES, name, returns, params);
+      } catch (LinkageError e) {
+        return null; // jffi's native part cannot load here: the JDK's digest will do
       }
-      return null;
     }
   }
 
   private byte[] buffered = new byte[1 << 12];
   private int count;
-  private Pointer ctx; // the native digest, once past the threshold
+  private long ctx; // the native digest (EVP_MD_CTX *), once past the threshold; 0 before
   private MessageDigest streaming; // the JDK's, past the threshold on a host without libcrypto
 
   Sha256() {
@@ -62,7 +51,7 @@ final class Sha256 extends MessageDigest {
   }
 
   static boolean nativeAvailable() {
-    return Lib.CRYPTO != null;
+    return Lib.AVAILABLE;
   }
 
   @Override
@@ -72,8 +61,8 @@ final class Sha256 extends MessageDigest {
 
   @Override
   protected void engineUpdate(byte[] input, int offset, int len) {
-    if (ctx != null) {
-      check(Lib.CRYPTO.EVP_DigestUpdate(ctx, ByteBuffer.wrap(input, offset, len), len), "EVP_DigestUpdate");
+    if (ctx != 0) {
+      check(Lib.UPDATE.callInt(ctx, new Native.Pinned(input, offset, len), (long) len), "EVP_DigestUpdate");
       return;
     }
     if (streaming != null) {
@@ -99,17 +88,16 @@ final class Sha256 extends MessageDigest {
 
   /** Moves what is buffered to a native context; false (and the JDK's digest kept) without libcrypto. */
   private boolean startNative() {
-    Crypto c = Lib.CRYPTO;
-    if (c == null) {
+    if (!Lib.AVAILABLE) {
       return false;
     }
-    Pointer p = c.EVP_MD_CTX_new();
-    if (p == null) {
+    long p = Lib.CTX_NEW.call();
+    if (p == 0) {
       return false;
     }
     ctx = p;
-    check(c.EVP_DigestInit_ex(ctx, c.EVP_sha256(), null), "EVP_DigestInit_ex");
-    check(c.EVP_DigestUpdate(ctx, ByteBuffer.wrap(buffered, 0, count), count), "EVP_DigestUpdate");
+    check(Lib.INIT.callInt(ctx, Lib.SHA256.call(), null), "EVP_DigestInit_ex");
+    check(Lib.UPDATE.callInt(ctx, new Native.Pinned(buffered, 0, count), (long) count), "EVP_DigestUpdate");
     buffered = new byte[0];
     count = 0;
     return true;
@@ -118,9 +106,9 @@ final class Sha256 extends MessageDigest {
   @Override
   protected byte[] engineDigest() {
     byte[] out;
-    if (ctx != null) {
+    if (ctx != 0) {
       out = new byte[SIZE];
-      check(Lib.CRYPTO.EVP_DigestFinal_ex(ctx, out, null), "EVP_DigestFinal_ex");
+      check(Lib.FINAL.callInt(ctx, out, null), "EVP_DigestFinal_ex");
     } else {
       MessageDigest md = streaming != null ? streaming : jdk();
       md.update(buffered, 0, count);
@@ -132,9 +120,9 @@ final class Sha256 extends MessageDigest {
 
   @Override
   protected void engineReset() {
-    if (ctx != null) {
-      Lib.CRYPTO.EVP_MD_CTX_free(ctx);
-      ctx = null;
+    if (ctx != 0) {
+      Lib.CTX_FREE.call(ctx);
+      ctx = 0;
     }
     streaming = null;
     buffered = new byte[1 << 12];

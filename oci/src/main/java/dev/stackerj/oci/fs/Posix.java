@@ -1,5 +1,9 @@
 package dev.stackerj.oci.fs;
 
+import static dev.stackerj.oci.fs.Native.CType.INT;
+import static dev.stackerj.oci.fs.Native.CType.LONG;
+import static dev.stackerj.oci.fs.Native.CType.POINTER;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,14 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.In;
 
 /**
  * Native file operations; every failure is an IOException naming the operation, the path and errno.
  *
- * <p>Bound with jnr-ffi to exactly the libc functions used here: jnr-posix, which binds hundreds, cost
- * ~65 ms more of generated stubs on the first call, which every build that builds a layer makes.
+ * <p>Exactly the libc functions used here, called through {@link Native}; errno is saved after each call.
  */
 public final class Posix {
   private static final int AT_FDCWD = -100;
@@ -30,8 +31,20 @@ public final class Posix {
   private static final int ENODATA = 61;
   private static final int ENOTSUP = 95;
 
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
+  private static final Native.Function STATX = Native.libc("statx", INT, INT, POINTER, INT, INT, POINTER);
+  private static final Native.Function LCHOWN = Native.libc("lchown", INT, POINTER, INT, INT);
+  private static final Native.Function CHMOD = Native.libc("chmod", INT, POINTER, INT);
+  /** times: atime then mtime, each a struct timespec (two longs on a 64-bit ABI). */
+  private static final Native.Function UTIMENSAT = Native.libc("utimensat", INT, INT, POINTER, POINTER, INT);
+  private static final Native.Function SYMLINK = Native.libc("symlink", INT, POINTER, POINTER);
+  private static final Native.Function READLINK = Native.libc("readlink", LONG, POINTER, POINTER, LONG);
+  private static final Native.Function LINK = Native.libc("link", INT, POINTER, POINTER);
+  private static final Native.Function MKNOD = Native.libc("mknod", INT, POINTER, INT, LONG);
+  private static final Native.Function LLISTXATTR = Native.libc("llistxattr", LONG, POINTER, POINTER, LONG);
+  private static final Native.Function LGETXATTR = Native.libc("lgetxattr", LONG, POINTER, POINTER, POINTER, LONG);
+  private static final Native.Function LSETXATTR = Native.libc("lsetxattr", INT, POINTER, POINTER, POINTER, LONG, INT);
+  private static final Native.Function LREMOVEXATTR = Native.libc("lremovexattr", INT, POINTER, POINTER);
+  private static final Native.Function RENAME = Native.libc("rename", INT, POINTER, POINTER);
   /**
    * Per thread, room for a struct statx (256 bytes) or a symlink's target; in native memory, so that a call
    * gets its address and nothing is copied.
@@ -39,45 +52,12 @@ public final class Posix {
   private static final ThreadLocal<ByteBuffer> SCRATCH =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(PATH_MAX).order(ByteOrder.nativeOrder()));
 
-  /** The libc calls used here; errno is saved after each (jnr-ffi's default) and read by lastError(). */
-  public interface LibC {
-    /** glibc 2.28 and later; unlike struct stat, struct statx has the same layout on every architecture. */
-    int statx(int dirfd, String path, int flags, int mask, ByteBuffer statxbuf);
-
-    int lchown(String path, int uid, int gid);
-
-    int chmod(String path, int mode);
-
-    /** times: atime then mtime, each a struct timespec (two longs on a 64-bit ABI). */
-    int utimensat(int dirfd, String path, @In long[] times, int flags);
-
-    int symlink(String target, String link);
-
-    long readlink(String path, ByteBuffer buf, long size);
-
-    int link(String existing, String link);
-
-    int mknod(String path, int mode, long dev);
-
-    String strerror(int errnum);
-
-    long llistxattr(String path, byte[] list, long size);
-
-    long lgetxattr(String path, String name, byte[] value, long size);
-
-    int lsetxattr(String path, String name, byte[] value, long size, int flags);
-
-    int lremovexattr(String path, String name);
-
-    int rename(String from, String to);
-  }
-
   private Posix() {}
 
   /** lstat, or null when the path does not exist. */
   public static Stat lstatOrNull(Path path) throws IOException {
     ByteBuffer b = SCRATCH.get();
-    if (LIBC.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
+    if (STATX.callInt(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
       int errno = lastError();
       if (errno == ENOENT || errno == ENOTDIR) {
         return null;
@@ -109,36 +89,36 @@ public final class Posix {
   }
 
   public static void lchown(Path path, int uid, int gid) throws IOException {
-    check(LIBC.lchown(path.toString(), uid, gid), "lchown", path);
+    check(LCHOWN.callInt(path.toString(), uid, gid), "lchown", path);
   }
 
   /** chmod that keeps setuid/setgid/sticky, which java.nio drops. Not for symlinks. */
   public static void chmod(Path path, int mode) throws IOException {
-    check(LIBC.chmod(path.toString(), mode & 07777), "chmod", path);
+    check(CHMOD.callInt(path.toString(), mode & 07777), "chmod", path);
   }
 
   /** Sets atime and mtime with nanoseconds, on the link itself for symlinks. */
   public static void setTimes(Path path, long sec, long nsec) throws IOException {
     long[] t = {sec, nsec, sec, nsec};
-    check(LIBC.utimensat(AT_FDCWD, path.toString(), t, AT_SYMLINK_NOFOLLOW), "utimensat", path);
+    check(UTIMENSAT.callInt(AT_FDCWD, path.toString(), t, AT_SYMLINK_NOFOLLOW), "utimensat", path);
   }
 
   public static void symlink(String target, Path link) throws IOException {
-    check(LIBC.symlink(target, link.toString()), "symlink", link);
+    check(SYMLINK.callInt(target, link.toString()), "symlink", link);
   }
 
   public static String readlink(Path link) throws IOException {
     String p = link.toString();
     ByteBuffer b = SCRATCH.get();
     for (int size = b.capacity(); ; size *= 2) {
-      long n = LIBC.readlink(p, b, size);
+      long n = READLINK.call(p, b, (long) size);
       if (n < 0) {
         throw error("readlink", link, lastError());
       }
       if (n < size) { // a full buffer may have cut the target short (readlink does not say): try a larger one
         byte[] target = new byte[(int) n];
         b.get(0, target);
-        // the charset jnr-ffi encodes String arguments with, so that a target reads back as symlink() got it
+        // the charset Native encodes String arguments with, so that a target reads back as symlink() got it
         return new String(target, Charset.defaultCharset());
       }
       b = ByteBuffer.allocateDirect(size * 2);
@@ -146,15 +126,15 @@ public final class Posix {
   }
 
   public static void link(Path existing, Path link) throws IOException {
-    check(LIBC.link(existing.toString(), link.toString()), "link", link);
+    check(LINK.callInt(existing.toString(), link.toString()), "link", link);
   }
 
   public static void mkfifo(Path path, int mode) throws IOException {
-    check(LIBC.mknod(path.toString(), Stat.S_IFIFO | (mode & 07777), 0), "mkfifo", path);
+    check(MKNOD.callInt(path.toString(), Stat.S_IFIFO | (mode & 07777), 0L), "mkfifo", path);
   }
 
   public static void mknod(Path path, int mode, long major, long minor) throws IOException {
-    if (LIBC.mknod(path.toString(), mode, Stat.makedev(major, minor)) < 0) {
+    if (MKNOD.callInt(path.toString(), mode, Stat.makedev(major, minor)) < 0) {
       throw error("mknod", path, lastError());
     }
   }
@@ -168,7 +148,7 @@ public final class Posix {
     String p = path.toString();
     byte[] names = null;
     for (int tries = 0; names == null; tries++) {
-      long size = LIBC.llistxattr(p, null, 0);
+      long size = LLISTXATTR.call(p, null, 0L);
       if (size < 0) {
         int errno = lastError();
         if (errno == ENOTSUP) {
@@ -180,7 +160,7 @@ public final class Posix {
         return out;
       }
       byte[] buf = new byte[(int) size];
-      long got = LIBC.llistxattr(p, buf, buf.length);
+      long got = LLISTXATTR.call(p, buf, (long) buf.length);
       if (got >= 0) {
         names = java.util.Arrays.copyOf(buf, (int) got);
       } else if (lastError() != ERANGE || tries > 8) {
@@ -207,7 +187,7 @@ public final class Posix {
   public static byte[] getXattr(Path path, String name) throws IOException {
     String p = path.toString();
     for (int tries = 0; ; tries++) {
-      long size = LIBC.lgetxattr(p, name, null, 0);
+      long size = LGETXATTR.call(p, name, null, 0L);
       if (size < 0) {
         int errno = lastError();
         if (errno == ENODATA || errno == ENOTSUP) {
@@ -216,7 +196,7 @@ public final class Posix {
         throw error("lgetxattr " + name, path, errno);
       }
       byte[] buf = new byte[(int) size];
-      long got = size == 0 ? 0 : LIBC.lgetxattr(p, name, buf, buf.length);
+      long got = size == 0 ? 0 : LGETXATTR.call(p, name, buf, (long) buf.length);
       if (got >= 0) {
         return got == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) got);
       }
@@ -228,27 +208,27 @@ public final class Posix {
 
   /** Sets an extended attribute on {@code path} itself (symlinks not followed). */
   public static void setXattr(Path path, String name, byte[] value) throws IOException {
-    if (LIBC.lsetxattr(path.toString(), name, value, value.length, 0) < 0) {
+    if (LSETXATTR.callInt(path.toString(), name, value, (long) value.length, 0) < 0) {
       throw error("lsetxattr " + name, path, lastError());
     }
   }
 
   /** Removes an extended attribute of {@code path} itself; an attribute that is not there is not an error. */
   public static void removeXattr(Path path, String name) throws IOException {
-    if (LIBC.lremovexattr(path.toString(), name) < 0 && lastError() != ENODATA) {
+    if (LREMOVEXATTR.callInt(path.toString(), name) < 0 && lastError() != ENODATA) {
       throw error("lremovexattr " + name, path, lastError());
     }
   }
 
   /** rename(2): atomic within one filesystem; replaces a non-directory {@code to}, or an empty directory. */
   public static void rename(Path from, Path to) throws IOException {
-    if (LIBC.rename(from.toString(), to.toString()) < 0) {
+    if (RENAME.callInt(from.toString(), to.toString()) < 0) {
       throw error("rename " + from + " to", to, lastError());
     }
   }
 
   private static int lastError() {
-    return RUNTIME.getLastError();
+    return Native.errno();
   }
 
   private static void check(int rc, String op, Path path) throws IOException {
@@ -258,7 +238,7 @@ public final class Posix {
   }
 
   private static IOException error(String op, Path path, int errno) {
-    String msg = op + " " + path + ": " + LIBC.strerror(errno);
+    String msg = op + " " + path + ": " + Native.strerror(errno);
     return errno == ENOENT ? new NoSuchFileException(path.toString(), null, msg) : new IOException(msg);
   }
 }

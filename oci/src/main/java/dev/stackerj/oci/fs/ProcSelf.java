@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * This process's ids, read from /proc/self/status: asking libc would load jnr, whose start-up costs
- * more than a whole cached rebuild should.
+ * This process's ids, read from /proc/self/status: asking libc would load jffi's native library, which a
+ * cached rebuild need not spend time on.
  */
 public final class ProcSelf {
   private ProcSelf() {}

@@ -1,12 +1,12 @@
 package dev.stackerj.core.runtime;
 
+import dev.stackerj.oci.fs.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jnr.ffi.LibraryLoader;
 
 /**
  * An overlay mount for one run: lower = a read-only rootfs, upper and work directories on the same btrfs,
@@ -18,21 +18,11 @@ public final class OverlayMount implements AutoCloseable {
   private static final int MNT_DETACH = 2;
   private static final int EBUSY = 16;
 
-  /** The mount calls, bound on first use (binding costs time a cached build need not spend). */
-  public interface LibC {
-    int mount(String source, String target, String fstype, long flags, String data);
-
-    int umount2(String target, int flags);
-
-    String strerror(int errnum);
-  }
-
+  /** The mount calls, bound on first use (a cached build need not load them). */
   private static final class Lib {
-    static final LibC C = LibraryLoader.create(LibC.class).load("c");
-
-    static int errno() {
-      return jnr.ffi.Runtime.getRuntime(C).getLastError();
-    }
+    static final Native.Function MOUNT = Native.libc("mount", Native.CType.INT,
+        Native.CType.POINTER, Native.CType.POINTER, Native.CType.POINTER, Native.CType.LONG, Native.CType.POINTER);
+    static final Native.Function UMOUNT2 = Native.libc("umount2", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
   }
 
   private final Path merged;
@@ -45,9 +35,8 @@ public final class OverlayMount implements AutoCloseable {
   /** Mounts the overlay on {@code merged}; an IOException with the kernel's reason when it cannot. */
   public static OverlayMount mount(Path lower, Path upper, Path work, Path merged) throws IOException {
     String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work) + ",userxattr";
-    if (Lib.C.mount("overlay", merged.toString(), "overlay", 0, data) < 0) {
-      int errno = Lib.errno();
-      throw new IOException("mount overlay on " + merged + ": " + Lib.C.strerror(errno));
+    if (Lib.MOUNT.callInt("overlay", merged.toString(), "overlay", 0L, data) < 0) {
+      throw new IOException("mount overlay on " + merged + ": " + Native.strerror(Native.errno()));
     }
     return new OverlayMount(merged);
   }
@@ -88,11 +77,11 @@ public final class OverlayMount implements AutoCloseable {
   }
 
   private static void unmount(Path p) throws IOException {
-    if (Lib.C.umount2(p.toString(), 0) < 0) {
-      int errno = Lib.errno();
+    if (Lib.UMOUNT2.callInt(p.toString(), 0) < 0) {
+      int errno = Native.errno();
       // busy: a process of the run still holds it (it dies with its pid namespace); let go of it lazily
-      if (errno != EBUSY || Lib.C.umount2(p.toString(), MNT_DETACH) < 0) {
-        throw new IOException("unmount " + p + ": " + Lib.C.strerror(Lib.errno()));
+      if (errno != EBUSY || Lib.UMOUNT2.callInt(p.toString(), MNT_DETACH) < 0) {
+        throw new IOException("unmount " + p + ": " + Native.strerror(Native.errno()));
       }
     }
   }
