@@ -1,20 +1,56 @@
 package dev.stackerj.cli;
 
+import dev.stackerj.core.build.Builder;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** Entry point of the {@code stacker} command. */
 public final class Main {
   private Main() {}
 
+  /**
+   * The subcommands, in the order help lists them. picocli reads a command's annotations by reflection when
+   * it is added, a few milliseconds each in a fresh JVM, so a command line gets only the subcommands it names.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+  static {
+    SUBCOMMANDS.put("build", BuildCommand::new);
+    SUBCOMMANDS.put("recursive-build", RecursiveBuildCommand::new);
+    SUBCOMMANDS.put("publish", PublishCommand::new);
+    SUBCOMMANDS.put("check", CheckCommand::new);
+    SUBCOMMANDS.put("chroot", ChrootCommand::new);
+    SUBCOMMANDS.put("clean", CleanCommand::new);
+    SUBCOMMANDS.put("completion", CompletionCommand::new);
+    SUBCOMMANDS.put("convert", ConvertCommand::new);
+    SUBCOMMANDS.put("grab", GrabCommand::new);
+    SUBCOMMANDS.put("inspect", InspectCommand::new);
+    SUBCOMMANDS.put("unpriv-setup", UnprivSetupCommand::new);
+    SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+  }
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
   static int run(String[] args) {
-    CommandLine cl = new CommandLine(new StackerCommand());
+    List<String> named = Arrays.stream(args).filter(SUBCOMMANDS::containsKey).toList();
+    if (named.contains("build") || named.contains("recursive-build")) {
+      // on a second core, while this thread parses the command line and the stackerfile
+      Thread warmUp = new Thread(Builder::warmUp, "warm-up");
+      warmUp.setDaemon(true);
+      warmUp.start();
+    }
+    CommandLine cl = commandLine(named);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    // everything after chroot's TAG is the command, options included: stacker chroot web ls -l /
-    cl.getSubcommands().get("chroot").setStopAtPositional(true);
+    if (cl.getSubcommands().containsKey("chroot")) {
+      // everything after chroot's TAG is the command, options included: stacker chroot web ls -l /
+      cl.getSubcommands().get("chroot").setStopAtPositional(true);
+    }
     cl.setExecutionExceptionHandler(new ErrorRenderer());
     cl.setParameterExceptionHandler(
         (ex, a) -> {
@@ -24,5 +60,22 @@ public final class Main {
           return 2;
         });
     return cl.execute(args);
+  }
+
+  /**
+   * The command tree for a command line naming the subcommands {@code named}: those (an option's value may
+   * name one too; adding that one as well is harmless), or all of them when it names none, or help or
+   * completion, which list them all; a usage error then suggests among all of them.
+   */
+  private static CommandLine commandLine(List<String> named) {
+    boolean all = named.isEmpty() || named.contains("help") || named.contains("completion");
+    CommandLine cl = new CommandLine(new StackerCommand());
+    SUBCOMMANDS.forEach(
+        (name, command) -> {
+          if (all || named.contains(name)) {
+            cl.addSubcommand(name, command.get());
+          }
+        });
+    return cl;
   }
 }

@@ -2,15 +2,15 @@ package dev.stackerj.cli;
 
 import picocli.CommandLine.Command;
 
-/** The top-level command; global flags live in {@link GlobalOptions} and are accepted before or after the subcommand. */
+/**
+ * The top-level command; global flags live in {@link GlobalOptions} and are accepted before or after the
+ * subcommand. Its subcommands are added by {@link Main}, only those a command line can name.
+ */
 @Command(
     name = "stacker",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Builds OCI images from stackerfiles, without root.",
-    subcommands = {BuildCommand.class, RecursiveBuildCommand.class, PublishCommand.class, CheckCommand.class, ChrootCommand.class,
-        CleanCommand.class, CompletionCommand.class, ConvertCommand.class, GrabCommand.class, InspectCommand.class,
-        UnprivSetupCommand.class, picocli.CommandLine.HelpCommand.class})
+    description = "Builds OCI images from stackerfiles, without root.")
 public final class StackerCommand implements Runnable {
   // declared here only (scope INHERIT): picocli then accepts the flags on every subcommand too and sets them here
   @picocli.CommandLine.Mixin GlobalOptions global;

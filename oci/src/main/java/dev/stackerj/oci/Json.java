@@ -27,4 +27,20 @@ public final class Json {
   public static <T> T read(byte[] data, Class<T> type) throws IOException {
     return MAPPER.readValue(data, type);
   }
+
+  /**
+   * Builds (and caches) the serializers and deserializers of {@code types} and the types they hold, reading
+   * and writing nothing. Jackson introspects a type the first time it meets one, tens of milliseconds in a
+   * fresh JVM: a warm-up thread can spend them while the main thread does other work.
+   */
+  public static void prepare(Class<?>... types) {
+    for (Class<?> type : types) {
+      MAPPER.canSerialize(type);
+      try {
+        MAPPER.readValue("{}", type);
+      } catch (IOException | RuntimeException e) {
+        // an empty object need not make a valid value: the deserializer was built before it was refused
+      }
+    }
+  }
 }

@@ -19,10 +19,12 @@ import dev.stackerj.core.storage.Storage;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
+import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.Manifest;
+import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
@@ -83,6 +85,22 @@ public final class Builder {
     this.runner = runner;
     this.log = log;
     this.options = options;
+  }
+
+  /**
+   * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: jffi's
+   * native library (libc calls) and the JSON bindings of the build cache and the OCI documents. Reads the
+   * root directory's metadata and nothing else; any failure is left for the build to meet. The CLI runs it
+   * on a second thread while the main one parses the command line and the stackerfile.
+   */
+  public static void warmUp() {
+    try {
+      Posix.lstatOrNull(Path.of("/"));
+      BuildCache.prepareJson();
+      Json.prepare(Index.class, Manifest.class, ImageConfig.class);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // the build meets it again, and says what it is
+    }
   }
 
   public void build(List<BuildStep> steps) throws StackerException, IOException, InterruptedException {

@@ -38,6 +38,11 @@ public final class BuildCache {
   @JsonIgnoreProperties(ignoreUnknown = true)
   record FileFormat(int version, Map<String, Entry> layers) {}
 
+  /** Builds the JSON bindings of the cache file now (see {@link Json#prepare}). */
+  public static void prepareJson() {
+    Json.prepare(FileFormat.class);
+  }
+
   private final Path file;
   private final Map<String, Entry> entries;
 
