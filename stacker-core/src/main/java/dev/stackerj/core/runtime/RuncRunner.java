@@ -1,7 +1,7 @@
 package dev.stackerj.core.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,8 @@ import java.util.Map;
  * rbind of /sys (a sysfs mount is refused without a network namespace), and no cgroup limits.
  */
 public final class RuncRunner implements ContainerRunner {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The shared mapper's serializers (already built when a build writes its first bundle), indented for people. */
+  private static final ObjectWriter JSON = Json.MAPPER.writerWithDefaultPrettyPrinter();
   private static final List<String> CAPS =
       List.of(
           "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
@@ -108,7 +109,9 @@ public final class RuncRunner implements ContainerRunner {
     Files.createDirectories(stateDir);
     JSON.writeValue(bundle.resolve("config.json").toFile(), config);
     try {
-      delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
+      if (Files.exists(stateDir.resolve(spec.id()))) {
+        delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
+      }
       Process p =
           new ProcessBuilder(runc, "--root", stateDir.toString(), "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id())
               .redirectInput(attached ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
