@@ -88,16 +88,17 @@ public final class Builder {
   }
 
   /**
-   * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: jffi's
-   * native library (libc calls) and the JSON bindings of the build cache and the OCI documents. Reads the
+   * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: the JSON
+   * bindings of the build cache and the OCI documents, then jffi's native library (libc calls). Reads the
    * root directory's metadata and nothing else; any failure is left for the build to meet. The CLI runs it
    * on a second thread while the main one parses the command line and the stackerfile.
    */
   public static void warmUp() {
     try {
-      Posix.lstatOrNull(Path.of("/"));
+      // in the order a build meets them: the cache and the layout are read before any file is touched
       BuildCache.prepareJson();
       Json.prepare(Index.class, Manifest.class, ImageConfig.class);
+      Posix.lstatOrNull(Path.of("/"));
     } catch (IOException | RuntimeException | LinkageError e) {
       // the build meets it again, and says what it is
     }
@@ -564,23 +565,35 @@ public final class Builder {
     return a;
   }
 
-  /** {@code git describe --tags --dirty} of the stackerfile's tree ("" outside git); the commit id when there are no tags. */
+  /**
+   * {@code git describe --tags --always --dirty} of the stackerfile's tree: the nearest tag, or the commit
+   * id where there are no tags; "" outside git, which is known without starting git when no directory up
+   * from {@code dir} has a .git (a directory, or a worktree's file) and GIT_DIR is unset.
+   */
   private static String gitDescribe(Path dir) {
-    for (List<String> cmd : List.of(List.of("git", "describe", "--tags", "--dirty"), List.of("git", "describe", "--always", "--dirty"))) {
-      try {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        if (p.waitFor() == 0 && !out.isEmpty()) {
-          return out;
-        }
-      } catch (IOException e) {
-        return ""; // no git on this host
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return "";
+    if (System.getenv("GIT_DIR") == null && !insideGitTree(dir)) {
+      return "";
+    }
+    try {
+      Process p = new ProcessBuilder("git", "describe", "--tags", "--always", "--dirty")
+          .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      return p.waitFor() == 0 ? out : "";
+    } catch (IOException e) {
+      return ""; // no git on this host
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  private static boolean insideGitTree(Path dir) {
+    for (Path d = dir.toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.exists(d.resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return true;
       }
     }
-    return "";
+    return false;
   }
 
   /** Layer names may hold characters a file name cannot. */
