@@ -9,7 +9,7 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"mediaType", "digest", "size", "annotations", "platform"})
 public record Descriptor(
-    String mediaType, Digest digest, long size, Map<String, String> annotations, Platform platform) {
+    String mediaType, Digest digest, long size, Map<String, String> annotations, Platform platform) implements Json.Form {
 
   public Descriptor {
     annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
@@ -25,7 +25,25 @@ public record Descriptor(
     return new Descriptor(mediaType, digest, size, merged, platform);
   }
 
+  @Override
+  public Object toJson() {
+    return new Json.Obj().nonEmpty("mediaType", mediaType).nonNull("digest", digest).with("size", size)
+        .nonEmpty("annotations", annotations).nonNull("platform", platform);
+  }
+
+  static Descriptor fromJson(Object tree) {
+    Map<String, Object> o = Json.obj(tree);
+    Map<String, Object> p = Json.objOrNull(o, "platform");
+    return new Descriptor(Json.str(o, "mediaType"), Digest.fromJson(o, "digest"), Json.num(o, "size", 0),
+        Json.stringMap(o, "annotations"), p == null ? null : new Platform(Json.str(p, "architecture"), Json.str(p, "os"), Json.str(p, "variant")));
+  }
+
   /** The platform of an index entry. */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Platform(String architecture, String os, String variant) {}
+  public record Platform(String architecture, String os, String variant) implements Json.Form {
+    @Override
+    public Object toJson() {
+      return new Json.Obj().nonEmpty("architecture", architecture).nonEmpty("os", os).nonEmpty("variant", variant);
+    }
+  }
 }

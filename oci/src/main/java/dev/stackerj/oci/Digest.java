@@ -8,10 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** A content digest such as {@code sha256:0123...}; only sha256 is produced. */
-public record Digest(String algorithm, String hex) {
+public record Digest(String algorithm, String hex) implements Json.Form {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   public Digest {
@@ -57,5 +58,16 @@ public record Digest(String algorithm, String hex) {
   @Override
   public String toString() {
     return algorithm + ":" + hex;
+  }
+
+  @Override
+  public Object toJson() {
+    return toString();
+  }
+
+  /** A digest member of a parsed document, or null when it is absent. */
+  static Digest fromJson(Map<String, Object> o, String name) {
+    String text = Json.str(o, name);
+    return text == null ? null : parse(text);
   }
 }

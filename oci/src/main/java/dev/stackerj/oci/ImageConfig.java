@@ -20,12 +20,32 @@ public record ImageConfig(
     String os,
     Config config,
     RootFs rootfs,
-    List<History> history) {
+    List<History> history) implements Json.Form {
 
   public ImageConfig {
     config = config == null ? Config.EMPTY : config;
     rootfs = rootfs == null ? new RootFs("layers", List.of()) : rootfs;
     history = List.copyOf(history == null ? List.of() : history);
+  }
+
+  @Override
+  public Object toJson() {
+    return new Json.Obj().nonNull("created", created).nonNull("author", author).nonNull("architecture", architecture).nonNull("os", os)
+        .nonNull("config", config).nonNull("rootfs", rootfs).nonNull("history", history);
+  }
+
+  static ImageConfig fromJson(Object tree) {
+    Map<String, Object> o = Json.obj(tree);
+    Map<String, Object> config = Json.objOrNull(o, "config");
+    Map<String, Object> rootfs = Json.objOrNull(o, "rootfs");
+    return new ImageConfig(Json.str(o, "created"), Json.str(o, "author"), Json.str(o, "architecture"), Json.str(o, "os"),
+        config == null ? null : Config.fromJson(config),
+        rootfs == null ? null : new RootFs(Json.str(rootfs, "type"), Json.list(rootfs, "diff_ids", d -> Digest.parse((String) d))),
+        Json.list(o, "history", h -> {
+          Map<String, Object> e = Json.obj(h);
+          return new History(Json.str(e, "created"), Json.str(e, "created_by"), Json.str(e, "author"), Json.str(e, "comment"),
+              Json.bool(e, "empty_layer"));
+        }));
   }
 
   /** The execution parameters of the image. */
@@ -41,7 +61,7 @@ public record ImageConfig(
       @JsonProperty("WorkingDir") String workingDir,
       @JsonProperty("Labels") Map<String, String> labels,
       @JsonProperty("ExposedPorts") Map<String, Map<String, Object>> exposedPorts,
-      @JsonProperty("StopSignal") String stopSignal) {
+      @JsonProperty("StopSignal") String stopSignal) implements Json.Form {
     public static final Config EMPTY = new Config(null, null, null, null, null, null, null, null, null);
 
     public Config {
@@ -62,12 +82,34 @@ public record ImageConfig(
       }
       return out;
     }
+
+    @Override
+    public Object toJson() {
+      return new Json.Obj().nonEmpty("User", user).nonEmpty("Env", env).nonEmpty("Entrypoint", entrypoint).nonEmpty("Cmd", cmd)
+          .nonEmpty("Volumes", volumes).nonEmpty("WorkingDir", workingDir).nonEmpty("Labels", labels)
+          .nonEmpty("ExposedPorts", exposedPorts).nonEmpty("StopSignal", stopSignal);
+    }
+
+    static Config fromJson(Map<String, Object> o) {
+      return new Config(Json.str(o, "User"), Json.strings(o, "Env"), Json.strings(o, "Entrypoint"), Json.strings(o, "Cmd"),
+          Json.map(o, "Volumes", Config::member), Json.str(o, "WorkingDir"), Json.stringMap(o, "Labels"),
+          Json.map(o, "ExposedPorts", Config::member), Json.str(o, "StopSignal"));
+    }
+
+    private static Map<String, Object> member(Object tree) {
+      return tree == null ? null : Json.obj(tree);
+    }
   }
 
   /** The layer diff IDs: digests of the uncompressed layer tars, in order. */
-  public record RootFs(@JsonProperty("type") String type, @JsonProperty("diff_ids") List<Digest> diffIds) {
+  public record RootFs(@JsonProperty("type") String type, @JsonProperty("diff_ids") List<Digest> diffIds) implements Json.Form {
     public RootFs {
       diffIds = List.copyOf(diffIds == null ? List.of() : diffIds);
+    }
+
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("type", type).with("diff_ids", diffIds);
     }
   }
 
@@ -79,5 +121,12 @@ public record ImageConfig(
       @JsonProperty("created_by") String createdBy,
       @JsonProperty("author") String author,
       @JsonProperty("comment") String comment,
-      @JsonProperty("empty_layer") boolean emptyLayer) {}
+      @JsonProperty("empty_layer") boolean emptyLayer) implements Json.Form {
+    @Override
+    public Object toJson() {
+      Json.Obj o = new Json.Obj().nonEmpty("created", created).nonEmpty("created_by", createdBy).nonEmpty("author", author)
+          .nonEmpty("comment", comment);
+      return emptyLayer ? o.with("empty_layer", true) : o;
+    }
+  }
 }

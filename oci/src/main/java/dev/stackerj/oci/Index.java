@@ -11,7 +11,8 @@ import java.util.TreeMap;
 /** An OCI image index; in an image layout each entry is a tag named by its ref-name annotation. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"schemaVersion", "mediaType", "manifests", "annotations"})
-public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations) {
+public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations)
+    implements Json.Form {
 
   public Index {
     manifests = List.copyOf(manifests == null ? List.of() : manifests);
@@ -20,6 +21,18 @@ public record Index(int schemaVersion, String mediaType, List<Descriptor> manife
 
   public static Index empty() {
     return new Index(2, MediaTypes.IMAGE_INDEX, List.of(), null);
+  }
+
+  @Override
+  public Object toJson() {
+    return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType)
+        .nonEmpty("manifests", manifests).nonEmpty("annotations", annotations);
+  }
+
+  static Index fromJson(Object tree) {
+    Map<String, Object> o = Json.obj(tree);
+    return new Index((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"), Json.list(o, "manifests", Descriptor::fromJson),
+        Json.stringMap(o, "annotations"));
   }
 
   public Optional<Descriptor> find(String refName) {

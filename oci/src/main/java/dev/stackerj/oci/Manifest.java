@@ -14,7 +14,7 @@ public record Manifest(
     String mediaType,
     Descriptor config,
     List<Descriptor> layers,
-    Map<String, String> annotations) {
+    Map<String, String> annotations) implements Json.Form {
 
   public Manifest {
     layers = List.copyOf(layers == null ? List.of() : layers);
@@ -23,5 +23,18 @@ public record Manifest(
 
   public static Manifest of(Descriptor config, List<Descriptor> layers, Map<String, String> annotations) {
     return new Manifest(2, MediaTypes.IMAGE_MANIFEST, config, layers, annotations);
+  }
+
+  @Override
+  public Object toJson() {
+    return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType).nonNull("config", config)
+        .nonEmpty("layers", layers).nonEmpty("annotations", annotations);
+  }
+
+  static Manifest fromJson(Object tree) {
+    Map<String, Object> o = Json.obj(tree);
+    Object config = o.get("config");
+    return new Manifest((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"),
+        config == null ? null : Descriptor.fromJson(config), Json.list(o, "layers", Descriptor::fromJson), Json.stringMap(o, "annotations"));
   }
 }

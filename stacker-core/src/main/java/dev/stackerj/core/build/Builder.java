@@ -89,15 +89,14 @@ public final class Builder {
 
   /**
    * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: the JSON
-   * bindings of the build cache and the OCI documents, then jffi's native library (libc calls). Reads the
-   * root directory's metadata and nothing else; any failure is left for the build to meet. The CLI runs it
+   * writer and parser, then jffi's native library (libc calls). Reads the root directory's metadata and
+   * nothing else; any failure is left for the build to meet. The CLI runs it
    * on a second thread while the main one parses the command line and the stackerfile.
    */
   public static void warmUp() {
     try {
       // in the order a build meets them: the cache and the layout are read before any file is touched
-      BuildCache.prepareJson();
-      Json.prepare(Index.class, Manifest.class, ImageConfig.class);
+      Json.read(Json.bytes(Index.empty()), Index.class);
       Posix.lstatOrNull(Path.of("/"));
     } catch (IOException | RuntimeException | LinkageError e) {
       // the build meets it again, and says what it is

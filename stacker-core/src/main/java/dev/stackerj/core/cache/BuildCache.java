@@ -29,18 +29,38 @@ public final class BuildCache {
    * @param layers its image layers
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) {
+  public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) implements Json.Form {
     public Entry {
       layers = List.copyOf(layers);
+    }
+
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest).with("config", config).with("layers", layers);
+    }
+
+    static Entry fromJson(Object tree) {
+      Map<String, Object> o = Json.obj(tree);
+      return new Entry(CacheKey.fromJson(o.get("key")), Json.str(o, "volume"), descriptor(o.get("manifest")), descriptor(o.get("config")),
+          Json.list(o, "layers", BuildCache::descriptor));
     }
   }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-  record FileFormat(int version, Map<String, Entry> layers) {}
+  record FileFormat(int version, Map<String, Entry> layers) implements Json.Form {
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("version", version).with("layers", layers);
+    }
 
-  /** Builds the JSON bindings of the cache file now (see {@link Json#prepare}). */
-  public static void prepareJson() {
-    Json.prepare(FileFormat.class);
+    static FileFormat fromJson(Object tree) {
+      Map<String, Object> o = Json.obj(tree);
+      return new FileFormat((int) Json.num(o, "version", 0), Json.map(o, "layers", Entry::fromJson));
+    }
+  }
+
+  private static Descriptor descriptor(Object tree) {
+    return tree == null ? null : Json.descriptor(tree);
   }
 
   private final Path file;
@@ -56,7 +76,7 @@ public final class BuildCache {
     Map<String, Entry> entries = new TreeMap<>();
     if (Files.isRegularFile(file)) {
       try {
-        FileFormat f = Json.read(Files.readAllBytes(file), FileFormat.class);
+        FileFormat f = Json.from(Json.tree(Files.readAllBytes(file)), FileFormat::fromJson, FileFormat.class);
         if (f.version() == VERSION && f.layers() != null) {
           entries.putAll(f.layers());
         } else {

@@ -16,9 +16,20 @@ import java.util.Objects;
  * @param sourceDateEpoch SOURCE_DATE_EPOCH, or null
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record CacheKey(String definition, String base, Map<String, String> imports, Long sourceDateEpoch) {
+public record CacheKey(String definition, String base, Map<String, String> imports, Long sourceDateEpoch) implements Json.Form {
   public CacheKey {
     imports = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(imports));
+  }
+
+  @Override
+  public Object toJson() {
+    return new Json.Obj().with("definition", definition).with("base", base).with("imports", imports).with("sourceDateEpoch", sourceDateEpoch);
+  }
+
+  static CacheKey fromJson(Object tree) {
+    Map<String, Object> o = Json.obj(tree);
+    Map<String, String> imports = Json.stringMap(o, "imports");
+    return new CacheKey(Json.str(o, "definition"), Json.str(o, "base"), imports == null ? Map.of() : imports, Json.longOrNull(o, "sourceDateEpoch"));
   }
 
   /** The whole key as one digest. */

@@ -1,6 +1,5 @@
 package dev.stackerj.core.cache;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.AtomicFiles;
@@ -18,7 +17,17 @@ import java.util.TreeMap;
  */
 public final class DigestMemo {
   /** The stat fields a memoized digest is valid for. */
-  record Seen(String stat, String digest) {}
+  record Seen(String stat, String digest) implements Json.Form {
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("stat", stat).with("digest", digest);
+    }
+
+    static Seen fromJson(Object tree) {
+      Map<String, Object> o = Json.obj(tree);
+      return new Seen(Json.str(o, "stat"), Json.str(o, "digest"));
+    }
+  }
 
   private final Path file;
   private final Map<String, Seen> seen;
@@ -34,7 +43,8 @@ public final class DigestMemo {
     Map<String, Seen> seen = new HashMap<>();
     if (Files.isRegularFile(file)) {
       try {
-        seen.putAll(Json.MAPPER.readValue(Files.readAllBytes(file), new TypeReference<TreeMap<String, Seen>>() {}));
+        seen.putAll(Json.obj(Json.tree(Files.readAllBytes(file))).entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> Seen.fromJson(e.getValue()))));
       } catch (IOException | RuntimeException e) {
         seen.clear();
       }

@@ -1,6 +1,5 @@
 package dev.stackerj.core.runtime;
 
-import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
@@ -18,8 +17,6 @@ import java.util.Map;
  * rbind of /sys (a sysfs mount is refused without a network namespace), and no cgroup limits.
  */
 public final class RuncRunner implements ContainerRunner {
-  /** The shared mapper's serializers (already built when a build writes its first bundle), indented for people. */
-  private static final ObjectWriter JSON = Json.MAPPER.writerWithDefaultPrettyPrinter();
   private static final List<String> CAPS =
       List.of(
           "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
@@ -107,7 +104,7 @@ public final class RuncRunner implements ContainerRunner {
     LayerExtractor.removeTree(bundle);
     Files.createDirectories(bundle);
     Files.createDirectories(stateDir);
-    JSON.writeValue(bundle.resolve("config.json").toFile(), config);
+    Files.write(bundle.resolve("config.json"), Json.prettyBytes(config));
     try {
       if (Files.exists(stateDir.resolve(spec.id()))) {
         delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
