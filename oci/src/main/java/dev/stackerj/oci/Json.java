@@ -30,14 +30,11 @@ import java.util.function.Function;
  * {@code fromJson}) makes the value from a parsed tree. Jackson's databind introspects every type the first
  * time a process meets it, ~60 ms of a one-layer build's start-up. The types keep their databind
  * annotations: tests check that both ways give the same bytes, and anything else still goes through
- * {@link #MAPPER}.
+ * {@link #mapper}.
  */
 public final class Json {
-  public static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-  private static final JsonFactory FACTORY = MAPPER.getFactory();
+  /** jackson-core's factory, as databind's mapper has it: same escaping, same numbers. */
+  private static final JsonFactory FACTORY = new JsonFactory();
 
   /** The types read by hand: their readers, from a parsed tree. */
   private static final Map<Class<?>, Function<Object, ?>> READERS =
@@ -48,6 +45,22 @@ public final class Json {
           ImageConfig.class, ImageConfig::fromJson);
 
   private Json() {}
+
+  /** Made on first use: a build need not initialize databind at all. */
+  private static final class Databind {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  }
+
+  /**
+   * The databind mapper, for the types without a {@link Form} (registry replies, credentials, http import
+   * metadata): map keys sorted, unknown properties ignored.
+   */
+  public static ObjectMapper mapper() {
+    return Databind.MAPPER;
+  }
 
   /** A value that gives its own JSON form: a tree of {@link Obj}, maps, lists, strings, numbers, booleans and nulls. */
   public interface Form {
@@ -151,7 +164,7 @@ public final class Json {
     } else if (v instanceof BigDecimal b) {
       g.writeNumber(b);
     } else {
-      MAPPER.writeValue(g, v); // a type without a form of its own
+      mapper().writeValue(g, v); // a type without a form of its own
     }
   }
 
@@ -159,7 +172,7 @@ public final class Json {
   public static <T> T read(byte[] data, Class<T> type) throws IOException {
     Function<Object, ?> reader = READERS.get(type);
     if (reader == null) {
-      return MAPPER.readValue(data, type);
+      return mapper().readValue(data, type);
     }
     return (T) from(tree(data), reader, type);
   }

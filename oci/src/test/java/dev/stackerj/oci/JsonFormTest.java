@@ -52,7 +52,7 @@ class JsonFormTest {
   @Test
   void writesWhatDatabindWrites() throws Exception {
     for (Object sample : samples()) {
-      assertEquals(new String(Json.MAPPER.writeValueAsBytes(sample), StandardCharsets.UTF_8), new String(Json.bytes(sample), StandardCharsets.UTF_8),
+      assertEquals(new String(Json.mapper().writeValueAsBytes(sample), StandardCharsets.UTF_8), new String(Json.bytes(sample), StandardCharsets.UTF_8),
           sample.toString());
     }
   }
@@ -63,8 +63,8 @@ class JsonFormTest {
       if (sample instanceof ImageConfig.Config) {
         continue; // not a document of its own
       }
-      byte[] bytes = Json.MAPPER.writeValueAsBytes(sample);
-      assertEquals(Json.MAPPER.readValue(bytes, sample.getClass()), Json.read(bytes, sample.getClass()), sample.toString());
+      byte[] bytes = Json.mapper().writeValueAsBytes(sample);
+      assertEquals(Json.mapper().readValue(bytes, sample.getClass()), Json.read(bytes, sample.getClass()), sample.toString());
     }
   }
 
@@ -81,7 +81,7 @@ class JsonFormTest {
         + "\",\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\",\"os.features\":[\"f\"]}}]}";
     for (var doc : List.of(Map.entry(config, ImageConfig.class), Map.entry(manifest, Manifest.class), Map.entry(index, Index.class))) {
       byte[] bytes = doc.getKey().getBytes(StandardCharsets.UTF_8);
-      assertEquals(Json.MAPPER.readValue(bytes, doc.getValue()), Json.read(bytes, doc.getValue()));
+      assertEquals(Json.mapper().readValue(bytes, doc.getValue()), Json.read(bytes, doc.getValue()));
     }
   }
 

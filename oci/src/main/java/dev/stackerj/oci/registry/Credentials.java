@@ -80,7 +80,7 @@ public record Credentials(String username, String password, String source) {
       searched.add(f);
       JsonNode root;
       try {
-        root = Json.MAPPER.readTree(Files.readAllBytes(f));
+        root = Json.mapper().readTree(Files.readAllBytes(f));
       } catch (IOException e) {
         continue;
       }
@@ -157,7 +157,7 @@ public record Credentials(String username, String password, String source) {
       if (p.waitFor() != 0) {
         return Optional.empty();
       }
-      JsonNode j = Json.MAPPER.readTree(out);
+      JsonNode j = Json.mapper().readTree(out);
       String user = j.path("Username").asText("");
       String secret = j.path("Secret").asText("");
       return secret.isEmpty() ? Optional.empty() : Optional.of(new Credentials(user, secret, program));

@@ -128,7 +128,7 @@ public final class PullCache {
   }
 
   private static String mediaTypeOf(byte[] bytes) throws IOException {
-    JsonNode j = Json.MAPPER.readTree(bytes);
+    JsonNode j = Json.mapper().readTree(bytes);
     return j.path("mediaType").asText(j.has("manifests") ? MediaTypes.IMAGE_INDEX : MediaTypes.IMAGE_MANIFEST);
   }
 

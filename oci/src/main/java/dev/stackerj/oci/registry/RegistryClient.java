@@ -153,7 +153,7 @@ public final class RegistryClient {
       }
       String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip()).orElse("");
       if (!MANIFEST_TYPES.contains(type)) {
-        JsonNode j = Json.MAPPER.readTree(body);
+        JsonNode j = Json.mapper().readTree(body);
         type = j.path("mediaType").asText(j.has("manifests") ? MediaTypes.IMAGE_INDEX : MediaTypes.IMAGE_MANIFEST);
       }
       return new ManifestResponse(type, digest, body);
@@ -525,7 +525,7 @@ public final class RegistryClient {
       throw new RegistryException(RegistryException.Kind.SERVER, "token service " + challenge.realm() + " answered " + r.statusCode(), null, null, true);
     }
     expect(r, 200, "get token from " + challenge.realm(), new String(r.body(), StandardCharsets.UTF_8));
-    JsonNode j = Json.MAPPER.readTree(r.body());
+    JsonNode j = Json.mapper().readTree(r.body());
     String token = j.path("token").asText(j.path("access_token").asText(""));
     if (token.isEmpty()) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + challenge.realm() + " returned no token", null, null);
@@ -607,7 +607,7 @@ public final class RegistryClient {
   /** The registry's error codes and messages, if the body has the distribution error format. */
   private static String errorText(byte[] body) {
     try {
-      JsonNode errors = Json.MAPPER.readTree(body).path("errors");
+      JsonNode errors = Json.mapper().readTree(body).path("errors");
       StringBuilder sb = new StringBuilder();
       for (JsonNode e : errors) {
         sb.append(sb.length() == 0 ? ": " : "; ").append(e.path("code").asText()).append(' ').append(e.path("message").asText());

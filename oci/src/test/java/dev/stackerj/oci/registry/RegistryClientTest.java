@@ -108,7 +108,7 @@ class RegistryClientTest {
         reply(ex, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}".getBytes(), "application/json");
         return;
       }
-      String type = Json.MAPPER.readTree(m).path("mediaType").asText();
+      String type = Json.mapper().readTree(m).path("mediaType").asText();
       reply(ex, 200, m, type);
     } else if (path.contains("/blobs/")) {
       byte[] b = blobs.get(ref);

@@ -34,21 +34,21 @@ class CacheJsonTest {
   @Test
   void writesWhatDatabindWrites() throws Exception {
     for (Object sample : samples()) {
-      assertEquals(new String(Json.MAPPER.writeValueAsBytes(sample), StandardCharsets.UTF_8), new String(Json.bytes(sample), StandardCharsets.UTF_8));
+      assertEquals(new String(Json.mapper().writeValueAsBytes(sample), StandardCharsets.UTF_8), new String(Json.bytes(sample), StandardCharsets.UTF_8));
     }
   }
 
   @Test
   void readsWhatDatabindReads() throws Exception {
     for (Object sample : samples()) {
-      byte[] bytes = Json.MAPPER.writeValueAsBytes(sample);
+      byte[] bytes = Json.mapper().writeValueAsBytes(sample);
       Object tree = Json.tree(bytes);
       if (sample instanceof CacheKey) {
-        assertEquals(Json.MAPPER.readValue(bytes, CacheKey.class), CacheKey.fromJson(tree));
+        assertEquals(Json.mapper().readValue(bytes, CacheKey.class), CacheKey.fromJson(tree));
       } else if (sample instanceof BuildCache.Entry) {
-        assertEquals(Json.MAPPER.readValue(bytes, BuildCache.Entry.class), BuildCache.Entry.fromJson(tree));
+        assertEquals(Json.mapper().readValue(bytes, BuildCache.Entry.class), BuildCache.Entry.fromJson(tree));
       } else if (sample instanceof BuildCache.FileFormat) {
-        assertEquals(Json.MAPPER.readValue(bytes, BuildCache.FileFormat.class), BuildCache.FileFormat.fromJson(tree));
+        assertEquals(Json.mapper().readValue(bytes, BuildCache.FileFormat.class), BuildCache.FileFormat.fromJson(tree));
       }
     }
   }
@@ -56,6 +56,6 @@ class CacheJsonTest {
   @Test
   void theCacheKeyDigestIsTheOneDatabindGave() throws Exception {
     CacheKey k = (CacheKey) samples().get(0);
-    assertEquals(Digest.sha256(Json.MAPPER.writeValueAsBytes(k)).hex(), k.digest());
+    assertEquals(Digest.sha256(Json.mapper().writeValueAsBytes(k)).hex(), k.digest());
   }
 }
