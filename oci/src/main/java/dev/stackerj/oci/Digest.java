@@ -65,6 +65,18 @@ public record Digest(String algorithm, String hex) implements Json.Form {
     return toString();
   }
 
+  // equals and hashCode by hand: a record's own go through invokedynamic (ObjectMethods), whose first call
+  // spins method handles; digests are compared on every build
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Digest d && algorithm.equals(d.algorithm) && hex.equals(d.hex);
+  }
+
+  @Override
+  public int hashCode() {
+    return hex.hashCode();
+  }
+
   /** A digest member of a parsed document, or null when it is absent. */
   static Digest fromJson(Map<String, Object> o, String name) {
     String text = Json.str(o, name);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -27,6 +28,18 @@ public record Index(int schemaVersion, String mediaType, List<Descriptor> manife
   public Object toJson() {
     return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType)
         .nonEmpty("manifests", manifests).nonEmpty("annotations", annotations);
+  }
+
+  // equals and hashCode by hand, as Descriptor's: tag() compares the index it read with the one it would write
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Index i && schemaVersion == i.schemaVersion && Objects.equals(mediaType, i.mediaType) && manifests.equals(i.manifests)
+        && annotations.equals(i.annotations);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(schemaVersion, mediaType, manifests, annotations);
   }
 
   static Index fromJson(Object tree) {

@@ -3,7 +3,6 @@ package dev.stackerj.oci;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -185,7 +184,7 @@ public final class Json {
     try {
       return reader.apply(tree);
     } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
-      throw new JsonProcessingException("not a valid " + type.getSimpleName() + ": " + e.getMessage()) {};
+      throw new IOException("not a valid " + type.getSimpleName() + ": " + e.getMessage());
     }
   }
 
@@ -196,7 +195,7 @@ public final class Json {
   public static Object tree(byte[] data) throws IOException {
     try (JsonParser p = FACTORY.createParser(data)) {
       if (p.nextToken() == null) {
-        throw new JsonProcessingException("no JSON document") {};
+        throw new IOException("no JSON document");
       }
       return value(p);
     }
@@ -234,13 +233,8 @@ public final class Json {
       case VALUE_NULL:
         return null;
       default:
-        throw new JsonProcessingException("unexpected " + t + " at " + p.currentLocation()) {};
+        throw new IOException("unexpected " + t + " at " + p.currentLocation());
     }
-  }
-
-  /** A descriptor from a parsed tree (for documents that hold descriptors). */
-  public static Descriptor descriptor(Object tree) {
-    return Descriptor.fromJson(tree);
   }
 
   // Reading a tree's members: absent and null are the same (null), as they were for the records' constructors.

@@ -60,7 +60,7 @@ public final class BuildCache {
   }
 
   private static Descriptor descriptor(Object tree) {
-    return tree == null ? null : Json.descriptor(tree);
+    return tree == null ? null : Descriptor.fromJson(tree);
   }
 
   private final Path file;

@@ -26,6 +26,19 @@ public record CacheKey(String definition, String base, Map<String, String> impor
     return new Json.Obj().with("definition", definition).with("base", base).with("imports", imports).with("sourceDateEpoch", sourceDateEpoch);
   }
 
+  // equals and hashCode by hand: a record's own go through invokedynamic (ObjectMethods), whose first call
+  // spins method handles; every layer of a build compares its key with the cached one
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CacheKey k && Objects.equals(definition, k.definition) && Objects.equals(base, k.base) && imports.equals(k.imports)
+        && Objects.equals(sourceDateEpoch, k.sourceDateEpoch);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(definition, base, imports, sourceDateEpoch);
+  }
+
   static CacheKey fromJson(Object tree) {
     Map<String, Object> o = Json.obj(tree);
     Map<String, String> imports = Json.stringMap(o, "imports");
