@@ -12,7 +12,11 @@ import java.util.TreeMap;
 /** An OCI image index; in an image layout each entry is a tag named by its ref-name annotation. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"schemaVersion", "mediaType", "manifests", "annotations"})
-public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests, Map<String, String> annotations)
+public record Index(
+    int schemaVersion,
+    String mediaType,
+    @JsonInclude(JsonInclude.Include.ALWAYS) List<Descriptor> manifests, // required by the spec, even when empty
+    Map<String, String> annotations)
     implements Json.Form {
 
   public Index {
@@ -27,7 +31,7 @@ public record Index(int schemaVersion, String mediaType, List<Descriptor> manife
   @Override
   public Object toJson() {
     return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType)
-        .nonEmpty("manifests", manifests).nonEmpty("annotations", annotations);
+        .with("manifests", manifests).nonEmpty("annotations", annotations);
   }
 
   // equals and hashCode by hand, as Descriptor's: tag() compares the index it read with the one it would write

@@ -13,7 +13,7 @@ public record Manifest(
     int schemaVersion,
     String mediaType,
     Descriptor config,
-    List<Descriptor> layers,
+    @JsonInclude(JsonInclude.Include.ALWAYS) List<Descriptor> layers, // required by the spec, even when empty
     Map<String, String> annotations) implements Json.Form {
 
   public Manifest {
@@ -28,7 +28,7 @@ public record Manifest(
   @Override
   public Object toJson() {
     return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType).nonNull("config", config)
-        .nonEmpty("layers", layers).nonEmpty("annotations", annotations);
+        .with("layers", layers).nonEmpty("annotations", annotations);
   }
 
   static Manifest fromJson(Object tree) {

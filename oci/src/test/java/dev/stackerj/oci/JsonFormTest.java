@@ -93,6 +93,14 @@ class JsonFormTest {
   }
 
   @Test
+  void emptyManifestListsAndLayerListsAreWrittenAsTheSpecRequires() {
+    assertEquals("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.IMAGE_INDEX + "\",\"manifests\":[]}",
+        new String(Json.bytes(Index.empty()), StandardCharsets.UTF_8));
+    String m = new String(Json.bytes(Manifest.of(new Descriptor(MediaTypes.IMAGE_CONFIG, D1, 2), List.of(), Map.of())), StandardCharsets.UTF_8);
+    assertEquals(true, m.contains("\"layers\":[]"), m);
+  }
+
+  @Test
   void plainMapsAreSortedAndFormsKeepTheirOrder() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("b", List.of(1, 2.5, true));
