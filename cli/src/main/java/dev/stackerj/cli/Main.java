@@ -1,6 +1,7 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.build.Builder;
+import dev.stackerj.oci.registry.HttpClientThreads;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,9 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int rc = run(args);
+    HttpClientThreads.stopAll(); // else the JVM's exit waits ~300 ms for them (see there)
+    System.exit(rc);
   }
 
   static int run(String[] args) {
