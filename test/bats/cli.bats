@@ -366,3 +366,18 @@ EOF2
   run stacker completion fish
   [ "$status" -eq 2 ]
 }
+
+@test "the class-data archive recorded by a cached build still holds what a layer build loads" {
+  target="$REPO/cli/target"
+  [ -w "$target" ] || skip "the launcher cannot record an archive in $target"
+  "$STACKER" build
+  rm -f "$target/stacker.jsa"
+  run "$STACKER" build # everything cached: on its own this run would load none of the layer-writing classes
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"found cached layer app"* ]]
+  [ -f "$target/stacker.jsa" ]
+  run java -XX:SharedArchiveFile="$target/stacker.jsa" -XX:+PrintSharedArchiveAndExit -jar "$target/stacker.jar"
+  [[ "$output" == *"dev.stackerj.oci.layer.LayerWriter "* ]]
+  [[ "$output" == *"dev.stackerj.core.diff.OverlayDiff "* ]]
+  [[ "$output" == *"dev.stackerj.core.runtime.RuncRunner "* ]]
+}

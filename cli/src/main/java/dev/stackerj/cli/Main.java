@@ -37,6 +37,9 @@ public final class Main {
   public static void main(String[] args) {
     int rc = run(args);
     HttpClientThreads.stopAll(); // else the JVM's exit waits ~300 ms for them (see there)
+    if (ArchiveRecording.requested()) {
+      ArchiveRecording.loadAll();
+    }
     System.exit(rc);
   }
 
