@@ -31,8 +31,12 @@ final class ArchiveRecording {
     return Boolean.getBoolean(PROPERTY);
   }
 
-  /** Loads every class of our jars and the build's libraries; what cannot load (an optional dependency missing) is skipped. */
+  /**
+   * Loads every class of our jars and the build's libraries, and of the JDK's HTTP client (pulls, publish,
+   * http imports); what cannot load (an optional dependency missing) is skipped.
+   */
   static void loadAll() {
+    loadModule("java.net.http");
     ClassLoader loader = ArchiveRecording.class.getClassLoader();
     for (Path jar : jars()) {
       try (JarFile f = new JarFile(jar.toFile())) {
@@ -50,6 +54,23 @@ final class ArchiveRecording {
         // an archive without this jar's classes is only slower
       }
     }
+  }
+
+  private static void loadModule(String name) {
+    java.lang.module.ModuleFinder.ofSystem().find(name).ifPresent(ref -> {
+      ClassLoader loader = ModuleLayer.boot().findLoader(name);
+      try (java.lang.module.ModuleReader r = ref.open(); java.util.stream.Stream<String> entries = r.list()) {
+        entries.filter(n -> n.endsWith(".class") && !n.equals("module-info.class")).forEach(n -> {
+          try {
+            Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
+          } catch (ClassNotFoundException | LinkageError e) {
+            // not loadable on its own: left out of the archive
+          }
+        });
+      } catch (IOException | RuntimeException e) {
+        // an archive without them is only slower
+      }
+    });
   }
 
   private static List<Path> jars() {
