@@ -1,6 +1,5 @@
 package dev.stackerj.oci.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.stackerj.oci.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,9 +76,9 @@ public record Credentials(String username, String password, String source) {
         continue;
       }
       searched.add(f);
-      JsonNode root;
+      Map<String, Object> root;
       try {
-        root = Json.mapper().readTree(Files.readAllBytes(f));
+        root = RegistryClient.jsonObject(Files.readAllBytes(f));
       } catch (IOException e) {
         continue;
       }
@@ -95,17 +93,16 @@ public record Credentials(String username, String password, String source) {
     return new Lookup(Optional.empty(), searched);
   }
 
-  static Optional<Credentials> fromFile(JsonNode root, Path file, String registry, String repository) {
-    JsonNode auths = root.path("auths");
+  /** From an auth.json or Docker config.json document; members of the wrong type count as absent. */
+  static Optional<Credentials> fromFile(Map<String, Object> root, Path file, String registry, String repository) {
     String want = registry + "/" + repository;
     String bestKey = null;
-    JsonNode best = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    Map<String, Object> best = null;
+    for (Map.Entry<String, Object> e : member(root, "auths").entrySet()) {
       String key = normalizeKey(e.getKey());
-      if ((want.equals(key) || want.startsWith(key + "/")) && (bestKey == null || key.length() > bestKey.length())) {
+      if (e.getValue() instanceof Map && (want.equals(key) || want.startsWith(key + "/")) && (bestKey == null || key.length() > bestKey.length())) {
         bestKey = key;
-        best = e.getValue();
+        best = Json.obj(e.getValue());
       }
     }
     if (best != null) {
@@ -114,9 +111,9 @@ public record Credentials(String username, String password, String source) {
         return c;
       }
     }
-    String helper = root.path("credHelpers").path(registry).asText(null);
+    String helper = text(member(root, "credHelpers"), registry, null);
     if (helper == null) {
-      helper = root.path("credsStore").asText(null);
+      helper = text(root, "credsStore", null);
     }
     if (helper != null && !helper.isEmpty()) {
       return fromHelper(helper, registry);
@@ -124,8 +121,8 @@ public record Credentials(String username, String password, String source) {
     return Optional.empty();
   }
 
-  private static Optional<Credentials> fromEntry(JsonNode entry, String source) {
-    String auth = entry.path("auth").asText("");
+  private static Optional<Credentials> fromEntry(Map<String, Object> entry, String source) {
+    String auth = text(entry, "auth", "");
     if (!auth.isEmpty()) {
       String decoded;
       try {
@@ -138,11 +135,21 @@ public record Credentials(String username, String password, String source) {
         return Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1), source));
       }
     }
-    String user = entry.path("username").asText("");
+    String user = text(entry, "username", "");
     if (!user.isEmpty()) {
-      return Optional.of(new Credentials(user, entry.path("password").asText(""), source));
+      return Optional.of(new Credentials(user, text(entry, "password", ""), source));
     }
     return Optional.empty();
+  }
+
+  /** An object member, or an empty map when it is absent or not an object. */
+  private static Map<String, Object> member(Map<String, Object> o, String name) {
+    return o.get(name) instanceof Map ? Json.obj(o.get(name)) : Map.of();
+  }
+
+  /** A string member, or {@code absent} when it is missing or not a string. */
+  private static String text(Map<String, Object> o, String name, String absent) {
+    return o.get(name) instanceof String s ? s : absent;
   }
 
   /** Docker's credential helper protocol: {@code docker-credential-NAME get}, the server on stdin, JSON out. */
@@ -157,9 +164,9 @@ public record Credentials(String username, String password, String source) {
       if (p.waitFor() != 0) {
         return Optional.empty();
       }
-      JsonNode j = Json.mapper().readTree(out);
-      String user = j.path("Username").asText("");
-      String secret = j.path("Secret").asText("");
+      Map<String, Object> j = RegistryClient.jsonObject(out);
+      String user = text(j, "Username", "");
+      String secret = text(j, "Secret", "");
       return secret.isEmpty() ? Optional.empty() : Optional.of(new Credentials(user, secret, program));
     } catch (IOException e) {
       return Optional.empty();

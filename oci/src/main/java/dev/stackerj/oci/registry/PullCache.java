@@ -1,6 +1,5 @@
 package dev.stackerj.oci.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
@@ -56,7 +55,7 @@ public final class PullCache {
     byte[] topBytes;
     if (ref.digest() != null && layout.hasBlob(ref.digest())) {
       topBytes = layout.readBlob(ref.digest());
-      top = new Descriptor(mediaTypeOf(topBytes), ref.digest(), topBytes.length);
+      top = new Descriptor(RegistryClient.mediaTypeOf(topBytes), ref.digest(), topBytes.length);
     } else {
       try {
         RegistryClient.ManifestResponse r = client.getManifest(ref.repository(), ref.manifestReference());
@@ -125,11 +124,6 @@ public final class PullCache {
 
   static boolean isIndex(String mediaType) {
     return MediaTypes.IMAGE_INDEX.equals(mediaType) || MediaTypes.DOCKER_MANIFEST_LIST.equals(mediaType);
-  }
-
-  private static String mediaTypeOf(byte[] bytes) throws IOException {
-    JsonNode j = Json.mapper().readTree(bytes);
-    return j.path("mediaType").asText(j.has("manifests") ? MediaTypes.IMAGE_INDEX : MediaTypes.IMAGE_MANIFEST);
   }
 
   /** Docker layer media types name the same bytes as their OCI counterparts. */

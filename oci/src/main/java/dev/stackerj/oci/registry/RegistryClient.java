@@ -1,6 +1,5 @@
 package dev.stackerj.oci.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
@@ -28,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,8 +153,7 @@ public final class RegistryClient {
       }
       String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip()).orElse("");
       if (!MANIFEST_TYPES.contains(type)) {
-        JsonNode j = Json.mapper().readTree(body);
-        type = j.path("mediaType").asText(j.has("manifests") ? MediaTypes.IMAGE_INDEX : MediaTypes.IMAGE_MANIFEST);
+        type = mediaTypeOf(body);
       }
       return new ManifestResponse(type, digest, body);
     });
@@ -525,8 +524,8 @@ public final class RegistryClient {
       throw new RegistryException(RegistryException.Kind.SERVER, "token service " + challenge.realm() + " answered " + r.statusCode(), null, null, true);
     }
     expect(r, 200, "get token from " + challenge.realm(), new String(r.body(), StandardCharsets.UTF_8));
-    JsonNode j = Json.mapper().readTree(r.body());
-    String token = j.path("token").asText(j.path("access_token").asText(""));
+    Map<String, Object> j = jsonObject(r.body());
+    String token = Json.str(j, "token") != null ? Json.str(j, "token") : Objects.requireNonNullElse(Json.str(j, "access_token"), "");
     if (token.isEmpty()) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + challenge.realm() + " returned no token", null, null);
     }
@@ -604,13 +603,29 @@ public final class RegistryClient {
     }
   }
 
+  /**
+   * The media type a manifest names, or what its shape says where it names none (Docker's schema 2 and
+   * early OCI manifests may leave it out): an index has "manifests".
+   */
+  static String mediaTypeOf(byte[] manifest) throws IOException {
+    Map<String, Object> j = jsonObject(manifest);
+    String type = Json.str(j, "mediaType");
+    return type != null ? type : j.containsKey("manifests") ? MediaTypes.IMAGE_INDEX : MediaTypes.IMAGE_MANIFEST;
+  }
+
+  /** A JSON document that must be an object; anything else is an IOException. */
+  static Map<String, Object> jsonObject(byte[] body) throws IOException {
+    return Json.from(Json.tree(body), Json::obj, Map.class);
+  }
+
   /** The registry's error codes and messages, if the body has the distribution error format. */
   private static String errorText(byte[] body) {
     try {
-      JsonNode errors = Json.mapper().readTree(body).path("errors");
+      List<Map<String, Object>> errors = Json.list(jsonObject(body), "errors", Json::obj);
       StringBuilder sb = new StringBuilder();
-      for (JsonNode e : errors) {
-        sb.append(sb.length() == 0 ? ": " : "; ").append(e.path("code").asText()).append(' ').append(e.path("message").asText());
+      for (Map<String, Object> e : errors == null ? List.<Map<String, Object>>of() : errors) {
+        sb.append(sb.length() == 0 ? ": " : "; ").append(Objects.requireNonNullElse(Json.str(e, "code"), ""))
+            .append(' ').append(Objects.requireNonNullElse(Json.str(e, "message"), ""));
       }
       return sb.toString().toLowerCase(Locale.ROOT).equals(": ") ? "" : sb.toString();
     } catch (IOException | RuntimeException e) {

@@ -30,7 +30,17 @@ import java.util.Locale;
  */
 final class HttpImports {
   /** What is known about a cached download. */
-  record Meta(String url, String sha256, long size, String lastModified) {}
+  record Meta(String url, String sha256, long size, String lastModified) implements Json.Form {
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("url", url).with("sha256", sha256).with("size", size).with("lastModified", lastModified);
+    }
+
+    static Meta fromJson(Object tree) {
+      java.util.Map<String, Object> o = Json.obj(tree);
+      return new Meta(Json.str(o, "url"), Json.str(o, "sha256"), Json.num(o, "size", 0), Json.str(o, "lastModified"));
+    }
+  }
 
   private final Path cacheRoot;
   private final Log log;
@@ -48,7 +58,7 @@ final class HttpImports {
     String name = fileName(uri);
     Path content = dir.resolve(name);
     Path metaFile = dir.resolve(".meta.json");
-    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.read(Files.readAllBytes(metaFile), Meta.class) : null;
+    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.from(Json.tree(Files.readAllBytes(metaFile)), Meta::fromJson, Meta.class) : null;
 
     if (client == null) {
       client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
