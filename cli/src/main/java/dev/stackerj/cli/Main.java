@@ -34,6 +34,9 @@ public final class Main {
     SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
   }
 
+  /** Subcommands' other names (picocli aliases), to the names above. */
+  private static final Map<String, String> ALIASES = Map.of("exec", "chroot");
+
   public static void main(String[] args) {
     int rc = run(args);
     HttpClientThreads.stopAll(); // else the JVM's exit waits ~300 ms for them (see there)
@@ -44,7 +47,7 @@ public final class Main {
   }
 
   static int run(String[] args) {
-    List<String> named = Arrays.stream(args).filter(SUBCOMMANDS::containsKey).toList();
+    List<String> named = named(args);
     if (named.contains("build") || named.contains("recursive-build")) {
       // on a second core, while this thread parses the command line and the stackerfile
       Thread warmUp = new Thread(Builder::warmUp, "warm-up");
@@ -68,12 +71,17 @@ public final class Main {
     return cl.execute(args);
   }
 
+  /** The subcommands {@code args} name, by their main names (an option's value may be among them too). */
+  static List<String> named(String[] args) {
+    return Arrays.stream(args).map(a -> ALIASES.getOrDefault(a, a)).filter(SUBCOMMANDS::containsKey).toList();
+  }
+
   /**
    * The command tree for a command line naming the subcommands {@code named}: those (an option's value may
    * name one too; adding that one as well is harmless), or all of them when it names none, or help or
    * completion, which list them all; a usage error then suggests among all of them.
    */
-  private static CommandLine commandLine(List<String> named) {
+  static CommandLine commandLine(List<String> named) {
     boolean all = named.isEmpty() || named.contains("help") || named.contains("completion");
     CommandLine cl = new CommandLine(new StackerCommand());
     SUBCOMMANDS.forEach(
