@@ -65,7 +65,8 @@ public final class Main {
         (ex, a) -> {
           System.err.println("error: " + ex.getMessage());
           CommandLine.UnmatchedArgumentException.printSuggestions(ex, System.err);
-          System.err.println("see: stacker " + ex.getCommandLine().getCommandName().replace("stacker", "").trim() + " --help");
+          String sub = ex.getCommandLine().getCommandName().replace("stacker", "").trim();
+          System.err.println("see: stacker " + (sub.isEmpty() ? "" : sub + " ") + "--help");
           return 2;
         });
     return cl.execute(args);
