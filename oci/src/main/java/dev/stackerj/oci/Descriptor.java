@@ -45,8 +45,11 @@ public record Descriptor(
     return Objects.hash(mediaType, digest, size, annotations, platform);
   }
 
-  /** A descriptor from a parsed tree ({@link Json#tree}), for documents that hold descriptors. */
+  /** A descriptor from a parsed tree ({@link Json#tree}), for documents that hold descriptors; null for null. */
   public static Descriptor fromJson(Object tree) {
+    if (tree == null) {
+      return null;
+    }
     Map<String, Object> o = Json.obj(tree);
     Map<String, Object> p = Json.objOrNull(o, "platform");
     return new Descriptor(Json.str(o, "mediaType"), Digest.fromJson(o, "digest"), Json.num(o, "size", 0),

@@ -173,14 +173,15 @@ public final class Json {
     if (reader == null) {
       return mapper().readValue(data, type);
     }
-    return (T) from(tree(data), reader, type);
+    return (T) read(data, reader, type);
   }
 
   /**
-   * The value {@code reader} makes of {@code tree}; a document of the wrong shape is an IOException naming
-   * the type, as Jackson's would be.
+   * The value {@code reader} makes of the document's tree ({@link #tree}); a document of the wrong shape is
+   * an IOException naming {@code type}, as Jackson's would be.
    */
-  public static <T> T from(Object tree, Function<Object, T> reader, Class<?> type) throws IOException {
+  public static <T> T read(byte[] data, Function<Object, T> reader, Class<?> type) throws IOException {
+    Object tree = tree(data);
     try {
       return reader.apply(tree);
     } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
@@ -317,11 +318,13 @@ public final class Json {
   /** An object member whose values are made by {@code value}, in document order; null when absent. */
   public static <T> Map<String, T> map(Map<String, Object> o, String name, Function<Object, T> value) {
     Object v = o.get(name);
-    if (v == null) {
-      return null;
-    }
+    return v == null ? null : entries(v, value);
+  }
+
+  /** {@code tree} as an object whose values are made by {@code value}, in document order. */
+  public static <T> Map<String, T> entries(Object tree, Function<Object, T> value) {
     Map<String, T> out = new LinkedHashMap<>();
-    obj(v).forEach((k, x) -> out.put(k, value.apply(x)));
+    obj(tree).forEach((k, x) -> out.put(k, value.apply(x)));
     return out;
   }
 

@@ -33,8 +33,7 @@ public record Manifest(
 
   static Manifest fromJson(Object tree) {
     Map<String, Object> o = Json.obj(tree);
-    Object config = o.get("config");
-    return new Manifest((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"),
-        config == null ? null : Descriptor.fromJson(config), Json.list(o, "layers", Descriptor::fromJson), Json.stringMap(o, "annotations"));
+    return new Manifest((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"), Descriptor.fromJson(o.get("config")),
+        Json.list(o, "layers", Descriptor::fromJson), Json.stringMap(o, "annotations"));
   }
 }

@@ -615,7 +615,7 @@ public final class RegistryClient {
 
   /** A JSON document that must be an object; anything else is an IOException. */
   static Map<String, Object> jsonObject(byte[] body) throws IOException {
-    return Json.from(Json.tree(body), Json::obj, Map.class);
+    return Json.read(body, Json::obj, Map.class);
   }
 
   /** The registry's error codes and messages, if the body has the distribution error format. */

@@ -58,7 +58,7 @@ final class HttpImports {
     String name = fileName(uri);
     Path content = dir.resolve(name);
     Path metaFile = dir.resolve(".meta.json");
-    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.from(Json.tree(Files.readAllBytes(metaFile)), Meta::fromJson, Meta.class) : null;
+    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.read(Files.readAllBytes(metaFile), Meta::fromJson, Meta.class) : null;
 
     if (client == null) {
       client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();

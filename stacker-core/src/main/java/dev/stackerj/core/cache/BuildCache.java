@@ -41,8 +41,8 @@ public final class BuildCache {
 
     static Entry fromJson(Object tree) {
       Map<String, Object> o = Json.obj(tree);
-      return new Entry(CacheKey.fromJson(o.get("key")), Json.str(o, "volume"), descriptor(o.get("manifest")), descriptor(o.get("config")),
-          Json.list(o, "layers", BuildCache::descriptor));
+      return new Entry(CacheKey.fromJson(o.get("key")), Json.str(o, "volume"), Descriptor.fromJson(o.get("manifest")),
+          Descriptor.fromJson(o.get("config")), Json.list(o, "layers", Descriptor::fromJson));
     }
   }
 
@@ -59,10 +59,6 @@ public final class BuildCache {
     }
   }
 
-  private static Descriptor descriptor(Object tree) {
-    return tree == null ? null : Descriptor.fromJson(tree);
-  }
-
   private final Path file;
   private final Map<String, Entry> entries;
 
@@ -76,7 +72,7 @@ public final class BuildCache {
     Map<String, Entry> entries = new TreeMap<>();
     if (Files.isRegularFile(file)) {
       try {
-        FileFormat f = Json.from(Json.tree(Files.readAllBytes(file)), FileFormat::fromJson, FileFormat.class);
+        FileFormat f = Json.read(Files.readAllBytes(file), FileFormat::fromJson, FileFormat.class);
         if (f.version() == VERSION && f.layers() != null) {
           entries.putAll(f.layers());
         } else {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Content digests of imported files, remembered across builds by what identifies a file's content on
@@ -43,8 +42,7 @@ public final class DigestMemo {
     Map<String, Seen> seen = new HashMap<>();
     if (Files.isRegularFile(file)) {
       try {
-        seen.putAll(Json.obj(Json.tree(Files.readAllBytes(file))).entrySet().stream()
-            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> Seen.fromJson(e.getValue()))));
+        seen.putAll(Json.entries(Json.tree(Files.readAllBytes(file)), Seen::fromJson));
       } catch (IOException | RuntimeException e) {
         seen.clear();
       }
@@ -84,7 +82,7 @@ public final class DigestMemo {
   /** Writes the memo back if it learned something. */
   public void save() throws IOException {
     if (dirty && file != null) {
-      AtomicFiles.write(file, Json.bytes(new TreeMap<>(seen)));
+      AtomicFiles.write(file, Json.bytes(seen)); // a plain map: written with its keys sorted
       dirty = false;
     }
   }
