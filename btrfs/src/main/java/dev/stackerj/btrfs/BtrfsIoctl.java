@@ -80,14 +80,14 @@ final class BtrfsIoctl {
   private static Fd open(Path dir) throws IOException {
     int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      throw new IOException("open " + dir + ": " + Native.strerror(Native.errno()));
+      throw Native.failed("open " + dir);
     }
     return new Fd(fd);
   }
 
   private static void check(int rc, String what, Path path) throws IOException {
     if (rc < 0) {
-      throw new IOException(what + " " + path + ": " + Native.strerror(Native.errno()));
+      throw Native.failed(what + " " + path);
     }
   }
 

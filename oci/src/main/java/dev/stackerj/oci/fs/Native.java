@@ -9,6 +9,7 @@ import com.kenai.jffi.LastError;
 import com.kenai.jffi.Library;
 import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Type;
+import java.io.IOException;
 import java.nio.Buffer;
 import java.nio.charset.Charset;
 
@@ -83,7 +84,12 @@ public final class Native {
 
   /** strerror(3) of {@code errno}. */
   public static String strerror(int errno) {
-    return Holder.STRERROR.string(errno);
+    return string(Holder.STRERROR.call(errno));
+  }
+
+  /** The failure of the call just made on this thread: "{@code what}: " and strerror of its errno. */
+  public static IOException failed(String what) {
+    return new IOException(what + ": " + strerror(errno()));
   }
 
   /** The NUL-terminated string at {@code address}. */
@@ -158,11 +164,6 @@ public final class Native {
     /** Calls a function that returns {@code int}. */
     public int callInt(Object... args) {
       return (int) call(args);
-    }
-
-    /** Calls a function that returns {@code char *}: the string, or null for NULL. */
-    public String string(Object... args) {
-      return Native.string(call(args));
     }
   }
 

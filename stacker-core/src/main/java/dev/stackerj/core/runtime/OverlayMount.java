@@ -36,7 +36,7 @@ public final class OverlayMount implements AutoCloseable {
   public static OverlayMount mount(Path lower, Path upper, Path work, Path merged) throws IOException {
     String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work) + ",userxattr";
     if (Lib.MOUNT.callInt("overlay", merged.toString(), "overlay", 0L, data) < 0) {
-      throw new IOException("mount overlay on " + merged + ": " + Native.strerror(Native.errno()));
+      throw Native.failed("mount overlay on " + merged);
     }
     return new OverlayMount(merged);
   }
@@ -81,7 +81,7 @@ public final class OverlayMount implements AutoCloseable {
       int errno = Native.errno();
       // busy: a process of the run still holds it (it dies with its pid namespace); let go of it lazily
       if (errno != EBUSY || Lib.UMOUNT2.callInt(p.toString(), MNT_DETACH) < 0) {
-        throw new IOException("unmount " + p + ": " + Native.strerror(Native.errno()));
+        throw Native.failed("unmount " + p);
       }
     }
   }
