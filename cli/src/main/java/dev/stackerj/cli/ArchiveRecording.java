@@ -6,9 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
@@ -36,41 +34,36 @@ final class ArchiveRecording {
    * http imports); what cannot load (an optional dependency missing) is skipped.
    */
   static void loadAll() {
-    loadModule("java.net.http");
+    java.lang.module.ModuleFinder.ofSystem().find("java.net.http").ifPresent(ref -> {
+      ClassLoader loader = ModuleLayer.boot().findLoader("java.net.http");
+      try (java.lang.module.ModuleReader r = ref.open(); java.util.stream.Stream<String> entries = r.list()) {
+        entries.forEach(entry -> load(entry, loader));
+      } catch (IOException | RuntimeException e) {
+        // an archive without them is only slower
+      }
+    });
     ClassLoader loader = ArchiveRecording.class.getClassLoader();
     for (Path jar : jars()) {
       try (JarFile f = new JarFile(jar.toFile())) {
-        for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
-          String name = e.nextElement().getName();
-          if (name.endsWith(".class") && !name.startsWith("META-INF/") && !name.endsWith("module-info.class")) {
-            try {
-              Class.forName(name.substring(0, name.length() - 6).replace('/', '.'), false, loader);
-            } catch (ClassNotFoundException | LinkageError ex) {
-              // a class of an optional part of a library: not needed by a build
-            }
-          }
-        }
-      } catch (IOException ex) {
+        f.stream().forEach(entry -> load(entry.getName(), loader));
+      } catch (IOException e) {
         // an archive without this jar's classes is only slower
       }
     }
   }
 
-  private static void loadModule(String name) {
-    java.lang.module.ModuleFinder.ofSystem().find(name).ifPresent(ref -> {
-      ClassLoader loader = ModuleLayer.boot().findLoader(name);
-      try (java.lang.module.ModuleReader r = ref.open(); java.util.stream.Stream<String> entries = r.list()) {
-        entries.filter(n -> n.endsWith(".class") && !n.equals("module-info.class")).forEach(n -> {
-          try {
-            Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
-          } catch (ClassNotFoundException | LinkageError e) {
-            // not loadable on its own: left out of the archive
-          }
-        });
-      } catch (IOException | RuntimeException e) {
-        // an archive without them is only slower
+  /**
+   * Loads (without initializing) the class a jar or module entry holds; other entries, and classes that
+   * cannot load, are skipped.
+   */
+  private static void load(String entry, ClassLoader loader) {
+    if (entry.endsWith(".class") && !entry.startsWith("META-INF/") && !entry.endsWith("module-info.class")) {
+      try {
+        Class.forName(entry.substring(0, entry.length() - ".class".length()).replace('/', '.'), false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        // a class of an optional part of a library: not needed by a build
       }
-    });
+    }
   }
 
   private static List<Path> jars() {
