@@ -1,3 +1,4 @@
+import dev.stackerj.bench.Trees;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.fs.Posix;
@@ -6,16 +7,15 @@ import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layout.OciLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /**
  * The parts of bench/run that time our library code without a peer command to compare with, run with the
  * stacker jar on the class path (bench/run compiles it once):
  * <ul>
- *   <li>{@code tree DIR FILES KB}: a tree of FILES files of KB KiB, 100 per directory;
+ *   <li>{@code tree DIR FILES KB}: a tree of FILES files of KB KiB, 100 per directory ({@link Trees}, compiled
+ *       with this file);
  *   <li>{@code layer DIR OCI gzip|zstd|none}: a full-tree layer of DIR, as the builder writes a first layer;
  *   <li>{@code walk PARENT CHILD REPS}: the builder's metadata-walk diff of a child snapshot, REPS times;
  *   <li>{@code snap ROOTS VOLUME REPS}: a writable btrfs snapshot of a layer's volume (what a child layer
@@ -28,27 +28,11 @@ import java.util.Random;
 public final class LayerBench {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
-      case "tree" -> tree(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      case "tree" -> Trees.generate(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "layer" -> layer(Path.of(args[1]), Path.of(args[2]), Compression.parse(args[3]));
       case "walk" -> walk(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
       case "snap" -> snap(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
-    }
-  }
-
-  /** 100 files per directory, 100 directories per directory above; content half random, half text (gzip ~0.6). */
-  static void tree(Path root, int files, int kb) throws Exception {
-    Random rnd = new Random(1);
-    byte[] data = new byte[kb * 1024];
-    for (int i = 0; i < files; i++) {
-      Path dir = root.resolve(String.format("d%03d/d%03d", i / 10000, (i / 100) % 100));
-      if (i % 100 == 0) {
-        Files.createDirectories(dir);
-      }
-      for (int j = 0; j < data.length; j++) {
-        data[j] = (byte) (j % 2 == 0 ? rnd.nextInt(256) : 'a' + (j / 64) % 26);
-      }
-      Files.write(dir.resolve("f" + i), data);
     }
   }
 

@@ -10,12 +10,15 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-/** Generated trees for the benchmarks, in the shape bench/run uses: 100 files per directory. */
-final class Trees {
+/**
+ * Generated trees for the benchmarks: 100 files per directory, 100 directories per directory above. Also
+ * compiled with bench/LayerBench.java by bench/run, whose trees are these.
+ */
+public final class Trees {
   private Trees() {}
 
   /** {@code files} files of {@code kib} KiB under {@code root}, content half random and half text (gzip ~0.6). */
-  static void generate(Path root, int files, int kib) throws IOException {
+  public static void generate(Path root, int files, int kib) throws IOException {
     Random rnd = new Random(1);
     byte[] data = new byte[kib * 1024];
     for (int i = 0; i < files; i++) {
