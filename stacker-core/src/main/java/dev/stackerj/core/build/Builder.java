@@ -90,8 +90,8 @@ public final class Builder {
   /**
    * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: the JSON
    * writer and parser, then jffi's native library (libc calls). Reads the root directory's metadata and
-   * nothing else; any failure is left for the build to meet. The CLI runs it
-   * on a second thread while the main one parses the command line and the stackerfile.
+   * nothing else; any failure is left for the build to meet. The CLI runs it on a second thread while the
+   * main one parses the command line and the stackerfile.
    */
   public static void warmUp() {
     try {
