@@ -78,6 +78,28 @@ YAML
   [ "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | join(",")' oci/index.json)" = "base" ]
 }
 
+@test "a run's stdout and stderr reach the build's output in the order they were written" {
+  { busybox_base; cat <<'YAML'
+talk:
+  from:
+    type: built
+    tag: base
+  run: |
+    i=0
+    while [ $i -lt 500 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done
+YAML
+  } > stacker.yaml
+  stacker build -f stacker.yaml > log 2>&1
+  # lines from the two streams alternate exactly, the trace of each command before its output
+  grep -E '^(out|err) [0-9]+$' log > lines
+  [ "$(wc -l < lines)" -eq 1000 ]
+  awk '{ want = (NR % 2 ? "out " : "err ") int((NR - 1) / 2) } $0 != want { print NR ": " $0 " (expected " want ")"; bad = 1 } END { exit bad }' lines
+  [ "$(grep -x -A3 "+ echo 'out 7'" log)" = "+ echo 'out 7'
+out 7
++ echo 'err 7'
+err 7" ]
+}
+
 @test "a run on a rootfs without a shell says what to do" {
   cat > stacker.yaml <<'YAML'
 empty:

@@ -1,6 +1,7 @@
 package dev.stackerj.core.runtime;
 
 import dev.stackerj.oci.Json;
+import dev.stackerj.oci.fs.Native;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,18 +110,78 @@ public final class RuncRunner implements ContainerRunner {
       if (Files.exists(stateDir.resolve(spec.id()))) {
         delete(spec.id()); // a container of the same id left by a killed build would make runc refuse to start
       }
-      Process p =
-          new ProcessBuilder(runc, "--root", stateDir.toString(), "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id())
-              .redirectInput(attached ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      return p.waitFor();
+      ProcessBuilder.Redirect stdin =
+          attached ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
+      if (terminal) { // runc relays the pty itself, so it stays in the foreground
+        return runc(stdin, "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id()).waitFor();
+      }
+      // Detached, the process gets our stdout and stderr as they are. In the foreground runc would copy
+      // each through a pipe of its own, and a failing command's '+ ...' trace line could land after, or
+      // in the middle of, the output of the commands before it.
+      Path pidFile = bundle.resolve("pid");
+      Reaper.adoptOrphans();
+      int started = runc(stdin, "run", "--detach", "--no-new-keyring", "--pid-file", pidFile.toString(),
+          "--bundle", bundle.toString(), spec.id()).waitFor();
+      if (started != 0) {
+        return started; // runc said why on stderr
+      }
+      try {
+        return Reaper.waitFor(Integer.parseInt(Files.readString(pidFile).strip()));
+      } finally {
+        delete(spec.id());
+      }
     } finally {
       for (int i = created.size() - 1; i >= 0; i--) {
         removeIfEmpty(created.get(i));
       }
       LayerExtractor.removeTree(bundle);
+    }
+  }
+
+  private Process runc(ProcessBuilder.Redirect stdin, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(runc, "--root", stateDir.toString()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd)
+        .redirectInput(stdin)
+        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+  }
+
+  /**
+   * Waits for a detached container's process. runc starts it as its own child and exits, so it would be
+   * reparented to the namespace's init; as a child subreaper this process gets it instead, and waits for it.
+   */
+  static final class Reaper {
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    private static final int EINTR = 4;
+    private static final Native.Function PRCTL =
+        Native.libc("prctl", Native.CType.INT, Native.CType.INT, Native.CType.LONG, Native.CType.LONG, Native.CType.LONG, Native.CType.LONG);
+    private static final Native.Function WAITPID =
+        Native.libc("waitpid", Native.CType.INT, Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
+    private static volatile boolean subreaper;
+
+    private Reaper() {}
+
+    static void adoptOrphans() throws IOException {
+      if (!subreaper) {
+        if (PRCTL.callInt(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0) {
+          throw Native.failed("prctl(PR_SET_CHILD_SUBREAPER)");
+        }
+        subreaper = true;
+      }
+    }
+
+    /** Waits for {@code pid}, a child of ours; its exit status, or 128 + the signal that killed it, as a shell reports it. */
+    static int waitFor(int pid) throws IOException {
+      byte[] status = new byte[4];
+      while (WAITPID.callInt(pid, status, 0) < 0) {
+        if (Native.errno() != EINTR) {
+          throw Native.failed("wait for process " + pid);
+        }
+      }
+      int s = java.nio.ByteBuffer.wrap(status).order(java.nio.ByteOrder.nativeOrder()).getInt();
+      return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
     }
   }
 
