@@ -38,9 +38,10 @@ public record ImageConfig(
     Map<String, Object> o = Json.obj(tree);
     Map<String, Object> config = Json.objOrNull(o, "config");
     Map<String, Object> rootfs = Json.objOrNull(o, "rootfs");
+    List<String> diffIds = rootfs == null ? null : Json.strings(rootfs, "diff_ids");
     return new ImageConfig(Json.str(o, "created"), Json.str(o, "author"), Json.str(o, "architecture"), Json.str(o, "os"),
         config == null ? null : Config.fromJson(config),
-        rootfs == null ? null : new RootFs(Json.str(rootfs, "type"), Json.list(rootfs, "diff_ids", d -> Digest.parse((String) d))),
+        rootfs == null ? null : new RootFs(Json.str(rootfs, "type"), diffIds == null ? null : diffIds.stream().map(Digest::parse).toList()),
         Json.list(o, "history", h -> {
           Map<String, Object> e = Json.obj(h);
           return new History(Json.str(e, "created"), Json.str(e, "created_by"), Json.str(e, "author"), Json.str(e, "comment"),

@@ -90,6 +90,13 @@ class JsonFormTest {
     for (String bad : List.of("", "[1]", "{\"config\":{\"digest\":\"md5:00\"}}", "{\"config\":{\"size\":{}}}", "{\"layers\":{}}", "{\"annotations\":[1]}", "{\"schemaVersion\":")) {
       assertThrows(IOException.class, () -> Json.read(bad.getBytes(StandardCharsets.UTF_8), Manifest.class), bad);
     }
+    for (String bad : List.of("{\"rootfs\":[]}", "{\"rootfs\":{\"diff_ids\":[{}]}}", "{\"rootfs\":{\"diff_ids\":[\"x\"]}}")) {
+      IOException e = assertThrows(IOException.class, () -> Json.read(bad.getBytes(StandardCharsets.UTF_8), ImageConfig.class), bad);
+      assertEquals(false, e.getMessage().contains("cannot be cast"), e.getMessage());
+    }
+    IOException e = assertThrows(IOException.class,
+        () -> Json.read("{\"rootfs\":{\"diff_ids\":[{}]}}".getBytes(StandardCharsets.UTF_8), ImageConfig.class));
+    assertEquals("not a valid ImageConfig: diff_ids: expected a string, not an object", e.getMessage());
   }
 
   @Test
