@@ -93,12 +93,8 @@ public record ImageConfig(
 
     static Config fromJson(Map<String, Object> o) {
       return new Config(Json.str(o, "User"), Json.strings(o, "Env"), Json.strings(o, "Entrypoint"), Json.strings(o, "Cmd"),
-          Json.map(o, "Volumes", Config::member), Json.str(o, "WorkingDir"), Json.stringMap(o, "Labels"),
-          Json.map(o, "ExposedPorts", Config::member), Json.str(o, "StopSignal"));
-    }
-
-    private static Map<String, Object> member(Object tree) {
-      return tree == null ? null : Json.obj(tree);
+          Json.map(o, "Volumes", Json::objOrNull), Json.str(o, "WorkingDir"), Json.stringMap(o, "Labels"),
+          Json.map(o, "ExposedPorts", Json::objOrNull), Json.str(o, "StopSignal"));
     }
   }
 

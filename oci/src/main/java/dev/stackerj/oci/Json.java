@@ -128,19 +128,16 @@ public final class Json {
       write(g, f.toJson());
     } else if (v instanceof String s) {
       g.writeString(s);
-    } else if (v instanceof Obj o) {
-      g.writeStartObject();
-      for (Map.Entry<String, Object> e : o.entrySet()) {
-        g.writeFieldName(e.getKey());
-        write(g, e.getValue());
-      }
-      g.writeEndObject();
     } else if (v instanceof Map<?, ?> m) {
-      Map<String, Object> sorted = new TreeMap<>();
-      m.forEach((k, val) -> sorted.put(String.valueOf(k), val));
+      Map<?, ?> members = m;
+      if (!(v instanceof Obj)) { // an Obj keeps the order its members were added in
+        Map<String, Object> sorted = new TreeMap<>();
+        m.forEach((k, val) -> sorted.put(String.valueOf(k), val));
+        members = sorted;
+      }
       g.writeStartObject();
-      for (Map.Entry<String, Object> e : sorted.entrySet()) {
-        g.writeFieldName(e.getKey());
+      for (Map.Entry<?, ?> e : members.entrySet()) {
+        g.writeFieldName(String.valueOf(e.getKey()));
         write(g, e.getValue());
       }
       g.writeEndObject();
@@ -335,8 +332,12 @@ public final class Json {
 
   /** An object member, or null. */
   public static Map<String, Object> objOrNull(Map<String, Object> o, String name) {
-    Object v = o.get(name);
-    return v == null ? null : obj(v);
+    return objOrNull(o.get(name));
+  }
+
+  /** {@code tree} as an object, or null for null. */
+  public static Map<String, Object> objOrNull(Object tree) {
+    return tree == null ? null : obj(tree);
   }
 
   private static String kind(Object v) {
