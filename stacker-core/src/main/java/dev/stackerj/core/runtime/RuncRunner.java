@@ -113,14 +113,14 @@ public final class RuncRunner implements ContainerRunner {
       ProcessBuilder.Redirect stdin =
           attached ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
       if (terminal) { // runc relays the pty itself, so it stays in the foreground
-        return runc(stdin, "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id()).waitFor();
+        return passThrough(stdin, "run", "--no-new-keyring", "--bundle", bundle.toString(), spec.id()).waitFor();
       }
       // Detached, the process gets our stdout and stderr as they are. In the foreground runc would copy
       // each through a pipe of its own, and a failing command's '+ ...' trace line could land after, or
       // in the middle of, the output of the commands before it.
       Path pidFile = bundle.resolve("pid");
       Reaper.adoptOrphans();
-      int started = runc(stdin, "run", "--detach", "--no-new-keyring", "--pid-file", pidFile.toString(),
+      int started = passThrough(stdin, "run", "--detach", "--no-new-keyring", "--pid-file", pidFile.toString(),
           "--bundle", bundle.toString(), spec.id()).waitFor();
       if (started != 0) {
         return started; // runc said why on stderr
@@ -138,10 +138,16 @@ public final class RuncRunner implements ContainerRunner {
     }
   }
 
-  private Process runc(ProcessBuilder.Redirect stdin, String... args) throws IOException {
+  /** {@code runc --root STATE args...}. */
+  private ProcessBuilder runc(String... args) {
     List<String> cmd = new ArrayList<>(List.of(runc, "--root", stateDir.toString()));
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd)
+    return new ProcessBuilder(cmd);
+  }
+
+  /** Starts runc with our stdout and stderr, and {@code stdin}. */
+  private Process passThrough(ProcessBuilder.Redirect stdin, String... args) throws IOException {
+    return runc(args)
         .redirectInput(stdin)
         .redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -195,7 +201,7 @@ public final class RuncRunner implements ContainerRunner {
         return; // runc keeps a directory per container here: none, nothing to reap (and no fork)
       }
     }
-    Process list = new ProcessBuilder(runc, "--root", stateDir.toString(), "list", "-q").redirectErrorStream(false).start();
+    Process list = runc("list", "-q").start();
     String out = new String(list.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     list.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
     list.waitFor();
@@ -207,8 +213,7 @@ public final class RuncRunner implements ContainerRunner {
   }
 
   private void delete(String id) throws IOException, InterruptedException {
-    new ProcessBuilder(runc, "--root", stateDir.toString(), "delete", "--force", id)
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    runc("delete", "--force", id).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 
   private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
