@@ -134,9 +134,7 @@ public final class Posix {
   }
 
   public static void mknod(Path path, int mode, long major, long minor) throws IOException {
-    if (MKNOD.callInt(path.toString(), mode, Stat.makedev(major, minor)) < 0) {
-      throw error("mknod", path, lastError());
-    }
+    check(MKNOD.callInt(path.toString(), mode, Stat.makedev(major, minor)), "mknod", path);
   }
 
   /**
@@ -208,9 +206,7 @@ public final class Posix {
 
   /** Sets an extended attribute on {@code path} itself (symlinks not followed). */
   public static void setXattr(Path path, String name, byte[] value) throws IOException {
-    if (LSETXATTR.callInt(path.toString(), name, value, (long) value.length, 0) < 0) {
-      throw error("lsetxattr " + name, path, lastError());
-    }
+    check(LSETXATTR.callInt(path.toString(), name, value, (long) value.length, 0), "lsetxattr " + name, path);
   }
 
   /** Removes an extended attribute of {@code path} itself; an attribute that is not there is not an error. */
@@ -222,9 +218,7 @@ public final class Posix {
 
   /** rename(2): atomic within one filesystem; replaces a non-directory {@code to}, or an empty directory. */
   public static void rename(Path from, Path to) throws IOException {
-    if (RENAME.callInt(from.toString(), to.toString()) < 0) {
-      throw error("rename " + from + " to", to, lastError());
-    }
+    check(RENAME.callInt(from.toString(), to.toString()), "rename " + from + " to", to);
   }
 
   private static int lastError() {

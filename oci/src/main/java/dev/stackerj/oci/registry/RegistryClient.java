@@ -525,7 +525,10 @@ public final class RegistryClient {
     }
     expect(r, 200, "get token from " + challenge.realm(), new String(r.body(), StandardCharsets.UTF_8));
     Map<String, Object> j = jsonObject(r.body());
-    String token = Json.str(j, "token") != null ? Json.str(j, "token") : Objects.requireNonNullElse(Json.str(j, "access_token"), "");
+    String token = Json.str(j, "token");
+    if (token == null) {
+      token = Objects.requireNonNullElse(Json.str(j, "access_token"), "");
+    }
     if (token.isEmpty()) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + challenge.realm() + " returned no token", null, null);
     }
