@@ -187,6 +187,10 @@ public final class StackerfileParser {
         problems.add(new Problem(pos(t.getKeyNode()), null, "a layer name must not be empty"));
         continue;
       }
+      String refused = LayerNames.problem(name);
+      if (refused != null) {
+        problems.add(new Problem(pos(t.getKeyNode()), null, refused)); // and on: the layer's own problems are told too
+      }
       Layer l = parseLayer(name, t.getKeyNode(), t.getValueNode());
       if (l != null) {
         layers.add(l);

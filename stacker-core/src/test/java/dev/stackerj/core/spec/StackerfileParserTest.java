@@ -344,6 +344,74 @@ class StackerfileParserTest {
     assertEquals("stacker.yaml:9:16: layer \"three\": environment must be a map, not a list", lines[3]);
   }
 
+  /** A layer name is also a tag and a path for the tools after us: what they cannot take is refused here, all at once. */
+  @Test
+  void layerNamesToolsCannotTakeAreRefusedWithTheirPositions() {
+    StackerfileException e = fails("""
+        ok:
+          from: {type: scratch}
+        "a:b":
+          from: {type: scratch}
+        a b:
+          from: {type: scratch}
+        "a\\nb":
+          from: {type: scratch}
+          rnu: x
+        -x:
+          from: {type: scratch}
+        caf\u00e9:
+          from: {type: scratch}
+        "bell\\a":
+          from: {type: scratch}
+        ..:
+          from: {type: scratch}
+        .:
+          from: {type: scratch}
+        a/../b:
+          from: {type: scratch}
+        a//b:
+          from: {type: scratch}
+        /abs:
+          from: {type: scratch}
+        """);
+    assertEquals(List.of(
+            "stacker.yaml:3:1: using ':' in the layer name \"a:b\" is forbidden due to overlay constraints",
+            "stacker.yaml:5:1: layer name \"a b\" has a space: a tag cannot hold one",
+            "stacker.yaml:7:1: layer name \"a\\nb\" has a newline: a tag cannot hold one",
+            "stacker.yaml:9:3: layer \"a\\nb\": unknown key \"rnu\" (did you mean \"run\"?)",
+            "stacker.yaml:10:1: layer name \"-x\" starts with '-': tools would read it as an option",
+            "stacker.yaml:12:1: layer name \"caf\\u00e9\" has the non-ASCII character U+00E9: a tag is ASCII",
+            "stacker.yaml:14:1: layer name \"bell\\u0007\" has the control character U+0007: a tag cannot hold one",
+            "stacker.yaml:16:1: \"..\" cannot be a layer name: it is a directory's own name in every path",
+            "stacker.yaml:18:1: \".\" cannot be a layer name: it is a directory's own name in every path",
+            "stacker.yaml:20:1: layer name \"a/../b\" has a \"..\" part between slashes: stacker joins layer names into paths",
+            "stacker.yaml:22:1: layer name \"a//b\" has an empty part between slashes: stacker joins layer names into paths",
+            "stacker.yaml:24:1: layer name \"/abs\" has an empty part between slashes: stacker joins layer names into paths"),
+        e.problems().stream().map(Problem::toString).toList());
+  }
+
+  /** Names stacker builds keep building: their volumes are named safely whatever they hold. */
+  @Test
+  void layerNamesStackerAcceptsParse() throws Exception {
+    Stackerfile sf = parse("""
+        base:
+          from: {type: scratch}
+        a/b:
+          from: {type: scratch}
+        a_b:
+          from: {type: scratch}
+        .lock:
+          from: {type: scratch}
+        "%":
+          from: {type: scratch}
+        a+b@1.0:
+          from: {type: scratch}
+        x-:
+          from: {type: scratch}
+        """);
+    assertEquals(List.of("base", "a/b", "a_b", ".lock", "%", "a+b@1.0", "x-"), sf.layers().stream().map(Layer::name).toList());
+  }
+
   @Test
   void duplicateKeysAreProblems() {
     StackerfileException e = fails("""
