@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import dev.stackerj.oci.fs.Native;
 import java.nio.file.Path;
 
-/** The btrfs subvolume ioctls stacker needs, on file descriptors opened with libc. */
+/**
+ * The btrfs subvolume ioctls stacker needs, on file descriptors opened with libc. Every directory is opened
+ * with O_NOFOLLOW: a symlink in place of a volume (or of roots/) fails with ELOOP instead of leading elsewhere.
+ */
 final class BtrfsIoctl {
   // _IOW(0x94, nr, 4096): dir=1 <<30 | size 4096 <<16 | type 0x94 <<8 | nr
   private static final long SUBVOL_CREATE = 0x5000940eL; // btrfs_ioctl_vol_args: fd@0, name@8
@@ -19,6 +22,7 @@ final class BtrfsIoctl {
 
   private static final int O_RDONLY = 0;
   private static final int O_DIRECTORY = 0200000;
+  private static final int O_NOFOLLOW = 0400000;
   private static final int O_CLOEXEC = 02000000;
 
   private static final Native.Function OPEN = Native.libc("open", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
@@ -78,7 +82,7 @@ final class BtrfsIoctl {
   }
 
   private static Fd open(Path dir) throws IOException {
-    int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
       throw Native.failed("open " + dir);
     }

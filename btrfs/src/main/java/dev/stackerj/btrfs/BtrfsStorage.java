@@ -1,22 +1,29 @@
 package dev.stackerj.btrfs;
 
 import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.ProcSelf;
 import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** {@link Storage} on btrfs: each volume is a subvolume directly under the roots directory. */
+/**
+ * {@link Storage} on btrfs: each volume is a subvolume directly under the roots directory, made by this
+ * user. What is not such a directory is no volume: it is neither used nor deleted.
+ */
 public final class BtrfsStorage implements Storage {
   /** The inode number of every subvolume's root directory. */
   private static final long SUBVOLUME_ROOT_INO = 256;
 
   private final Path roots;
+  private final int uid = ProcSelf.euid();
 
   /** @param roots a directory on btrfs (see {@link #isBtrfs}) */
   public BtrfsStorage(Path roots) {
@@ -31,16 +38,22 @@ public final class BtrfsStorage implements Storage {
 
   @Override
   public Path path(String name) {
-    return roots.resolve(name);
+    return roots.resolve(VolumeNames.check(name));
   }
 
   @Override
   public boolean exists(String name) {
-    return Files.exists(path(name), LinkOption.NOFOLLOW_LINKS);
+    Path p = path(name);
+    try {
+      return notAVolume(Posix.lstatOrNull(p)) == null;
+    } catch (IOException e) {
+      return false; // unreadable is not ours either
+    }
   }
 
   @Override
   public void create(String name) throws IOException {
+    path(name);
     BtrfsIoctl.createSubvolume(roots, name);
     Path rootfs = rootfs(name);
     Files.createDirectory(rootfs);
@@ -49,11 +62,14 @@ public final class BtrfsStorage implements Storage {
 
   @Override
   public void snapshot(String source, String name) throws IOException {
+    Path volume = path(name);
+    requireVolume(source, "snapshot " + path(source) + " -> " + volume);
     BtrfsIoctl.snapshot(path(source), roots, name);
   }
 
   @Override
   public void markReadOnly(String name) throws IOException {
+    requireVolume(name, "mark read-only");
     long flags = BtrfsIoctl.getFlags(path(name));
     if ((flags & BtrfsIoctl.SUBVOL_RDONLY) == 0) {
       BtrfsIoctl.setFlags(path(name), flags | BtrfsIoctl.SUBVOL_RDONLY);
@@ -67,8 +83,12 @@ public final class BtrfsStorage implements Storage {
     if (st == null) {
       return;
     }
-    if (!st.isDir() || st.ino() != SUBVOLUME_ROOT_INO) {
-      LayerExtractor.removeTree(p); // not a subvolume: a leftover plain directory
+    String not = notAVolume(st);
+    if (not != null) {
+      throw new IOException("delete volume " + p + ": it is " + not);
+    }
+    if (st.ino() != SUBVOLUME_ROOT_INO) {
+      LayerExtractor.removeTree(p); // a directory of ours that is not a subvolume: a leftover
       return;
     }
     // an unprivileged delete of a read-only subvolume fails with EROFS: clear the flag first
@@ -81,6 +101,37 @@ public final class BtrfsStorage implements Storage {
 
   @Override
   public void rename(String from, String to) throws IOException {
-    Files.move(path(from), path(to), StandardCopyOption.ATOMIC_MOVE);
+    Path target = path(to);
+    requireVolume(from, "rename " + path(from) + " -> " + target);
+    if (Posix.lstatOrNull(target) != null) {
+      throw new FileAlreadyExistsException(target.toString(), null, "rename " + path(from) + " -> " + target + ": the target exists");
+    }
+    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Why what {@code st} describes is not a volume of this storage ("it is ..."), or null when it is one. */
+  private String notAVolume(Stat st) {
+    if (st == null) {
+      return "no such volume";
+    }
+    if (!st.isDir()) {
+      return (st.isSymlink() ? "a symlink" : "not a directory") + ", not a volume stacker made";
+    }
+    if (st.uid() != uid) {
+      return "a directory of uid " + st.uid() + ", not of this user (uid " + uid + "), so not a volume stacker made";
+    }
+    return null;
+  }
+
+  private void requireVolume(String name, String what) throws IOException {
+    Path p = path(name);
+    Stat st = Posix.lstatOrNull(p);
+    if (st == null) {
+      throw new NoSuchFileException(p.toString(), null, what + ": no volume " + p);
+    }
+    String not = notAVolume(st);
+    if (not != null) {
+      throw new IOException(what + ": " + p + " is " + not);
+    }
   }
 }

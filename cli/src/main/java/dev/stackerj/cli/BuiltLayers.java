@@ -3,12 +3,14 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +38,8 @@ final class BuiltLayers {
   /** The layer called {@code name}; an error listing the built ones when there is none. */
   Found find(String name) throws StackerException, IOException {
     BuildCache.Entry e = cache.get(name);
-    String volume = e != null ? e.volume() : name;
-    if (!Files.isDirectory(storage.rootfs(volume))) {
+    String volume = VolumeNames.forLayer(name); // never the cache's word for it: that file is data, not a path
+    if (!built(volume)) {
       List<String> names = names();
       throw new StackerException(StackerException.Kind.USAGE, "no built layer \"" + name + "\" in " + global.roots(),
           names.isEmpty() ? "build it first: stacker build" : "built layers: " + String.join(", ", names));
@@ -47,8 +49,8 @@ final class BuiltLayers {
 
   /** The rootfs of the built layer {@code name}, or null when there is none (for stacker:// imports). */
   Path rootfsOrNull(String name) {
-    BuildCache.Entry e = cache.get(name);
-    return e != null && Files.isDirectory(storage.rootfs(e.volume())) ? storage.rootfs(e.volume()) : null;
+    String volume = VolumeNames.forLayer(name);
+    return cache.get(name) != null && built(volume) ? storage.rootfs(volume) : null;
   }
 
   /**
@@ -76,11 +78,16 @@ final class BuiltLayers {
   List<String> names() {
     List<String> out = new ArrayList<>();
     for (String n : cache.names()) {
-      if (Files.isDirectory(storage.rootfs(cache.get(n).volume()))) {
+      if (built(VolumeNames.forLayer(n))) {
         out.add(n);
       }
     }
     return out;
+  }
+
+  /** Whether {@code volume} is one of ours with a filesystem in it. */
+  private boolean built(String volume) {
+    return storage.exists(volume) && Files.isDirectory(storage.rootfs(volume), LinkOption.NOFOLLOW_LINKS);
   }
 
   private ImageConfig config(String name, BuildCache.Entry e) throws IOException {

@@ -12,6 +12,7 @@ import dev.stackerj.core.spec.Layer;
 import dev.stackerj.core.spec.Stackerfile;
 import dev.stackerj.core.spec.StackerfileException;
 import dev.stackerj.core.spec.StackerfileLoader;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.nio.file.Files;
@@ -86,13 +87,13 @@ public final class ChrootCommand implements Callable<Integer> {
     LayerContainer container = def.map(d -> new LayerContainer(d.layer(), d.file().dir(), layer.config(), null)).orElse(null);
 
     long pid = ProcessHandle.current().pid();
-    String scratch = "chroot-" + layer.volume() + "-" + pid;
+    String scratch = VolumeNames.chroot(layer.volume(), pid);
     Path stage = global.stacker().resolve("imports").resolve(scratch);
     BtrfsStorage storage = layers.storage();
     storage.snapshot(layer.volume(), scratch);
     try {
       RunSpec spec;
-      String id = "stacker-chroot-" + pid;
+      String id = "stacker-" + scratch; // no layer's container has it: theirs are "stacker-" + a layer volume
       if (container != null) {
         container.stageImports(stage, global.stacker(), global.log(), layers::rootfsOrNull);
         spec = container.spec(id, storage.rootfs(scratch), stage, config.workingDir(), args, List.of());

@@ -16,6 +16,7 @@ import dev.stackerj.core.spec.From;
 import dev.stackerj.core.spec.Import;
 import dev.stackerj.core.spec.Layer;
 import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
@@ -148,7 +149,7 @@ public final class Builder {
     }
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
-    String volume = volumeName(name);
+    String volume = VolumeNames.forLayer(name);
     long t0 = System.nanoTime();
     OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
     storage.delete(volume);
@@ -272,6 +273,8 @@ public final class Builder {
       miss = name + " has not been built before";
     } else if (!e.key().equals(key)) {
       miss = key.reasonAgainst(e.key());
+    } else if (!VolumeNames.forLayer(name).equals(e.volume())) {
+      miss = "its filesystem is stored as " + e.volume() + ", not as " + VolumeNames.forLayer(name) + " (an older stacker named it)";
     } else if (!storage.exists(e.volume())) {
       miss = "its filesystem " + storage.path(e.volume()) + " is gone";
     } else if (!layer.buildOnly() && (e.manifest() == null || !layout.hasBlob(e.manifest().digest()))) {
@@ -294,7 +297,7 @@ public final class Builder {
   }
 
   private boolean outputsPresent(BuildCache.Entry e) {
-    return storage.exists(e.volume()) && layout.hasBlob(e.config().digest())
+    return VolumeNames.isLayerVolume(e.volume()) && storage.exists(e.volume()) && layout.hasBlob(e.config().digest())
         && (e.manifest() == null || layout.hasBlob(e.manifest().digest()))
         && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }
@@ -333,7 +336,7 @@ public final class Builder {
   private RunSpec container(BuildStep step, Base base, Path rootfs, Path stage, List<String> args, List<RunSpec.Mount> extra)
       throws StackerException {
     return new LayerContainer(step.layer(), step.file().dir(), base.config(), options.sourceDateEpoch())
-        .spec("stacker-" + volumeName(step.layer().name()), rootfs, stage, "/", args, extra);
+        .spec("stacker-" + VolumeNames.forLayer(step.layer().name()), rootfs, stage, "/", args, extra);
   }
 
   /**
@@ -347,8 +350,8 @@ public final class Builder {
     if (layer.generateLabels().isEmpty()) {
       return labels;
     }
-    String scratch = volume + ".labels";
-    Path out = stage.resolveSibling(stage.getFileName() + ".labels");
+    String scratch = VolumeNames.labels(volume);
+    Path out = stage.resolveSibling(scratch);
     storage.delete(scratch);
     LayerExtractor.removeTree(out);
     Files.createDirectories(out);
@@ -410,7 +413,8 @@ public final class Builder {
     if (!Files.isRegularFile(tar)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
     }
-    String volume = "base-tar-" + digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
+    String hex = digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
+    String volume = VolumeNames.base("tar", hex);
     unpackOnce(
         volume,
         rootfs -> {
@@ -419,7 +423,7 @@ public final class Builder {
             LayerExtractor.apply(in, rootfs, log::warn);
           }
         });
-    return new Base(volume, null, List.of(), null, "tar:" + volume);
+    return new Base(volume, null, List.of(), null, "tar:base-tar-" + hex); // the key as before the base volumes were renamed
   }
 
   /** An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest digest. */
@@ -447,7 +451,7 @@ public final class Builder {
     for (Descriptor l : layers) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
-    String volume = "base-" + kind + "-" + manifest.hex();
+    String volume = VolumeNames.base(kind, manifest.hex());
     unpackOnce(
         volume,
         rootfs -> {
@@ -517,7 +521,7 @@ public final class Builder {
     if (storage.exists(volume)) {
       return;
     }
-    String tmp = volume + ".tmp";
+    String tmp = VolumeNames.unpacking(volume);
     storage.delete(tmp);
     storage.create(tmp);
     try {
@@ -593,14 +597,5 @@ public final class Builder {
       }
     }
     return false;
-  }
-
-  /** Layer names may hold characters a file name cannot. */
-  static String volumeName(String layer) {
-    StringBuilder sb = new StringBuilder();
-    for (char c : layer.toCharArray()) {
-      sb.append(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' ? c : '_');
-    }
-    return sb.toString();
   }
 }

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 /**
  * Where layer roots live. Each layer is a named volume holding the layer's filesystem in {@code rootfs/}.
  * A finished layer is made read-only; children start as writable snapshots of it, so branching from a
- * large base costs nothing. Names are plain file names (no "/").
+ * large base costs nothing.
+ *
+ * <p>A volume is a direct child of the roots directory: every method refuses a name that is not one file
+ * name ({@link VolumeNames#check}) with an IllegalArgumentException, and nothing a storage did not make (a
+ * symlink, a file, a directory of another user) counts as a volume or is deleted.
  */
 public interface Storage {
   /** The directory of volume {@code name} (existing or not). */
@@ -17,18 +21,22 @@ public interface Storage {
     return path(name).resolve("rootfs");
   }
 
+  /** Whether volume {@code name} is there: a directory (not a symlink) that this user owns. */
   boolean exists(String name);
 
   /** Creates an empty writable volume with an empty {@code rootfs/} (mode 0755). Fails if it exists. */
   void create(String name) throws IOException;
 
-  /** Creates {@code name} as a writable snapshot of {@code source}. Fails if {@code name} exists. */
+  /** Creates {@code name} as a writable snapshot of volume {@code source}. Fails if {@code name} exists. */
   void snapshot(String source, String name) throws IOException;
 
   /** Makes a volume read-only. Idempotent. */
   void markReadOnly(String name) throws IOException;
 
-  /** Deletes a volume, read-only or not. Idempotent: a missing volume is not an error. */
+  /**
+   * Deletes a volume, read-only or not. Idempotent: a missing volume is not an error. Anything else under
+   * the name (a symlink, a file, a directory of another user) is refused with an IOException and left alone.
+   */
   void delete(String name) throws IOException;
 
   /** Renames a volume atomically; {@code to} must not exist. */

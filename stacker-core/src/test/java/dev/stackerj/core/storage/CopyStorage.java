@@ -1,6 +1,7 @@
 package dev.stackerj.core.storage;
 
 import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.ProcSelf;
 import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
@@ -20,13 +21,15 @@ import java.util.Map;
  * read-only is a flag file beside {@code rootfs/}. Two differences from btrfs that tests must not rely on:
  * a copy gets new inode numbers and ctimes (so a metadata diff of a snapshot against its source sees
  * every file as changed), and a read-only volume does not refuse writes (a flag cannot, and chmod would
- * change the modes the diff compares). Extended attributes are not copied.
+ * change the modes the diff compares). Extended attributes are not copied. Names, ownership and modes are
+ * checked as the contract says, as btrfs does.
  */
 public final class CopyStorage implements Storage {
   /** Lives in the volume directory, outside rootfs/, and is never copied into snapshots. */
   static final String READ_ONLY_FLAG = ".read-only";
 
   private final Path roots;
+  private final int uid = ProcSelf.euid();
 
   /** @param roots an existing directory holding one directory per volume */
   public CopyStorage(Path roots) {
@@ -35,12 +38,17 @@ public final class CopyStorage implements Storage {
 
   @Override
   public Path path(String name) {
-    return roots.resolve(checkName(name));
+    return roots.resolve(VolumeNames.check(name));
   }
 
   @Override
   public boolean exists(String name) {
-    return Files.exists(path(name), LinkOption.NOFOLLOW_LINKS);
+    Path p = path(name);
+    try {
+      return notAVolume(Posix.lstatOrNull(p)) == null;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Override
@@ -57,13 +65,11 @@ public final class CopyStorage implements Storage {
   public void snapshot(String source, String name) throws IOException {
     Path from = path(source);
     Path to = path(name);
-    if (!exists(source)) {
-      throw new NoSuchFileException(from.toString(), null, "snapshot " + source + " -> " + name + ": no such volume");
-    }
-    if (exists(name)) {
+    requireVolume(source, "snapshot " + source + " -> " + name);
+    if (Posix.lstatOrNull(to) != null) {
       throw new FileAlreadyExistsException(to.toString(), null, "snapshot " + source + " -> " + name + ": volume exists");
     }
-    Path tmp = roots.resolve("." + name + ".copying");
+    Path tmp = roots.resolve(".copying-" + name);
     delete(tmp);
     try {
       copy(from, tmp, new HashMap<>(), true);
@@ -76,9 +82,7 @@ public final class CopyStorage implements Storage {
   @Override
   public void markReadOnly(String name) throws IOException {
     Path flag = path(name).resolve(READ_ONLY_FLAG);
-    if (!exists(name)) {
-      throw new NoSuchFileException(path(name).toString(), null, "mark read-only " + name + ": no such volume");
-    }
+    requireVolume(name, "mark read-only " + name);
     if (!Files.exists(flag)) {
       Files.createFile(flag);
     }
@@ -91,22 +95,52 @@ public final class CopyStorage implements Storage {
 
   @Override
   public void delete(String name) throws IOException {
-    delete(path(name));
+    Path p = path(name);
+    Stat st = Posix.lstatOrNull(p);
+    if (st == null) {
+      return;
+    }
+    String not = notAVolume(st);
+    if (not != null) {
+      throw new IOException("delete volume " + p + ": it is " + not);
+    }
+    delete(p);
   }
 
   @Override
   public void rename(String from, String to) throws IOException {
-    if (exists(to)) {
-      throw new FileAlreadyExistsException(path(to).toString(), null, "rename " + from + " -> " + to + ": volume exists");
+    Path target = path(to);
+    requireVolume(from, "rename " + from + " -> " + to);
+    if (Posix.lstatOrNull(target) != null) {
+      throw new FileAlreadyExistsException(target.toString(), null, "rename " + from + " -> " + to + ": volume exists");
     }
-    Files.move(path(from), path(to), StandardCopyOption.ATOMIC_MOVE);
+    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static String checkName(String name) {
-    if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-      throw new IllegalArgumentException("invalid volume name: \"" + name + "\"");
+  /** Why what {@code st} describes is not a volume of this storage ("it is ..."), or null when it is one. */
+  private String notAVolume(Stat st) {
+    if (st == null) {
+      return "no such volume";
     }
-    return name;
+    if (!st.isDir()) {
+      return (st.isSymlink() ? "a symlink" : "not a directory") + ", not a volume stacker made";
+    }
+    if (st.uid() != uid) {
+      return "a directory of uid " + st.uid() + ", not of this user (uid " + uid + "), so not a volume stacker made";
+    }
+    return null;
+  }
+
+  private void requireVolume(String name, String what) throws IOException {
+    Path p = path(name);
+    Stat st = Posix.lstatOrNull(p);
+    String not = notAVolume(st);
+    if (st == null) {
+      throw new NoSuchFileException(p.toString(), null, what + ": no such volume");
+    }
+    if (not != null) {
+      throw new IOException(what + ": " + p + " is " + not);
+    }
   }
 
   private static void delete(Path volume) throws IOException {

@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Assumptions;
@@ -296,6 +297,75 @@ public abstract class StorageContract {
     assertThrows(IOException.class, () -> storage.rename("a", "b"));
     assertEquals("a", Files.readString(storage.rootfs("a").resolve("from-a")));
     assertEquals("b", Files.readString(storage.rootfs("b").resolve("from-b")));
+  }
+
+  // ---- names, and what the storage did not make ----
+
+  @Test
+  void aNameThatIsNotADirectChildOfRootsIsRefused() throws Exception {
+    storage.create("a");
+    Path roots = storage.path("a").getParent();
+    Path sentinel = roots.resolveSibling(roots.getFileName() + "-sentinel");
+    Files.writeString(sentinel, "kept");
+    for (String name : new String[] {"", ".", "..", "a/b", "../x", "/etc", "a/rootfs", "a\0b"}) {
+      assertThrows(IllegalArgumentException.class, () -> storage.path(name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.exists(name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.create(name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.delete(name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.markReadOnly(name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.snapshot("a", name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.snapshot(name, "b"), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.rename("a", name), name);
+      assertThrows(IllegalArgumentException.class, () -> storage.rename(name, "b"), name);
+    }
+    assertTrue(storage.exists("a"));
+    assertFalse(storage.exists("b"));
+    assertEquals("kept", Files.readString(sentinel));
+  }
+
+  /** roots/.lock is the build lock; a symlink may have been planted by whoever could write there. */
+  @Test
+  void aFileOrSymlinkInRootsIsNotAVolumeAndIsLeftAlone() throws Exception {
+    storage.create("a");
+    Path roots = storage.path("a").getParent();
+    Path outside = Files.createDirectories(roots.resolveSibling(roots.getFileName() + "-outside").resolve("rootfs"));
+    Files.writeString(outside.resolve("keep"), "kept");
+    Files.writeString(roots.resolve(".lock"), "");
+    Posix.symlink(outside.getParent().toString(), roots.resolve("link"));
+
+    assertFalse(storage.exists(".lock"));
+    assertFalse(storage.exists("link"));
+    assertThrows(IOException.class, () -> storage.delete(".lock"));
+    assertThrows(IOException.class, () -> storage.delete("link"));
+    assertThrows(IOException.class, () -> storage.snapshot("link", "b"));
+    assertThrows(IOException.class, () -> storage.markReadOnly("link"));
+    assertThrows(IOException.class, () -> storage.create("link"));
+    assertThrows(IOException.class, () -> storage.rename("link", "b"));
+    assertThrows(IOException.class, () -> storage.rename("a", "link"));
+
+    assertTrue(Files.isRegularFile(roots.resolve(".lock"), LinkOption.NOFOLLOW_LINKS));
+    assertEquals(outside.getParent().toString(), Posix.readlink(roots.resolve("link")));
+    assertEquals(List.of("rootfs"), List.of(children(outside.getParent())));
+    assertEquals("kept", Files.readString(outside.resolve("keep")));
+    assertFalse(storage.exists("b"));
+    assertTrue(storage.exists("a"));
+  }
+
+  @Test
+  void aDirectoryOfAnotherUserIsNotAVolumeAndIsLeftAlone() throws Exception {
+    Assumptions.assumeTrue(ProcSelf.euid() == 0, "only root can give a directory to another user");
+    storage.create("a");
+    Path theirs = storage.path("a").resolveSibling("theirs");
+    Files.createDirectories(theirs.resolve("rootfs"));
+    Files.writeString(theirs.resolve("rootfs/keep"), "kept");
+    Posix.lchown(theirs, 1000, 1000);
+
+    assertFalse(storage.exists("theirs"));
+    assertThrows(IOException.class, () -> storage.delete("theirs"));
+    assertThrows(IOException.class, () -> storage.snapshot("theirs", "b"));
+    assertThrows(IOException.class, () -> storage.markReadOnly("theirs"));
+    assertEquals("kept", Files.readString(theirs.resolve("rootfs/keep")));
+    assertFalse(storage.exists("b"));
   }
 
   // ---- helpers ----
