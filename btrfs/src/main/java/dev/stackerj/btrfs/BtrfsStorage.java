@@ -16,7 +16,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * {@link Storage} on btrfs: each volume is a subvolume directly under the roots directory, made by this
- * user. What is not such a directory is no volume: it is neither used nor deleted.
+ * user and private to it (mode 0700, in a roots directory of mode 0700). What is not such a directory is
+ * no volume: it is neither used nor deleted.
  */
 public final class BtrfsStorage implements Storage {
   /** The inode number of every subvolume's root directory. */
@@ -24,6 +25,7 @@ public final class BtrfsStorage implements Storage {
 
   private final Path roots;
   private final int uid = ProcSelf.euid();
+  private boolean madePrivate;
 
   /** @param roots a directory on btrfs (see {@link #isBtrfs}) */
   public BtrfsStorage(Path roots) {
@@ -52,9 +54,30 @@ public final class BtrfsStorage implements Storage {
   }
 
   @Override
+  public void makePrivate() throws IOException {
+    Stat st = Posix.lstatOrNull(roots);
+    if (st == null || !st.isDir()) {
+      throw new IOException("use roots " + roots + ": " + (st == null ? "it does not exist" : st.isSymlink() ? "it is a symlink" : "not a directory")
+          + "; give the real directory as --roots-dir");
+    }
+    if (st.uid() != uid) {
+      throw new IOException("use roots " + roots + ": it belongs to uid " + st.uid() + ", not to this user (uid " + uid
+          + "): its layers would be shared with that user; build as that user, or pick another --roots-dir");
+    }
+    if ((st.perm() & 077) != 0) {
+      Posix.chmod(roots, 0700); // an image's setuid files and device nodes reach no other local user
+    }
+    madePrivate = true;
+  }
+
+  @Override
   public void create(String name) throws IOException {
-    path(name);
+    Path volume = path(name);
+    if (!madePrivate) {
+      makePrivate();
+    }
     BtrfsIoctl.createSubvolume(roots, name);
+    Posix.chmod(volume, 0700);
     Path rootfs = rootfs(name);
     Files.createDirectory(rootfs);
     Posix.chmod(rootfs, 0755);
@@ -63,8 +86,14 @@ public final class BtrfsStorage implements Storage {
   @Override
   public void snapshot(String source, String name) throws IOException {
     Path volume = path(name);
+    if (!madePrivate) {
+      makePrivate();
+    }
     requireVolume(source, "snapshot " + path(source) + " -> " + volume);
     BtrfsIoctl.snapshot(path(source), roots, name);
+    if ((Posix.lstat(volume).perm() & 077) != 0) {
+      Posix.chmod(volume, 0700); // a snapshot has its source's mode: an older stacker made volumes 0755
+    }
   }
 
   @Override

@@ -70,6 +70,11 @@ class BtrfsStorageIT extends StorageContract {
     return new BtrfsStorage(Files.createDirectory(btrfs.mountPoint().resolve("test-" + ++storages)));
   }
 
+  @Override
+  protected Storage storageAt(Path roots) {
+    return new BtrfsStorage(roots);
+  }
+
   /** Asked of the btrfs tool, not of the ioctl wrapper under test. */
   @Override
   protected boolean isReadOnly(String name) throws Exception {

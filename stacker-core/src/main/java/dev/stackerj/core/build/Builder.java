@@ -26,6 +26,8 @@ import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.ProcSelf;
+import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
@@ -105,6 +107,8 @@ public final class Builder {
   }
 
   public void build(List<BuildStep> steps) throws StackerException, IOException, InterruptedException {
+    storage.makePrivate(); // also when every layer is cached: roots/ of an older stacker was 0755
+    privateDir(options.stackerDir().resolve("imports")); // staged imports keep their modes, setuid too
     layout = OciLayout.openOrCreate(options.ociDir());
     layout.removeTempFiles();
     runner.removeStale();
@@ -150,6 +154,35 @@ public final class Builder {
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
     String volume = VolumeNames.forLayer(name);
+    Path stage = options.stackerDir().resolve("imports").resolve(volume);
+    try {
+      buildInto(volume, stage, step, base, sources, key);
+    } catch (Throwable failure) {
+      discard(volume, stage, failure);
+      throw failure;
+    }
+  }
+
+  /**
+   * A failed layer leaves no writable filesystem behind (a later run of anything could change what a child
+   * starts from, and nothing half-built is worth keeping), nor its staged imports: both are deleted.
+   */
+  private void discard(String volume, Path stage, Throwable failure) {
+    try {
+      OverlayMount.unmountUnder(storage.path(volume));
+      storage.delete(volume);
+      LayerExtractor.removeTree(stage);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+      log.warn("could not remove the filesystem of the failed layer, " + storage.path(volume) + ": " + e.getMessage());
+    }
+  }
+
+  /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
+  private void buildInto(String volume, Path stage, BuildStep step, Base base, Map<Import, Path> sources, CacheKey key)
+      throws StackerException, IOException, InterruptedException {
+    Layer layer = step.layer();
+    String name = layer.name();
     long t0 = System.nanoTime();
     OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
     storage.delete(volume);
@@ -162,7 +195,6 @@ public final class Builder {
     t0 = since("snapshot", t0);
     Path rootfs = storage.rootfs(volume);
 
-    Path stage = options.stackerDir().resolve("imports").resolve(volume);
     LayerExtractor.removeTree(stage);
     Files.createDirectories(stage.resolve("imports"));
     Path overlay = storage.path(volume).resolve("overlay"); // in the layer's own subvolume: applying it is renames
@@ -209,6 +241,28 @@ public final class Builder {
     cache.put(name, new BuildCache.Entry(key, volume, manifest, configDesc, layers));
     built.put(name, new Built(volume, layers, config, key.digest()));
     log.info("filesystem " + name + " built successfully");
+  }
+
+  /**
+   * Makes {@code dir} if it is missing and makes it private (0700): what is under it must reach no other local
+   * user. A symlink or a directory of another user there is refused, not followed.
+   */
+  private static void privateDir(Path dir) throws IOException {
+    Files.createDirectories(dir.getParent());
+    try {
+      Files.createDirectory(dir);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // checked below like a new one
+    }
+    Stat st = Posix.lstat(dir);
+    int uid = ProcSelf.euid();
+    if (!st.isDir() || st.uid() != uid) {
+      throw new IOException("use " + dir + ": it is " + (st.isSymlink() ? "a symlink" : !st.isDir() ? "not a directory"
+          : "a directory of uid " + st.uid()) + ", not a directory of this user (uid " + uid + ")");
+    }
+    if ((st.perm() & 077) != 0) {
+      Posix.chmod(dir, 0700);
+    }
   }
 
   /** Logs (debug) how long a step of a layer took; returns now, the start of the next step. */

@@ -10,7 +10,9 @@ import java.nio.file.Path;
  *
  * <p>A volume is a direct child of the roots directory: every method refuses a name that is not one file
  * name ({@link VolumeNames#check}) with an IllegalArgumentException, and nothing a storage did not make (a
- * symlink, a file, a directory of another user) counts as a volume or is deleted.
+ * symlink, a file, a directory of another user) counts as a volume or is deleted. What an image holds
+ * (setuid files, device nodes) must reach no other local user, so the roots directory and every volume
+ * are private to the user who builds (mode 0700), as Docker's and podman's storage are.
  */
 public interface Storage {
   /** The directory of volume {@code name} (existing or not). */
@@ -24,10 +26,17 @@ public interface Storage {
   /** Whether volume {@code name} is there: a directory (not a symlink) that this user owns. */
   boolean exists(String name);
 
-  /** Creates an empty writable volume with an empty {@code rootfs/} (mode 0755). Fails if it exists. */
+  /**
+   * Checks that the roots directory is a directory of this user (not a symlink) and makes it private (mode
+   * 0700). Idempotent; {@link #create} and {@link #snapshot} call it first, and a build whose layers are all
+   * cached calls it itself.
+   */
+  void makePrivate() throws IOException;
+
+  /** Creates an empty writable volume (mode 0700) with an empty {@code rootfs/} (mode 0755). Fails if it exists. */
   void create(String name) throws IOException;
 
-  /** Creates {@code name} as a writable snapshot of volume {@code source}. Fails if {@code name} exists. */
+  /** Creates {@code name} (mode 0700) as a writable snapshot of volume {@code source}. Fails if {@code name} exists. */
   void snapshot(String source, String name) throws IOException;
 
   /** Makes a volume read-only. Idempotent. */

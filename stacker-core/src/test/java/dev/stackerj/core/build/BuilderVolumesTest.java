@@ -1,18 +1,23 @@
 package dev.stackerj.core.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
 import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.runtime.ContainerRunner;
 import dev.stackerj.core.runtime.RunSpec;
 import dev.stackerj.core.spec.StackerfileLoader;
 import dev.stackerj.core.storage.CopyStorage;
 import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.ProcSelf;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The builder's volumes, driven with the plain-copy storage and a runner that runs nothing: where each
- * layer's volume is, and the container id its run gets.
+ * The builder's volumes, driven with the plain-copy storage and a runner that runs nothing: what a failed
+ * layer leaves behind, where each layer's volume is, and the container id its run gets.
  */
 class BuilderVolumesTest {
   @TempDir Path work;
@@ -83,6 +88,34 @@ class BuilderVolumesTest {
     BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", 0L, false, false,
         null, null, BuildOptions.DiffMode.WALK);
     new Builder(storage, runner, QUIET, options).build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
+  }
+
+  @Test
+  void aLayerWhoseRunFailsLeavesNoVolumeBehind() throws Exception {
+    exit = 3;
+    StackerException e = assertThrows(StackerException.class, () -> build(stackerfile("app")));
+    assertTrue(e.getMessage().contains("exit status 3"), e.getMessage());
+    assertFalse(Files.exists(storage.path("app"), LinkOption.NOFOLLOW_LINKS), "the failed layer's writable volume is still there");
+    assertTrue(storage.isReadOnly("base"), "the layer built before it stays");
+    assertFalse(Files.exists(work.resolve(".stacker/imports/app"), LinkOption.NOFOLLOW_LINKS), "its staged imports are still there");
+  }
+
+  @Test
+  void aLayerWhoseRunnerFailsLeavesNoVolumeBehind() throws Exception {
+    exit = -1;
+    IOException e = assertThrows(IOException.class, () -> build(stackerfile("app")));
+    assertEquals("runc exited 1", e.getMessage());
+    assertFalse(Files.exists(storage.path("app"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void aBuiltLayerIsReadOnlyAndPrivate() throws Exception {
+    build(stackerfile("app"));
+    assertTrue(storage.isReadOnly("app"));
+    assertEquals("hi\n", Files.readString(storage.rootfs("app").resolve("greeting")));
+    assertEquals(0700, Posix.lstat(roots).perm());
+    assertEquals(0700, Posix.lstat(storage.path("app")).perm());
+    assertEquals(0700, Posix.lstat(work.resolve(".stacker/imports")).perm());
   }
 
   /** Its volume, not the work directory: ".." cannot come from a stackerfile, but nothing below relies on that. */

@@ -52,11 +52,23 @@ public final class CopyStorage implements Storage {
   }
 
   @Override
+  public void makePrivate() throws IOException {
+    Stat st = Posix.lstat(roots);
+    if (!st.isDir() || st.uid() != uid) {
+      throw new IOException("use roots " + roots + ": " + (st.isDir() ? "owned by uid " + st.uid() + ", not by uid " + uid : "not a directory"));
+    }
+    if ((st.perm() & 077) != 0) {
+      Posix.chmod(roots, 0700);
+    }
+  }
+
+  @Override
   public void create(String name) throws IOException {
     Path volume = path(name);
+    makePrivate();
     Files.createDirectory(volume);
     Files.createDirectory(volume.resolve("rootfs"));
-    Posix.chmod(volume, 0755);
+    Posix.chmod(volume, 0700);
     Posix.chmod(volume.resolve("rootfs"), 0755);
   }
 
@@ -65,6 +77,7 @@ public final class CopyStorage implements Storage {
   public void snapshot(String source, String name) throws IOException {
     Path from = path(source);
     Path to = path(name);
+    makePrivate();
     requireVolume(source, "snapshot " + source + " -> " + name);
     if (Posix.lstatOrNull(to) != null) {
       throw new FileAlreadyExistsException(to.toString(), null, "snapshot " + source + " -> " + name + ": volume exists");
@@ -73,6 +86,7 @@ public final class CopyStorage implements Storage {
     delete(tmp);
     try {
       copy(from, tmp, new HashMap<>(), true);
+      Posix.chmod(tmp, 0700);
       Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       delete(tmp);

@@ -17,6 +17,11 @@ class CopyStorageTest extends StorageContract {
   }
 
   @Override
+  protected Storage storageAt(Path roots) {
+    return new CopyStorage(roots);
+  }
+
+  @Override
   protected boolean isReadOnly(String name) {
     return copyStorage.isReadOnly(name);
   }

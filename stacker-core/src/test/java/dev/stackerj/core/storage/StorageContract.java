@@ -37,6 +37,9 @@ public abstract class StorageContract {
   /** A new storage with no volumes, private to the calling test. */
   protected abstract Storage newStorage() throws Exception;
 
+  /** A storage of the same kind on {@code roots}, which the test made (e.g. a symlink). */
+  protected abstract Storage storageAt(Path roots) throws Exception;
+
   /** Whether the implementation records volume {@code name} as read-only, checked its own way. */
   protected abstract boolean isReadOnly(String name) throws Exception;
 
@@ -368,6 +371,48 @@ public abstract class StorageContract {
     assertFalse(storage.exists("b"));
   }
 
+  // ---- privacy ----
+
+  @Test
+  void theRootsAndEveryVolumeArePrivate() throws Exception {
+    storage.create("a");
+    Path roots = storage.path("a").getParent();
+    assertEquals("700", perm(roots));
+    assertEquals("700", perm(storage.path("a")));
+    assertEquals("755", perm(storage.rootfs("a")));
+
+    Posix.chmod(storage.path("a"), 0755); // as an older stacker left it
+    storage.markReadOnly("a");
+    storage.snapshot("a", "b");
+    assertEquals("700", perm(storage.path("b")));
+    storage.rename("b", "c");
+    assertEquals("700", perm(storage.path("c")));
+  }
+
+  @Test
+  void makePrivateClosesAnOpenRootsAndIsIdempotent() throws Exception {
+    Path roots = storage.path("x").getParent();
+    Posix.chmod(roots, 0755);
+    storage.makePrivate();
+    storage.makePrivate();
+    assertEquals("700", perm(roots));
+  }
+
+  @Test
+  void aSymlinkedRootsIsRefusedAndLeftAsItIs() throws Exception {
+    Path roots = storage.path("x").getParent();
+    Path target = Files.createDirectory(roots.resolveSibling(roots.getFileName() + "-target"));
+    Posix.chmod(target, 0755);
+    Path link = roots.resolveSibling(roots.getFileName() + "-link");
+    Posix.symlink(target.toString(), link);
+    Storage linked = storageAt(link);
+
+    assertThrows(IOException.class, linked::makePrivate);
+    assertThrows(IOException.class, () -> linked.create("a"));
+    assertEquals("755", perm(target));
+    assertEquals(0, children(target).length);
+  }
+
   // ---- helpers ----
 
   /**
@@ -430,6 +475,10 @@ public abstract class StorageContract {
         fingerprint(p.resolve(c), rel.equals(".") ? c : rel + "/" + c, out);
       }
     }
+  }
+
+  protected static String perm(Path p) throws IOException {
+    return Integer.toOctalString(Posix.lstat(p).perm());
   }
 
   protected static String[] children(Path dir) throws IOException {
