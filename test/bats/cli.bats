@@ -134,7 +134,7 @@ build() {
   [[ "$output" == *"bar in /srv"* ]]
   [ "$(cat roots/base/rootfs/etc/greeting)" = hello ]
   [ ! -e roots/base/rootfs/new ]
-  run ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/.chroot-*"
   run stacker chroot base 'exit 7'
   [ "$status" -eq 7 ]
 }
@@ -173,8 +173,8 @@ YAML
   [[ "$output" == *"greeting=hi-from-build-env layer=tools foo=bar"* ]]
   [[ "$output" == *stacker-is-read-only* ]]
   [ "$(cat shared/out)" = written ]
-  run ! compgen -G ".stacker/imports/chroot-*"
-  run ! compgen -G "roots/chroot-*"
+  run ! compgen -G ".stacker/imports/.chroot-*"
+  run ! compgen -G "roots/.chroot-*"
   # everything after TAG is the command, its options included
   run stacker chroot tools ls -d /shared /stacker/imports/data.txt
   echo "$output"
@@ -316,7 +316,7 @@ YAML
   echo "$pane"
   [[ "$pane" == *"tty=/dev/pts/"*" foo=bar"* ]]
   [[ "$pane" == *"EXIT=5"* ]]
-  run ! compgen -G "roots/chroot-*"
+  run ! compgen -G "roots/.chroot-*"
 }
 
 @test "convert turns a Dockerfile into a stackerfile that builds" {
