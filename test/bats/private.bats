@@ -8,7 +8,7 @@ load helpers
 setup() { setup_work; }
 teardown() { teardown_work; }
 
-@test "as root, another local user cannot reach a layer's setuid file or device node" {
+@test "as root, another local user cannot reach a layer's setuid file or device node, nor gets one from grab" {
   [ "$MODE" = root ] || skip "needs root to make device nodes and to run as another user"
   id stacker-nosub >/dev/null 2>&1 || skip "user stacker-nosub does not exist (test.sh creates it)"
   # a base as an image may hold it: a setuid-root shell and a block device anyone may open
@@ -42,6 +42,13 @@ YAML
   [ "$status" -ne 0 ]
   [ "$(stat -c %a roots)" = 700 ]
   [ "$(stat -c %a roots/app)" = 700 ]
+
+  # grab gives the caller a plain copy: root's grab of an image's setuid-root file is not setuid
+  mkdir out
+  (cd out && stacker --work-dir "$WORK" grab app:/bin/busybox)
+  [ -x out/busybox ]
+  [ ! -u out/busybox ]
+  [ "$(stat -c %a out/busybox)" = 755 ]
 }
 
 @test "roots/ and every layer's filesystem are 0700, also when an older build left them open" {

@@ -46,7 +46,12 @@ public final class GrabCommand implements Callable<Integer> {
       dest = dest.resolveSibling(asked.substring(asked.lastIndexOf('/') + 1));
     }
     Path tmp = dest.resolveSibling("." + dest.getFileName() + ".grab-tmp");
-    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    // the caller's file, as cp makes it: not the image's owner, and no setuid/setgid (an image's setuid-root
+    // binary grabbed by root must not become one in the caller's directory)
+    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+    Stat st = Posix.lstat(source);
+    Posix.chmod(tmp, st.perm() & 0777);
+    Posix.setTimes(tmp, st.mtimeSec(), st.mtimeNsec());
     Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     global.log().info("copied " + layer.name() + ":" + path + " to " + dest);
     return 0;
