@@ -56,6 +56,7 @@ public final class DirFd implements AutoCloseable {
     static final Native.Function WRITE = Native.libc("write", LONG, INT, POINTER, LONG);
     static final Native.Function FTRUNCATE = Native.libc("ftruncate", INT, INT, LONG);
     static final Native.Function FSYNC = Native.libc("fsync", INT, INT);
+    static final Native.Function FSTATFS = Native.libc("fstatfs", INT, INT, POINTER);
   }
 
   private static final Charset CHARSET = Charset.defaultCharset();
@@ -166,6 +167,15 @@ public final class DirFd implements AutoCloseable {
       throw new IOException("stat " + forMessage + ": this kernel reports no mount id (Linux 5.8 or later needed)");
     }
     return b.getLong(144);
+  }
+
+  /** The type of the filesystem this directory is on ({@code f_type} of fstatfs, e.g. 0x9123683e for btrfs). */
+  public long fsType() throws IOException {
+    ByteBuffer b = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder()); // struct statfs: f_type first
+    if (Lib.FSTATFS.callInt(fd, b) < 0) {
+      throw error("statfs", path, Native.errno());
+    }
+    return b.getLong(0);
   }
 
   /** Makes the directory {@code name}; fails when anything is there already. */
