@@ -236,3 +236,59 @@ loop_file_of() {
   [[ "$output" == *"$WORK is owned by stacker-test"* ]]
   [ ! -e .stacker ] && [ ! -e roots ] && [ ! -e oci ]
 }
+
+@test "root's clean refuses roots, oci and .stacker that another user linked to root's build" {
+  needs_user stacker-nosub
+  victim_dir
+  (cd "$VICTIM" && busybox_base > stacker.yaml && "$STACKER" build -f stacker.yaml >/dev/null)
+  [ -d "$VICTIM/roots/base/rootfs/bin" ]
+  chown stacker-nosub "$WORK"
+  as_user stacker-nosub "ln -s '$VICTIM/roots' roots && ln -s '$VICTIM/oci' oci && ln -s '$VICTIM/.stacker' .stacker"
+  run stacker clean --work-dir "$WORK"
+  echo "$output"
+  [ -d "$VICTIM/roots/base/rootfs/bin" ]
+  [ -f "$VICTIM/oci/index.json" ]
+  [ -n "$(ls "$VICTIM/oci/blobs/sha256")" ]
+  [ -d "$VICTIM/.stacker" ]
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$WORK/"*" is a symbolic link"* ]]
+}
+
+@test "root's clean does not cross into a filesystem mounted inside the work dir" {
+  mkdir -p .stacker/pull-cache/m
+  mount -t tmpfs -o size=1m tmpfs .stacker/pull-cache/m
+  echo keep > .stacker/pull-cache/m/keep
+  run stacker clean
+  echo "$output"
+  [ "$(cat .stacker/pull-cache/m/keep)" = keep ]
+  umount .stacker/pull-cache/m
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$WORK/.stacker/pull-cache/m is a mount point"* ]]
+}
+
+@test "root's clean does not run runc state a user planted in .stacker/runc" {
+  needs_user stacker-test
+  victim_dir
+  chown stacker-test "$WORK"
+  # a stopped container's state as runc keeps it, with a poststop hook: runc delete would run it as root
+  as_user stacker-test "mkdir roots && mkdir -p .stacker/runc/evil && cat > .stacker/runc/evil/state.json" <<JSON
+{"id": "evil", "init_process_pid": 999999, "init_process_start": 1, "created": "2024-01-01T00:00:00Z",
+ "config": {"rootfs": "/nonexistent", "cgroups": {"name": "stacker-evil", "devices": []},
+            "hooks": {"poststop": [{"path": "/bin/touch", "args": ["touch", "$VICTIM/pwned"]}]}}}
+JSON
+  run stacker clean
+  echo "$output"
+  [ ! -e "$VICTIM/pwned" ]
+}
+
+@test "root's clean does not create or open a file through .stacker/.lock planted as a link" {
+  needs_user stacker-test
+  victim_dir
+  chown stacker-test "$WORK"
+  as_user stacker-test "mkdir roots .stacker && ln -s '$VICTIM/made-by-root' .stacker/.lock"
+  run stacker clean
+  echo "$output"
+  [ ! -e "$VICTIM/made-by-root" ]
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$WORK/.stacker/.lock"* ]]
+}
