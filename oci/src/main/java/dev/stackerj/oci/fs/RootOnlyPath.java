@@ -39,19 +39,18 @@ public final class RootOnlyPath {
         curStat = Posix.lstat(cur);
         continue;
       }
+      // writable by others: only sticky keeps them from replacing what root owns in it
+      boolean othersWrite = writableByOthers(curStat);
+      if (othersWrite && (curStat.perm() & 01000) == 0) {
+        return cur + " is writable by others";
+      }
       Path next = cur.resolve(name);
       Stat st = Posix.lstatOrNull(next);
       if (st == null) {
         return null;
       }
-      if (writableByOthers(curStat)) {
-        // writable by others: only sticky keeps them from replacing what root owns in it
-        if ((curStat.perm() & 01000) == 0) {
-          return cur + " is writable by others";
-        }
-        if (st.uid() != 0) {
-          return next + " is owned by " + owner(next, st) + " (in " + cur + ", which others can write)";
-        }
+      if (othersWrite && st.uid() != 0) {
+        return next + " is owned by " + owner(next, st) + " (in " + cur + ", which others can write)";
       }
       if (st.isSymlink()) {
         if (++links > MAX_LINKS) {
