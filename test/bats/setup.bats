@@ -292,3 +292,16 @@ JSON
   [ "$status" -ne 0 ]
   [[ "$output" == *"$WORK/.stacker/.lock"* ]]
 }
+
+@test "as root, --log-file does not append through a link a user planted" {
+  needs_user stacker-test
+  victim_dir
+  echo secret > "$VICTIM/root-only"
+  chown stacker-test "$WORK"
+  as_user stacker-test "ln -s '$VICTIM/root-only' build.log"
+  run stacker --log-file "$WORK/build.log" check
+  echo "$output"
+  [ "$(cat "$VICTIM/root-only")" = secret ]
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--log-file $WORK/build.log: cannot open: it is a symbolic link"* ]]
+}

@@ -180,16 +180,22 @@ final class HostSetup {
     if (!st.isDir()) {
       throw notMadeByStacker(p + " is not a directory", p);
     }
-    if (st.uid() != 0 && st.uid() != uid) {
-      throw notMadeByStacker(p + " is owned by " + RootOnlyPath.owner(p, st), p);
-    }
+    // what is checked is what was opened (without following a link): a swap after the look above changes nothing
     DirFd d = parent.openDir(name);
-    if (st.uid() == 0 && uid != 0 && d.list().stream().anyMatch(n -> !new String(n).equals(".lock"))) {
+    try {
+      st = d.stat();
+      if (st.uid() != 0 && st.uid() != uid) {
+        throw notMadeByStacker(p + " is owned by " + RootOnlyPath.owner(p, st), p);
+      }
+      if (st.uid() == 0 && uid != 0 && d.list().stream().anyMatch(n -> !new String(n).equals(".lock"))) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, p + " holds root's files (a root build's?); they are not handed to a user",
+            "remove them first: sudo stacker clean --work-dir " + parent.path());
+      }
+      return d;
+    } catch (IOException | StackerException | RuntimeException e) {
       d.close();
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, p + " holds root's files (a root build's?); they are not handed to a user",
-          "remove them first: sudo stacker clean --work-dir " + parent.path());
+      throw e;
     }
-    return d;
   }
 
   private static StackerException notMadeByStacker(String what, Path p) {
