@@ -60,6 +60,8 @@ public final class DirFd implements AutoCloseable {
   }
 
   private static final Charset CHARSET = Charset.defaultCharset();
+  private static final ThreadLocal<ByteBuffer> DENTS_BUF =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder()));
   private static final ThreadLocal<ByteBuffer> STATX_BUF =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256).order(ByteOrder.nativeOrder()));
 
@@ -276,7 +278,7 @@ public final class DirFd implements AutoCloseable {
     // getdents64 reads from the descriptor's offset: a second listing must start over
     List<byte[]> names = new ArrayList<>();
     try (DirFd again = openDir(".")) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder());
+      ByteBuffer buf = DENTS_BUF.get(); // free again when this returns: a listing is whole before anything recurses
       while (true) {
         long n = Lib.GETDENTS64.call(again.fd, buf, (long) buf.capacity());
         if (n < 0) {
