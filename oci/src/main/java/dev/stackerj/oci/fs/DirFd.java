@@ -42,6 +42,9 @@ public final class DirFd implements AutoCloseable {
   private static final int EEXIST = 17;
   private static final int ENOTDIR = 20;
   private static final int ELOOP = 40;
+  private static final int EISDIR = 21;
+  private static final int DT_UNKNOWN = 0;
+  private static final int DT_DIR = 4;
 
   private static final class Lib {
     static final Native.Function OPENAT = Native.libc("openat", INT, INT, POINTER, INT, INT);
@@ -275,8 +278,19 @@ public final class DirFd implements AutoCloseable {
 
   /** The names in this directory, without . and .. (as bytes: a name need not be valid in any charset). */
   public List<byte[]> list() throws IOException {
-    // getdents64 reads from the descriptor's offset: a second listing must start over
     List<byte[]> names = new ArrayList<>();
+    for (Entry e : entries()) {
+      names.add(e.name);
+    }
+    return names;
+  }
+
+  /** A name and its d_type (DT_UNKNOWN when the filesystem does not say). */
+  private record Entry(byte[] name, int type) {}
+
+  private List<Entry> entries() throws IOException {
+    // getdents64 reads from the descriptor's offset: a second listing must start over
+    List<Entry> names = new ArrayList<>();
     try (DirFd again = openDir(".")) {
       ByteBuffer buf = DENTS_BUF.get(); // free again when this returns: a listing is whole before anything recurses
       while (true) {
@@ -298,7 +312,7 @@ public final class DirFd implements AutoCloseable {
           byte[] name = new byte[end - start];
           buf.get(start, name);
           if (!(name.length == 1 && name[0] == '.') && !(name.length == 2 && name[0] == '.' && name[1] == '.')) {
-            names.add(name);
+            names.add(new Entry(name, buf.get(off + 18) & 0xff));
           }
           off += reclen;
         }
@@ -321,8 +335,22 @@ public final class DirFd implements AutoCloseable {
   }
 
   private void removeContents(long mount) throws IOException {
-    for (byte[] child : list()) {
-      removeTree(child, mount);
+    for (Entry child : entries()) {
+      // what the listing says is no directory is unlinked at once (one call, and unlinkat never follows a
+      // link); EISDIR: it became one meanwhile, and is looked at like the rest
+      if (child.type != DT_DIR && child.type != DT_UNKNOWN) {
+        if (Lib.UNLINKAT.callInt(fd, cString(child.name), 0) == 0) {
+          continue;
+        }
+        int errno = Native.errno();
+        if (errno == ENOENT) {
+          continue;
+        }
+        if (errno != EISDIR) {
+          throw error("remove", child(child.name), errno);
+        }
+      }
+      removeTree(child.name, mount);
     }
   }
 
