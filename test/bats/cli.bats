@@ -67,7 +67,7 @@ build() {
   run su stacker-nosub -s /bin/sh -c "cd '$WORK' && '$STACKER' check"
   echo "$output"
   [ "$status" -eq 3 ]
-  [[ "$output" == *'no subordinate id range for user "stacker-nosub" in /etc/subuid (fix: sudo ./stacker unpriv-setup)'* ]]
+  [[ "$output" == *"no subordinate id range for user \"stacker-nosub\" in /etc/subuid (fix: sudo stacker unpriv-setup --username stacker-nosub --work-dir $WORK)"* ]]
   [[ "$output" == *'no subordinate id range for user "stacker-nosub" in /etc/subgid (fix: '* ]]
   [[ "$output" != *Exception* ]]
 }
@@ -78,11 +78,11 @@ build() {
   run stacker check --roots-dir "$plain/roots"
   echo "$output"
   [ "$status" -eq 3 ]
-  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo ./stacker unpriv-setup)"* ]]
+  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo stacker unpriv-setup --username $(id -un) --work-dir $WORK --roots-dir $plain/roots)"* ]]
   run stacker build --roots-dir "$plain/roots"
   echo "$output"
   [ "$status" -eq 3 ]
-  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo ./stacker unpriv-setup)"* ]]
+  [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo stacker unpriv-setup --username $(id -un) --work-dir $WORK --roots-dir $plain/roots)"* ]]
   rm -rf "$plain"
 }
 

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A loop-mounted btrfs in a temporary directory for integration tests, set up the way a build sets up
- * .stacker/btrfs.loop. Closing it unmounts it (lazily if it is busy, and then fails) and removes the
+ * A loop-mounted btrfs in a temporary directory for integration tests, made and mounted as a build makes
+ * its loop (but with the loop file in that directory, not in /var/lib/stacker/loops). Closing it unmounts it (lazily if it is busy, and then fails) and removes the
  * directory once nothing is mounted there, so a failed test leaves nothing mounted or on disk.
  */
 final class ScratchBtrfs implements AutoCloseable {

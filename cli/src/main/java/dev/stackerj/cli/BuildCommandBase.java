@@ -93,7 +93,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
       HostSetup.ensureStorage(global, log);
     } else {
       // the launcher may have entered the namespace without the other probes: the storage is checked here
-      HostSetup.throwIfProblems(HostProbes.userStorage(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you")));
+      HostSetup.throwIfProblems(HostSetup.withSetupCommand(global, HostProbes.userStorage(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you"))));
     }
 
     BuildOptions.DiffMode diff;

@@ -67,6 +67,9 @@ public final class ChrootCommand implements Callable<Integer> {
     if (reexec != null) {
       return reexec;
     }
+    if (HostProbes.isHostRoot()) {
+      HostSetup.requireRootOnly(global); // runc's state and the snapshot are in them: no user may swap them
+    }
     String runc = HostProbes.which("runc");
     if (runc == null) {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");

@@ -2,13 +2,18 @@ package dev.stackerj.cli;
 
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.btrfs.Loopback;
+import dev.stackerj.core.StackerException;
 import dev.stackerj.core.build.BuildLock;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.core.runtime.UserNamespace;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.oci.fs.DirFd;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.RootOnlyPath;
+import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +25,12 @@ import picocli.CommandLine.ParentCommand;
  * {@code stacker clean}: removes the layer filesystems, the OCI layout and stacker's state. Subvolumes are
  * deleted one by one (read-only ones included) and, as root, the loopback filesystem is unmounted. Only
  * the layout's own files are removed from the oci dir, never anything else a user keeps there.
+ *
+ * <p>Root may clean a directory a user controls (after {@code unpriv-setup}), so what is removed must be what
+ * stacker made: each of roots/, oci/ and .stacker/ is a directory (a link there is refused before anything is
+ * removed, naming it); every removal works relative to directories opened without following links and
+ * enters no other mounted filesystem; and runc's state is used only when no one but root could have written
+ * it (runc runs the hooks a container's state names).
  */
 @Command(name = "clean", mixinStandardHelpOptions = true, description = "Removes roots, oci and .stacker.")
 public final class CleanCommand implements Callable<Integer> {
@@ -35,75 +46,140 @@ public final class CleanCommand implements Callable<Integer> {
       // files owned by the subordinate ids can only be removed from inside the namespace
       return HostSetup.reexecInUserNamespace();
     }
-    if (Files.isDirectory(roots) && Files.isDirectory(global.stacker())) {
-      // the lock covers what a running build would collide with; it is an open file in roots/, so it
-      // must be released before roots/ can be unmounted
-      try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), roots.resolve(".lock"))) {
-        deleteLayers(roots);
+    try (Top r = Top.of(roots); Top s = Top.of(global.stacker()); Top o = Top.of(global.oci())) {
+      if (r.exists() && s.exists()) {
+        // the lock covers what a running build would collide with; it is an open file in roots/, so it
+        // must be released before roots/ can be unmounted
+        try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), roots.resolve(".lock"))) {
+          deleteLayers(r, s, hostRoot);
+        }
+      } else if (r.exists()) {
+        deleteLayers(r, s, hostRoot);
       }
-    } else if (Files.isDirectory(roots)) {
-      deleteLayers(roots);
+      removeDirs(r, s, o, hostRoot);
     }
-    removeDirs(roots, hostRoot);
     return 0;
   }
 
-  private void deleteLayers(Path roots) throws IOException, InterruptedException {
+  private void deleteLayers(Top r, Top s, boolean hostRoot) throws IOException, InterruptedException {
     String runc = HostProbes.which("runc");
-    if (runc != null) {
+    // runc delete runs the poststop hooks of a container's state: as root, only state only root could write
+    if (runc != null && s.exists() && (!hostRoot || RootOnlyPath.problem(s.path()) == null)) {
       // a killed build's container keeps its rootfs busy: a busy subvolume cannot be deleted
       // (runc-chroot: containers of a killed stacker chroot)
       for (String state : List.of("runc", "runc-chroot")) {
         new RuncRunner(runc, global.stacker().resolve(state), global.stacker().resolve("bundles")).removeStale();
       }
     }
-    OverlayMount.unmountUnder(roots); // a killed build's overlay (as host root) keeps its subvolume busy
-    if (BtrfsStorage.isBtrfs(roots)) {
-      BtrfsStorage storage = new BtrfsStorage(roots);
-      try (var children = Files.list(roots)) {
-        for (Path c : (Iterable<Path>) children.sorted()::iterator) {
-          if (!c.getFileName().toString().equals(".lock")) {
-            storage.delete(c.getFileName().toString());
+    OverlayMount.unmountUnder(r.path()); // a killed build's overlay (as host root) keeps its subvolume busy
+    try (DirFd dir = r.open()) {
+      if (!Loopback.isBtrfs(dir)) {
+        return;
+      }
+      // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed
+      Path pinned = dir.procPath();
+      BtrfsStorage storage = new BtrfsStorage(pinned);
+      for (byte[] name : dir.list()) {
+        String n = new String(name, Charset.defaultCharset());
+        if (!n.equals(".lock")) {
+          try {
+            storage.delete(n);
+          } catch (IOException e) {
+            throw new IOException(String.valueOf(e.getMessage()).replace(pinned.toString(), r.path().toString()), e);
           }
         }
       }
     }
   }
 
-  private void removeDirs(Path roots, boolean hostRoot) throws IOException, InterruptedException {
-    if (Files.isDirectory(roots)) {
-      Files.deleteIfExists(roots.resolve(".lock"));
+  private void removeDirs(Top r, Top s, Top o, boolean hostRoot) throws IOException, StackerException {
+    if (r.exists()) {
+      try (DirFd dir = r.open()) {
+        if (dir.lstat(".lock") != null) {
+          dir.unlink(".lock");
+        }
+      }
       if (hostRoot) {
-        Loopback.tearDown(roots);
-        LayerExtractor.removeTree(roots);
+        Loopback.unmount(r.parent(), r.name());
+        r.parent().removeTree(r.name());
       }
     }
-    Path stacker = global.stacker();
-    if (Files.isDirectory(stacker)) {
+    if (s.exists()) {
       if (hostRoot) {
-        LayerExtractor.removeTree(stacker);
+        s.parent().removeTree(s.name());
       } else {
-        // the loop file belongs to root and is still mounted: keep it
-        try (var children = Files.list(stacker)) {
-          for (Path c : (Iterable<Path>) children::iterator) {
-            if (!c.getFileName().toString().startsWith("btrfs.loop")) {
-              LayerExtractor.removeTree(c);
+        // a loop file of root's from before stacker kept them in /var/lib/stacker/loops may still be mounted: keep it
+        try (DirFd dir = s.open()) {
+          for (byte[] name : dir.list()) {
+            String n = new String(name, Charset.defaultCharset());
+            if (!n.startsWith("btrfs.loop")) {
+              dir.removeTree(n);
             }
           }
         }
       }
     }
-    Path oci = global.oci();
-    for (String name : List.of("index.json", "oci-layout", "blobs")) {
-      LayerExtractor.removeTree(oci.resolve(name));
-    }
-    if (Files.isDirectory(oci)) {
-      try (var left = Files.list(oci)) {
-        if (left.findAny().isEmpty()) {
-          Files.delete(oci);
+    if (o.exists()) {
+      boolean empty;
+      try (DirFd dir = o.open()) {
+        for (String name : List.of("index.json", "oci-layout", "blobs")) {
+          dir.removeTree(name);
         }
+        empty = dir.list().isEmpty();
+      }
+      if (empty) {
+        o.parent().rmdir(o.name());
       }
     }
   }
 
+  /**
+   * One of the directories clean removes from: its parent open, and whether it is there. A link or a
+   * non-directory in its place is refused. Its owner may be anyone (a user's, after unpriv-setup): what is
+   * removed below it is found without following links or crossing mounts, so it is the owner's own; the
+   * owner decides only whether runc's state in it is trusted.
+   */
+  private record Top(Path path, DirFd parent, String name, boolean exists) implements AutoCloseable {
+    static Top of(Path dir) throws IOException, StackerException {
+      Path abs = dir.toAbsolutePath().normalize();
+      Path parentPath = abs.getParent();
+      if (parentPath == null || !Files.isDirectory(parentPath)) {
+        return new Top(abs, null, null, false);
+      }
+      DirFd parent = DirFd.open(parentPath);
+      String name = abs.getFileName().toString();
+      try {
+        Stat st = parent.lstat(name);
+        if (st == null) {
+          return new Top(abs, parent, name, false);
+        }
+        if (st.isSymlink()) {
+          throw refuse(abs + " is a symbolic link (to " + Posix.readlink(abs) + "), not a directory stacker made", abs);
+        }
+        if (!st.isDir()) {
+          throw refuse(abs + " is not a directory", abs);
+        }
+        return new Top(abs, parent, name, true);
+      } catch (IOException | StackerException | RuntimeException e) {
+        parent.close();
+        throw e;
+      }
+    }
+
+    private static StackerException refuse(String what, Path p) {
+      return new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to clean: " + what,
+          "nothing was removed; remove " + p + " yourself, or name the directory to clean (--roots-dir, --oci-dir, --stacker-dir)");
+    }
+
+    DirFd open() throws IOException {
+      return parent.openDir(name);
+    }
+
+    @Override
+    public void close() {
+      if (parent != null) {
+        parent.close();
+      }
+    }
+  }
 }

@@ -132,10 +132,14 @@ public final class GlobalOptions {
       if (abs.getParent() != null) {
         Files.createDirectories(abs.getParent());
       }
-      return new PrintStream(Files.newOutputStream(abs, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND),
-          true, StandardCharsets.UTF_8);
+      // root never appends through a link: in a directory a user controls, it could point at /etc/shadow
+      java.nio.file.OpenOption[] options = dev.stackerj.core.host.HostProbes.isHostRoot()
+          ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS}
+          : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND};
+      return new PrintStream(Files.newOutputStream(abs, options), true, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "--log-file " + logFile + ": cannot open: " + e.getMessage(), null);
+      String why = Files.isSymbolicLink(logFile) ? "it is a symbolic link (root does not write through one)" : e.getMessage();
+      throw new StackerException(StackerException.Kind.USAGE, "--log-file " + logFile + ": cannot open: " + why, null);
     }
   }
 

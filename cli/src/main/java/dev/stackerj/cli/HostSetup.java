@@ -6,6 +6,10 @@ import dev.stackerj.core.StackerException;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.host.HostProbes.Problem;
 import dev.stackerj.core.runtime.UserNamespace;
+import dev.stackerj.oci.fs.DirFd;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.RootOnlyPath;
+import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,32 +73,205 @@ final class HostSetup {
     }
   }
 
-  /** As host root: makes sure roots/ is on btrfs, creating and mounting the loopback filesystem if needed. */
+  /**
+   * As host root, before a build: .stacker/ and roots/ are root's and only root can change what leads to
+   * them (each made 0700 when missing; a link, another owner, or a directory others can write on the way is
+   * refused, naming it), and roots/ is on btrfs: the loop filesystem is mounted there when it is not. A user
+   * who could swap these for something else while root builds could make root run or overwrite what they
+   * chose.
+   */
   static void ensureStorage(GlobalOptions g, Log log) throws IOException, InterruptedException, StackerException {
-    Path roots = g.roots();
-    if (HostProbes.onBtrfs(roots)) {
-      Files.createDirectories(roots);
-      return;
+    requireRootOnly(g);
+    try (DirFd stackerParent = openOrMake(g.stacker().getParent()); DirFd rootsParent = openOrMake(g.roots().getParent());
+        DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
+        DirFd roots = btrfsRoots(rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), 0, 0), log)) {
+      roots.chmod(0700);
     }
-    if (Files.isDirectory(roots) && HostProbes.isMountPoint(roots)) {
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, roots + " is a mount point but not btrfs",
-          "unmount it, or pick another --roots-dir");
-    }
-    if (Files.isDirectory(roots)) {
-      try (var s = Files.list(roots)) {
-        if (s.findAny().isPresent()) {
-          throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, roots + " is not on btrfs and not empty",
-              "run 'stacker clean', or pick another --roots-dir");
-        }
+  }
+
+  /** As host root: refuses .stacker/ and roots/ when anyone but root could change what their paths lead to. */
+  static void requireRootOnly(GlobalOptions g) throws IOException, StackerException {
+    for (Path dir : List.of(g.stacker(), g.roots())) {
+      String problem = RootOnlyPath.problem(dir);
+      if (problem != null) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to use " + dir + " as root: " + problem,
+            "root builds only where no other user can change the directories; in a user's directory, build as that user"
+                + " (set up once with: sudo stacker unpriv-setup --username USER --work-dir DIR)");
       }
     }
-    log.info("setting up btrfs storage: " + Loopback.loopFile(g.stacker()) + " mounted on " + roots);
-    Loopback.setUp(g.stacker(), roots);
+  }
+
+  /**
+   * As host root, for {@code unpriv-setup}: the user's .stacker/ and roots/ (made when missing, in directories
+   * of the user's or root's), roots/ on btrfs, both handed to the user, roots/ 0700. Nothing that is there is
+   * trusted: a link, a directory of a third user's or one holding root's builds is refused, naming it.
+   */
+  static void ensureUserStorage(GlobalOptions g, Log log, String username, int uid, int gid)
+      throws IOException, InterruptedException, StackerException {
+    try (DirFd stackerParent = openUserParent(g.stacker().getParent(), username, uid);
+        DirFd rootsParent = openUserParent(g.roots().getParent(), username, uid);
+        DirFd stacker = ownDir(stackerParent, name(g.stacker()), uid, gid);
+        DirFd roots = btrfsRoots(rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), uid, gid), log)) {
+      roots.chown(uid, gid);
+      roots.chmod(0700);
+      stacker.chown(uid, gid);
+    }
+  }
+
+  private static String name(Path dir) {
+    return dir.getFileName().toString();
+  }
+
+  /** The directory {@code dir} (made 0755 where missing, by root in a directory only root can change). */
+  private static DirFd openOrMake(Path dir) throws IOException {
+    Path existing = dir;
+    List<String> missing = new ArrayList<>();
+    while (!Files.isDirectory(existing)) {
+      missing.add(0, existing.getFileName().toString());
+      existing = existing.getParent();
+    }
+    DirFd d = DirFd.openNoLinks(existing.toRealPath());
+    try {
+      for (String name : missing) {
+        if (d.lstat(name) == null) {
+          d.mkdir(name, 0755);
+        }
+        DirFd next = d.openDir(name);
+        d.close();
+        d = next;
+      }
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  /** The existing directory {@code dir}, which must be the user's or root's. */
+  private static DirFd openUserParent(Path dir, String username, int uid) throws IOException, StackerException {
+    if (!Files.isDirectory(dir)) {
+      throw new StackerException(StackerException.Kind.USAGE, dir + " does not exist", "create it as user \"" + username + "\" first");
+    }
+    DirFd d = DirFd.openNoLinks(dir.toRealPath());
+    Stat st = d.stat();
+    if (st.uid() != 0 && st.uid() != uid) {
+      d.close();
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, dir + " is owned by " + RootOnlyPath.owner(dir, st)
+          + ", not by \"" + username + "\" or root", "set up a directory of the user's own");
+    }
+    return d;
+  }
+
+  /**
+   * The directory {@code name} in {@code parent}, made 0700 when missing; refused when it is anything but a
+   * directory of root's or of {@code uid}, and when it is root's but not empty while meant for a user (root's
+   * builds are not handed over).
+   */
+  private static DirFd ownDir(DirFd parent, String name, int uid, int gid) throws IOException, StackerException {
+    Path p = parent.path().resolve(name);
+    Stat st = parent.lstat(name);
+    if (st == null) {
+      parent.mkdir(name, 0700);
+      st = parent.lstat(name);
+    }
+    if (st.isSymlink()) {
+      throw notMadeByStacker(p + " is a symbolic link (to " + Posix.readlink(p) + ")", p);
+    }
+    if (!st.isDir()) {
+      throw notMadeByStacker(p + " is not a directory", p);
+    }
+    // what is checked is what was opened (without following a link): a swap after the look above changes nothing
+    DirFd d = parent.openDir(name);
+    try {
+      st = d.stat();
+      if (st.uid() != 0 && st.uid() != uid) {
+        throw notMadeByStacker(p + " is owned by " + RootOnlyPath.owner(p, st), p);
+      }
+      if (st.uid() == 0 && uid != 0 && d.list().stream().anyMatch(n -> !new String(n).equals(".lock"))) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, p + " holds root's files (a root build's?); they are not handed to a user",
+            "remove them first: sudo stacker clean --work-dir " + parent.path());
+      }
+      return d;
+    } catch (IOException | StackerException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  private static StackerException notMadeByStacker(String what, Path p) {
+    return new StackerException(StackerException.Kind.HOST_NOT_SET_UP, what + ", not a directory stacker made",
+        "remove " + p + ", or pick another directory (--work-dir, --stacker-dir, --roots-dir)");
+  }
+
+  /**
+   * {@code roots} (open, as {@code name} in {@code parent}) on btrfs: as it is, or with the loop filesystem
+   * mounted on it; returns the directory to use (the mounted one), closing {@code roots} when it is replaced.
+   */
+  private static DirFd btrfsRoots(DirFd parent, String name, DirFd roots, Log log) throws IOException, InterruptedException, StackerException {
+    Path at = parent.path().resolve(name);
+    try {
+      if (Loopback.isBtrfs(roots)) {
+        return roots;
+      }
+      if (roots.mountId() != parent.mountId()) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, at + " is a mount point but not btrfs", "unmount it, or pick another --roots-dir");
+      }
+      if (!roots.list().isEmpty()) {
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, at + " is not on btrfs and not empty",
+            "run 'stacker clean', or pick another --roots-dir");
+      }
+      // the parent was opened by its real path: this is the real path of roots/, which names its loop file
+      try (DirFd loops = Loopback.openLoops()) {
+        Path file = Loopback.ensureFile(loops, Loopback.fileName(at));
+        log.info("setting up btrfs storage: " + file + " mounted on " + at);
+        Loopback.mount(file, roots);
+      }
+    } catch (IOException | StackerException | InterruptedException | RuntimeException e) {
+      roots.close();
+      throw e;
+    }
+    roots.close();
+    DirFd mounted = parent.openDir(name);
+    if (!Loopback.isBtrfs(mounted) || mounted.mountId() == parent.mountId()) {
+      mounted.close();
+      throw new IOException("mount btrfs on " + at + ": " + at + " changed while it was mounted");
+    }
+    return mounted;
   }
 
   /** Every missing piece of setup for whoever runs this (see {@link HostProbes#forBuild}). */
   static List<Problem> problems(GlobalOptions g) throws IOException {
-    return HostProbes.forBuild(g.roots());
+    return withSetupCommand(g, HostProbes.forBuild(g.roots()));
+  }
+
+  /** The problems, with the fix "unpriv-setup" spelled out for this user and these directories. */
+  static List<Problem> withSetupCommand(GlobalOptions g, List<Problem> problems) {
+    String user = UserNamespace.inside() ? System.getenv().getOrDefault("STACKER_CALLER", "USER") : System.getProperty("user.name");
+    List<Problem> out = new ArrayList<>();
+    for (Problem p : problems) {
+      out.add(p.fix().equals(HostProbes.SETUP_HINT) ? new Problem(p.what(), setupCommand(g, user)) : p);
+    }
+    return out;
+  }
+
+  /**
+   * The command that sets up {@code user}'s builds in these directories, from the root-owned installation
+   * (root must not run a launcher or sources the user can change).
+   */
+  static String setupCommand(GlobalOptions g, String user) {
+    StringBuilder sb = new StringBuilder(HostProbes.SETUP_HINT + " --username " + user + " --work-dir " + shellWord(g.work().toString()));
+    if (!g.stacker().equals(g.work().resolve(".stacker"))) {
+      sb.append(" --stacker-dir ").append(shellWord(g.stacker().toString()));
+    }
+    if (!g.roots().equals(g.work().resolve("roots"))) {
+      sb.append(" --roots-dir ").append(shellWord(g.roots().toString()));
+    }
+    return sb.toString();
+  }
+
+  /** {@code s} as one word of a shell command line. */
+  private static String shellWord(String s) {
+    return s.matches("[A-Za-z0-9_./+,:=@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   /**
@@ -110,7 +287,7 @@ final class HostSetup {
     return reexecInUserNamespace();
   }
 
-  /** The error {@code build} and friends stop with when the host is not set up. */
+  /** The error {@code build} and friends stop with when the host is not set up (fixes as {@link #withSetupCommand} spells them). */
   static void throwIfProblems(List<Problem> problems) throws StackerException {
     if (problems.isEmpty()) {
       return;
@@ -119,10 +296,10 @@ final class HostSetup {
     for (Problem p : problems) {
       lines.add(p.line());
     }
-    boolean setup = problems.stream().anyMatch(p -> p.fix().equals(HostProbes.SETUP_HINT));
+    String setup = problems.stream().map(Problem::fix).filter(f -> f.startsWith(HostProbes.SETUP_HINT)).findFirst().orElse(null);
     throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
         "this host is not set up for " + (HostProbes.isHostRoot() ? "builds" : "unprivileged builds") + ":\n  " + String.join("\n  ", lines),
-        setup ? "run once, from this directory: " + HostProbes.SETUP_HINT : "fix the problems above; 'stacker check' lists them again");
+        setup != null ? "run once: " + setup : "fix the problems above; 'stacker check' lists them again");
   }
 
   /** Re-runs this very command inside a user namespace and returns its exit code. */

@@ -30,6 +30,7 @@ public final class Main {
     SUBCOMMANDS.put("convert", ConvertCommand::new);
     SUBCOMMANDS.put("grab", GrabCommand::new);
     SUBCOMMANDS.put("inspect", InspectCommand::new);
+    SUBCOMMANDS.put("install", InstallCommand::new);
     SUBCOMMANDS.put("unpriv-setup", UnprivSetupCommand::new);
     SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
   }

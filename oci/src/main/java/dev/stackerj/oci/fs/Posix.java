@@ -64,6 +64,11 @@ public final class Posix {
       }
       throw error("lstat", path, errno);
     }
+    return statx(b);
+  }
+
+  /** The fields of a struct statx that a call filled in. */
+  static Stat statx(ByteBuffer b) {
     // struct statx (linux/stat.h); the device numbers are encoded as glibc's makedev, like st_dev of stat
     return new Stat(
         b.getShort(28) & 0xffff, // stx_mode

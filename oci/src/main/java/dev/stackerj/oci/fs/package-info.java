@@ -1,6 +1,8 @@
 /**
  * Native file metadata (lstat with nanoseconds through statx, ownership, device numbers, mknod, xattrs)
  * through jffi calls of just the libc functions used ({@link dev.stackerj.oci.fs.Native}); java.nio
- * cannot set setuid bits or ns times on symlinks.
+ * cannot set setuid bits or ns times on symlinks. Also what root needs in directories others can write:
+ * calls relative to an open directory that follow no link ({@link dev.stackerj.oci.fs.DirFd}), and whether
+ * only root can change what a path leads to ({@link dev.stackerj.oci.fs.RootOnlyPath}).
  */
 package dev.stackerj.oci.fs;

@@ -1,17 +1,15 @@
 package dev.stackerj.oci.layer;
 
+import dev.stackerj.oci.fs.DirFd;
 import dev.stackerj.oci.fs.InRoot;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.Stat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -164,33 +162,22 @@ public final class LayerExtractor {
     }
   }
 
-  /** Deletes a file or a whole tree without following symlinks. */
+  /**
+   * Deletes a file or a whole tree: no symbolic link is followed (a link is removed itself, also one put in
+   * place of a directory meanwhile: each directory is opened without following links and removed relative to
+   * its parent's descriptor), and no filesystem mounted below {@code path} is entered: an IOException names
+   * the mount point instead.
+   */
   public static void removeTree(Path path) throws IOException {
     Stat st = Posix.lstatOrNull(path);
     if (st == null) {
       return;
     }
-    if (!st.isDir()) {
-      Files.delete(path);
-      return;
+    if (st.isDir()) {
+      try (DirFd dir = DirFd.open(path)) {
+        dir.removeContents();
+      }
     }
-    Files.walkFileTree(
-        path,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-            if (exc != null) {
-              throw exc;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    Files.delete(path); // unlink or rmdir of the name itself
   }
 }

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -26,7 +27,13 @@ public final class BuildLock implements AutoCloseable {
     try {
       for (Path f : lockFiles) {
         Files.createDirectories(f.getParent());
-        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // never through a link: root may clean a directory a user controls, who could point .lock anywhere
+        FileChannel ch;
+        try {
+          ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+          throw new IOException("open lock " + f + ": " + (Files.isSymbolicLink(f) ? "it is a symbolic link (not followed)" : e.getMessage()), e);
+        }
         lock.channels.add(ch);
         FileLock l;
         try {

@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  * tests pick the probes they need, so they skip for the very reasons a user would be told.
  */
 public final class HostProbes {
-  /** The fix of everything {@code unpriv-setup} sets up. */
-  public static final String SETUP_HINT = "sudo ./stacker unpriv-setup";
+  /**
+   * The fix of everything {@code unpriv-setup} sets up, from the root-owned installation; the CLI adds the
+   * user and the directories.
+   */
+  public static final String SETUP_HINT = "sudo stacker unpriv-setup";
 
   /** Commands stacker runs, by the Debian package that provides them. */
   public static final Map<String, String> TOOLS;
