@@ -115,7 +115,7 @@ public final class HttpCalls {
 
   /** A URI for messages: without user info or query (which may hold a signed URL's secret). */
   public static String safe(URI uri) {
-    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    return (uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT)) + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
   /** The origin of a URI, as credentials are bound to it: scheme, lowercase host and the port (the default one made explicit). */

@@ -32,6 +32,7 @@ import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.oci.registry.HttpCalls;
 import dev.stackerj.oci.registry.ImageReference;
 import dev.stackerj.oci.registry.PullCache;
 import dev.stackerj.oci.registry.RegistryClient;
@@ -482,13 +483,18 @@ public final class Builder {
       return ociBase(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(), from.insecure(), from.position()));
     }
     PullCache.Pulled pulled;
+    ImageReference ref;
     try {
-      ImageReference ref = ImageReference.parse(from.url());
+      ref = ImageReference.parse(from.url());
+      HttpCalls.idleTimeout(); // a bad STACKER_NET_TIMEOUT is the user's to fix, said before any request
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: " + e.getMessage(), null);
+    }
+    try {
+      // only the reference is the user's: whatever else fails here is the registry's or the network's (exit 1)
       RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, log.progress());
       pulled = new PullCache(options.stackerDir().resolve("pull-cache"))
           .pull(ref, layer.os() != null ? layer.os() : "linux", layer.arch() != null ? layer.arch() : ImageConfigs.hostArch(), opts, log::info);
-    } catch (IllegalArgumentException e) {
-      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: " + e.getMessage(), null);
     } catch (RegistryException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
     }

@@ -5,6 +5,7 @@ import dev.stackerj.core.StackerException;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.registry.Credentials;
+import dev.stackerj.oci.registry.HttpCalls;
 import dev.stackerj.oci.layout.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,14 +22,19 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * http(s) imports, kept in {@code .stacker/imports-cache/}. A HEAD request decides whether the cached copy
  * is still good: the same {@code X-Checksum-Sha256} and size, or, for servers without that header, the
  * same size and Last-Modified. When the server cannot be reached the cached copy is used, so an offline
- * rebuild works. Credentials come from auth.json (longest host/path prefix).
+ * rebuild works. Credentials come from auth.json (longest host/path prefix) and go only to the URL's own
+ * scheme, host and port, also across redirects. A silent server times out ({@link HttpCalls#idleTimeout()});
+ * a download is kept only whole: as long as its Content-Length, and matching X-Checksum-Sha256 if sent.
  */
 final class HttpImports {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_REDIRECTS = 10;
   /** What is known about a cached download. */
   record Meta(String url, String sha256, long size, String lastModified) implements Json.Form {
     @Override
@@ -44,36 +50,58 @@ final class HttpImports {
 
   private final Path cacheRoot;
   private final Log log;
+  private final java.util.function.Function<URI, Credentials.Lookup> credentials;
   private HttpClient client; // made on first use: it starts a selector thread a build without URLs never needs
 
   HttpImports(Path cacheRoot, Log log) {
+    this(cacheRoot, log, HttpImports::credentials);
+  }
+
+  /** With the credentials for a URL looked up by {@code credentials} (tests: not from this user's files). */
+  HttpImports(Path cacheRoot, Log log, java.util.function.Function<URI, Credentials.Lookup> credentials) {
     this.cacheRoot = cacheRoot;
     this.log = log;
+    this.credentials = credentials;
   }
 
   /** The local copy of {@code url}, downloaded if the cached one is missing or stale. */
   Path fetch(String url, String position) throws IOException, StackerException, InterruptedException {
-    URI uri = URI.create(url);
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new StackerException(StackerException.Kind.USAGE, position + ": import " + url + ": not a valid URL: " + e.getMessage(), null);
+    }
     Path dir = cacheRoot.resolve(Digest.sha256(url.getBytes(StandardCharsets.UTF_8)).hex());
     String name = fileName(uri);
     Path content = dir.resolve(name);
     Path metaFile = dir.resolve(".meta.json");
-    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? Json.read(Files.readAllBytes(metaFile), Meta::fromJson, Meta.class) : null;
+    Meta cached = Files.isRegularFile(content) && Files.isRegularFile(metaFile) ? readMeta(metaFile) : null;
 
-    if (client == null) {
-      client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
-    }
-    HttpResponse<Void> head;
+    Duration idle;
     try {
-      head = client.send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+      idle = HttpCalls.idleTimeout();
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, e.getMessage(), null);
+    }
+    if (client == null) {
+      // redirects are followed by hand: the JDK's would take the Authorization header to any host
+      client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+          .connectTimeout(idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT).build();
+    }
+    Optional<Credentials> creds = credentials.apply(uri).credentials();
+    HttpResponse<InputStream> head;
+    try {
+      head = send("HEAD", uri, creds, idle, url, position);
     } catch (ConnectException | HttpTimeoutException | java.nio.channels.UnresolvedAddressException e) {
       return offline(url, position, content, cached, e);
     } catch (IOException e) {
       if (e.getCause() instanceof java.nio.channels.UnresolvedAddressException || e.getMessage() == null) {
         return offline(url, position, content, cached, e);
       }
-      throw e;
+      throw failed(url, position, e);
     }
+    head.body().close();
     checkStatus(head.statusCode(), url, position);
     String remoteSum = head.headers().firstValue("X-Checksum-Sha256").map(s -> s.toLowerCase(Locale.ROOT)).orElse(null);
     long remoteSize = head.headers().firstValueAsLong("Content-Length").orElse(-1);
@@ -85,19 +113,43 @@ final class HttpImports {
 
     log.info("downloading " + url);
     Files.createDirectories(dir);
-    HttpResponse<InputStream> get = client.send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-    checkStatus(get.statusCode(), url, position);
-    Path tmp = AtomicFiles.tempBeside(content);
+    HttpResponse<InputStream> get;
     try {
+      get = send("GET", uri, creds, idle, url, position);
+    } catch (IOException e) {
+      throw failed(url, position, e);
+    }
+    long declared = get.headers().firstValueAsLong("Content-Length").orElse(-1);
+    Path tmp = AtomicFiles.tempBeside(content);
+    try (InputStream in = get.body()) {
+      checkStatus(get.statusCode(), url, position);
       MessageDigest md = Digest.newSha256();
       long size = 0;
-      try (InputStream in = get.body(); OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
         byte[] buf = new byte[1 << 16];
-        for (int n; (n = in.read(buf)) > 0; ) {
+        while (true) {
+          int n;
+          try {
+            n = in.read(buf);
+          } catch (IOException e) {
+            throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": download failed after " + size
+                + (declared >= 0 ? " of " + declared : "") + " bytes: " + describe(e), "try again; the server or the network failed", e);
+          }
+          if (n < 0) {
+            break;
+          }
           md.update(buf, 0, n);
-          out.write(buf, 0, n);
+          try {
+            out.write(buf, 0, n);
+          } catch (IOException e) {
+            throw new IOException("write " + tmp + ": " + e.getMessage(), e); // e.g. ENOSPC, which names no file
+          }
           size += n;
         }
+      }
+      if (declared >= 0 && size != declared) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": download failed after " + size
+            + " of " + declared + " bytes: the server sent " + (size < declared ? "less" : "more") + " than it declared", "try again", null);
       }
       String sum = Digest.fromMessageDigest(md.digest()).hex();
       if (remoteSum != null && !remoteSum.equals(sum)) {
@@ -111,6 +163,53 @@ final class HttpImports {
       Files.deleteIfExists(tmp);
     }
     return content;
+  }
+
+  /**
+   * Sends a request, following redirects as {@link HttpCalls#checkRedirect} allows (never from https to
+   * http, only to http(s)); the credentials looked up for {@code uri} go only to {@code uri}'s own scheme,
+   * host and port, as curl does without --location-trusted and Docker does for a registry's blob store.
+   */
+  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle, String url, String position)
+      throws IOException, InterruptedException, StackerException {
+    String origin = HttpCalls.origin(uri);
+    URI at = uri;
+    for (int hops = 0; ; hops++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(at);
+      if (creds.isPresent() && HttpCalls.origin(at).equals(origin)) {
+        b.header("Authorization", creds.get().basicHeader());
+      }
+      HttpResponse<InputStream> r = HttpCalls.send(client, b, method, null, idle, null);
+      if (!HttpCalls.isRedirect(r.statusCode())) {
+        return r;
+      }
+      r.body().close();
+      Optional<String> location = r.headers().firstValue("Location");
+      if (location.isEmpty() || hops == MAX_REDIRECTS) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered "
+            + r.statusCode() + (location.isEmpty() ? " without a Location" : " after " + MAX_REDIRECTS + " redirects"), null);
+      }
+      try {
+        at = HttpCalls.checkRedirect(at, location.get());
+      } catch (IOException e) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), null);
+      }
+    }
+  }
+
+  /** The cache's metadata, or null (and a warning naming the file) when it cannot be read: the file is downloaded again. */
+  private Meta readMeta(Path metaFile) {
+    try {
+      return Json.read(Files.readAllBytes(metaFile), Meta::fromJson, Meta.class);
+    } catch (IOException e) {
+      log.warn("ignoring the import cache's " + metaFile + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static StackerException failed(String url, String position, IOException e) {
+    return new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + describe(e),
+        "check the URL and the network, then try again", e);
   }
 
   private static boolean fresh(Meta cached, String remoteSum, long remoteSize, String lastModified) {
@@ -130,13 +229,13 @@ final class HttpImports {
   }
 
   private static String describe(Exception e) {
+    if (e instanceof java.nio.channels.UnresolvedAddressException || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
+      return "unknown host"; // before ConnectException: java.net.http reports a name it cannot resolve as one
+    }
+    if (e instanceof ConnectException && e.getMessage() == null) {
+      return "connection refused";
+    }
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-  }
-
-  private HttpRequest.Builder request(URI uri) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
-    credentials(uri).credentials().ifPresent(c -> b.header("Authorization", c.basicHeader()));
-    return b;
   }
 
   /** The same files and longest host/path match as for registries. */
