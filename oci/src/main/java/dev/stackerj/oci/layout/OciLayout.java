@@ -153,7 +153,14 @@ public final class OciLayout {
   }
 
   public Index readIndex() throws IOException {
-    return Json.read(Files.readAllBytes(dir.resolve("index.json")), Index.class);
+    Path index = dir.resolve("index.json");
+    try {
+      return Json.read(Files.readAllBytes(index), Index.class);
+    } catch (java.nio.file.FileSystemException e) {
+      throw e; // names the file already
+    } catch (IOException e) {
+      throw new IOException(index + ": " + e.getMessage(), e); // a JSON error names no file
+    }
   }
 
   public Optional<Descriptor> findTag(String tag) throws IOException {

@@ -189,13 +189,7 @@ public final class HttpCalls {
 
   /** "4 MiB", "64 KiB", "100 bytes". */
   public static String mib(long bytes) {
-    if (bytes >= (1 << 20) && bytes % (1 << 20) == 0) {
-      return bytes / (1 << 20) + " MiB";
-    }
-    if (bytes >= 1024 && bytes % 1024 == 0) {
-      return bytes / 1024 + " KiB";
-    }
-    return bytes + " bytes";
+    return dev.stackerj.oci.fs.RegularFiles.size(bytes);
   }
 
   /** {@code body}, noting the time and count of each piece the connection takes. */

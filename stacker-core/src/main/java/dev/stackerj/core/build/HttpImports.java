@@ -6,6 +6,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.registry.Credentials;
 import dev.stackerj.oci.registry.HttpCalls;
+import dev.stackerj.oci.registry.RegistryException;
 import dev.stackerj.oci.layout.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +51,7 @@ final class HttpImports {
 
   private final Path cacheRoot;
   private final Log log;
-  private final java.util.function.Function<URI, Credentials.Lookup> credentials;
+  private final CredentialLookup credentials;
   private HttpClient client; // made on first use: it starts a selector thread a build without URLs never needs
 
   HttpImports(Path cacheRoot, Log log) {
@@ -58,10 +59,16 @@ final class HttpImports {
   }
 
   /** With the credentials for a URL looked up by {@code credentials} (tests: not from this user's files). */
-  HttpImports(Path cacheRoot, Log log, java.util.function.Function<URI, Credentials.Lookup> credentials) {
+  HttpImports(Path cacheRoot, Log log, CredentialLookup credentials) {
     this.cacheRoot = cacheRoot;
     this.log = log;
     this.credentials = credentials;
+  }
+
+  /** Finds the credentials for a URL. */
+  @FunctionalInterface
+  interface CredentialLookup {
+    Credentials.Lookup lookup(URI uri) throws RegistryException;
   }
 
   /** The local copy of {@code url}, downloaded if the cached one is missing or stale. */
@@ -89,7 +96,13 @@ final class HttpImports {
       client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
           .connectTimeout(idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT).build();
     }
-    Optional<Credentials> creds = credentials.apply(uri).credentials();
+    Credentials.Lookup lookup;
+    try {
+      lookup = credentials.lookup(uri);
+    } catch (RegistryException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), e.hint(), e);
+    }
+    Optional<Credentials> creds = lookup.credentials();
     HttpResponse<InputStream> head;
     try {
       head = send("HEAD", uri, creds, idle, url, position);
@@ -102,7 +115,7 @@ final class HttpImports {
       throw failed(url, position, e);
     }
     head.body().close();
-    checkStatus(head.statusCode(), url, position);
+    checkStatus(head.statusCode(), url, position, lookup);
     String remoteSum = head.headers().firstValue("X-Checksum-Sha256").map(s -> s.toLowerCase(Locale.ROOT)).orElse(null);
     long remoteSize = head.headers().firstValueAsLong("Content-Length").orElse(-1);
     String lastModified = head.headers().firstValue("Last-Modified").orElse(null);
@@ -122,7 +135,7 @@ final class HttpImports {
     long declared = get.headers().firstValueAsLong("Content-Length").orElse(-1);
     Path tmp = AtomicFiles.tempBeside(content);
     try (InputStream in = get.body()) {
-      checkStatus(get.statusCode(), url, position);
+      checkStatus(get.statusCode(), url, position, lookup);
       MessageDigest md = Digest.newSha256();
       long size = 0;
       try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -239,17 +252,17 @@ final class HttpImports {
   }
 
   /** The same files and longest host/path match as for registries. */
-  private static Credentials.Lookup credentials(URI uri) {
+  private static Credentials.Lookup credentials(URI uri) throws RegistryException {
     String host = uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     return Credentials.lookup(host, path);
   }
 
-  private static void checkStatus(int status, String url, String position) throws StackerException {
+  private static void checkStatus(int status, String url, String position, Credentials.Lookup lookup) throws StackerException {
     if (status == 401 || status == 403) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server says " + status
           + (status == 401 ? " (unauthorized)" : " (forbidden)"),
-          "credentials are looked up under the longest matching host/path: " + credentials(URI.create(url)).searchedText());
+          "credentials are looked up under the longest matching host/path: " + lookup.searchedText());
     }
     if (status / 100 != 2) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered " + status, null);
