@@ -1,6 +1,8 @@
 package dev.stackerj.oci.fs;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,6 +11,7 @@ import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -67,5 +70,58 @@ public final class IoErrors {
       return s.substring(0, 1).toLowerCase(Locale.ROOT) + s.substring(1);
     }
     return s;
+  }
+
+  /**
+   * {@code out}, whose write, flush and close failures name {@code file}: a full disk makes the JDK throw a
+   * bare IOException("No space left on device") from a channel write, naming nothing.
+   */
+  public static OutputStream naming(OutputStream out, Path file) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws IOException {
+        try {
+          out.write(b);
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      @Override
+      public void flush() throws IOException {
+        try {
+          out.flush();
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        try {
+          out.close();
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      private IOException named(IOException e) {
+        if (e instanceof FileSystemException) {
+          return e; // names its file already
+        }
+        FileSystemException n = new FileSystemException(file.toString(), null, reason(e));
+        n.initCause(e);
+        return n;
+      }
+    };
   }
 }

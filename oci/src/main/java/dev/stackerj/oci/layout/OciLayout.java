@@ -117,7 +117,8 @@ public final class OciLayout {
       try (java.nio.channels.FileChannel ch =
               java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
           CountingOutputStream counter =
-              new CountingOutputStream(new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16));
+              new CountingOutputStream(new java.io.BufferedOutputStream(
+                  dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp), 1 << 16));
           DigestOutputStream out = new DigestOutputStream(counter, md)) {
         result = writer.writeTo(out);
         out.flush();

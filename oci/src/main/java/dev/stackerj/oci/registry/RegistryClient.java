@@ -5,6 +5,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
+import dev.stackerj.oci.fs.IoErrors;
 import dev.stackerj.oci.layout.AtomicFiles;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.BufferedOutputStream;
@@ -246,7 +247,7 @@ public final class RegistryClient {
         MessageDigest md = Digest.newSha256();
         long done = 0;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+            OutputStream out = new BufferedOutputStream(IoErrors.naming(Channels.newOutputStream(ch), tmp), 1 << 16)) {
           byte[] buf = new byte[1 << 16];
           // one byte beyond the declared size is enough to know the blob is not what it claims
           for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, blob.size() + 1 - done))) > 0; ) {

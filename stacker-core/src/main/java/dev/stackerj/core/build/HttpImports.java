@@ -4,6 +4,7 @@ import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
+import dev.stackerj.oci.fs.IoErrors;
 import dev.stackerj.oci.registry.Credentials;
 import dev.stackerj.oci.registry.HttpCalls;
 import dev.stackerj.oci.registry.RegistryException;
@@ -138,7 +139,7 @@ final class HttpImports {
       checkStatus(get.statusCode(), url, position, lookup);
       MessageDigest md = Digest.newSha256();
       long size = 0;
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = IoErrors.naming(Files.newOutputStream(tmp), tmp)) { // a full disk names the file
         byte[] buf = new byte[1 << 16];
         while (true) {
           int n;
@@ -152,11 +153,7 @@ final class HttpImports {
             break;
           }
           md.update(buf, 0, n);
-          try {
-            out.write(buf, 0, n);
-          } catch (IOException e) {
-            throw new IOException("write " + tmp + ": " + e.getMessage(), e); // e.g. ENOSPC, which names no file
-          }
+          out.write(buf, 0, n);
           size += n;
         }
       }
