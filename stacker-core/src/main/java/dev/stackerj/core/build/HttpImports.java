@@ -80,6 +80,12 @@ final class HttpImports {
     } catch (java.net.URISyntaxException e) {
       throw new StackerException(StackerException.Kind.USAGE, position + ": import " + url + ": not a valid URL: " + e.getMessage(), null);
     }
+    if (uri.getRawUserInfo() != null || uri.getHost() == null) {
+      // java.net.http would drop user:password@ silently, and it would show in every log line naming the URL
+      throw new StackerException(StackerException.Kind.USAGE, position + ": import " + (uri.getHost() == null ? url : HttpCalls.safe(uri))
+          + (uri.getHost() == null ? ": not a valid URL: no host" : ": a user name or password in the URL is not sent"),
+          uri.getHost() == null ? null : "put the credentials in auth.json (REGISTRY_AUTH_FILE) under " + uri.getHost());
+    }
     Path dir = cacheRoot.resolve(Digest.sha256(url.getBytes(StandardCharsets.UTF_8)).hex());
     String name = fileName(uri);
     Path content = dir.resolve(name);
@@ -269,6 +275,6 @@ final class HttpImports {
   private static String fileName(URI uri) {
     String path = uri.getPath() == null ? "" : uri.getPath();
     String name = path.substring(path.lastIndexOf('/') + 1);
-    return name.isEmpty() || name.startsWith(".") ? "download" : name;
+    return name.isEmpty() || name.startsWith(".") || name.indexOf('\0') >= 0 ? "download" : name;
   }
 }

@@ -236,4 +236,11 @@ class HttpImportsTest {
     assertEquals(List.of(), cached());
     assertFalse(warnings.stream().anyMatch(w -> w.contains("cached copy")));
   }
+
+  @Test
+  void aPasswordInTheUrlIsRefusedAndNotRepeated() {
+    StackerException e = assertThrows(StackerException.class, () -> imports().fetch("http://bob:hunter2@127.0.0.1:9/f", "stacker.yaml:5:7"));
+    assertEquals("stacker.yaml:5:7: import http://127.0.0.1:9/f: a user name or password in the URL is not sent", e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2") || e.hint().contains("hunter2"));
+  }
 }
