@@ -114,20 +114,22 @@ YAML
   [[ "$output" == *'hint: '* ]]
 }
 
-# Only regular files are read as stackerfiles, prerequisites and config files; each read has a size
-# limit. /dev/zero was an OutOfMemoryError with a stack trace, a FIFO a command that never returned.
-@test "a device, a FIFO or a prerequisite that is one is refused with what it is, exit 2" {
+# Only regular files and pipes are read as stackerfiles, prerequisites and config files; each read has a
+# size limit. /dev/zero was an OutOfMemoryError with a stack trace, a FIFO a command that never returned.
+@test "a device, a FIFO nobody writes to, or a prerequisite that is one is refused with what it is, exit 2" {
   run timeout 60 "$STACKER" build -f /dev/zero
   echo "$output"
   [ "$status" -eq 2 ]
   [[ "$output" == *"error: stackerfile /dev/zero is not a regular file (character device)"* ]]
   [[ "$output" != *Exception* && "$output" != *OutOfMemory* ]]
 
+  # a FIFO is waited on while it is silent (30 s, 1 s here), then given up
+  export JAVA_TOOL_OPTIONS=-Dstacker.pipe.timeout=1
   mkfifo fifo.yaml
   run timeout 60 "$STACKER" build -f fifo.yaml
   echo "$output"
   [ "$status" -eq 2 ]
-  [[ "$output" == *"error: stackerfile fifo.yaml is not a regular file (FIFO)"* ]]
+  [[ "$output" == *"error: stackerfile fifo.yaml cannot be read: a FIFO nothing was written to for 1 s"* ]]
 
   cat > stacker.yaml <<'YAML'
 config:
@@ -140,12 +142,25 @@ YAML
   echo "$output"
   [ "$status" -eq 2 ]
   [[ "$output" == *'stacker.yaml:2:19: prerequisite "/dev/zero" (/dev/zero) is not a regular file (character device)'* ]]
-  [[ "$output" == *'stacker.yaml:2:30: prerequisite "fifo.yaml" (fifo.yaml) is not a regular file (FIFO)'* ]]
+  [[ "$output" == *'stacker.yaml:2:30: prerequisite "fifo.yaml" (fifo.yaml) cannot be read: a FIFO nothing was written to for 1 s'* ]]
 
   run timeout 60 "$STACKER" --config fifo.yaml build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 2 ]
-  [[ "$output" == *"error: config file fifo.yaml: cannot read: not a regular file (FIFO)"* ]]
+  [[ "$output" == *"error: config file fifo.yaml: cannot read: a FIFO nothing was written to for 1 s"* ]]
+
+  run timeout 60 "$STACKER" convert -i /dev/zero -o converted.yaml -s subs.yaml
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"error: Dockerfile /dev/zero: cannot read: not a regular file (character device)"* ]]
+}
+
+@test "a stackerfile on a pipe is read, as stacker reads it: -f /dev/stdin" {
+  printf 'app:\n  from:\n    type: scratch\n' > piped.yaml
+  run timeout 120 bash -c 'cat piped.yaml | "$0" build -f /dev/stdin' "$STACKER"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"filesystem app built successfully"* ]]
 }
 
 @test "an import the user cannot read names the import and says permission denied" {

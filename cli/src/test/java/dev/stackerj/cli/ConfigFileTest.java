@@ -84,13 +84,15 @@ class ConfigFileTest {
     dev.stackerj.oci.fs.Posix.mkfifo(fifo, 0600);
     Path latin1 = dir.resolve("latin1.yaml");
     Files.write(latin1, "work_dir: /caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-    Map<Path, String> want = Map.of(Path.of("/dev/zero"), "not a regular file (character device)", fifo, "not a regular file (FIFO)",
-        latin1, "not valid UTF-8");
+    Map<Path, String> want = Map.of(Path.of("/dev/zero"), "not a regular file (character device)", fifo,
+        "a FIFO nothing was written to for 0.5 s", latin1, "not valid UTF-8");
+    System.setProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY, "0.5");
     for (Map.Entry<Path, String> w : want.entrySet()) {
       StackerException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
           () -> assertThrows(StackerException.class, () -> ConfigFile.load(w.getKey(), Map.of())));
       assertEquals(StackerException.Kind.USAGE, e.kind());
       assertEquals("config file " + w.getKey() + ": cannot read: " + w.getValue(), e.getMessage());
     }
+    System.clearProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY);
   }
 }

@@ -8,10 +8,12 @@ import java.nio.file.Path;
 
 /**
  * Reads the small files a person names (a stackerfile, a config or substitution file, an auth file):
- * only a regular file (a symlink to one is fine), and never more than a limit, counted while reading, so
- * {@code /dev/zero} is an error and not an OutOfMemoryError, and a FIFO is refused before it is opened
- * rather than waited on forever. (A FIFO swapped in between the check and the open would still block:
- * the files are the caller's own, so that only stalls the caller's own command.)
+ * a regular file (a symlink to one is fine) or a pipe, never a device, socket or directory, and never more
+ * than a limit, counted while reading, so {@code /dev/zero} is an error and not an OutOfMemoryError.
+ * A pipe ({@code -f /dev/stdin}, {@code -f <(...)}, which stacker's Go version reads) is read with a
+ * bound on silence: a named FIFO nobody writes to would otherwise block {@code open} for ever.
+ * (A FIFO swapped in for a regular file between the check and the open would still block: the files are
+ * the caller's own, so that only stalls the caller's own command.)
  */
 public final class RegularFiles {
   private RegularFiles() {}
@@ -46,7 +48,13 @@ public final class RegularFiles {
    * @throws TooLargeException when it holds more than {@code limit} bytes, however its size reads
    */
   public static byte[] read(Path path, long limit) throws IOException {
-    requireRegular(path);
+    String kind = kind((Integer) Files.getAttribute(path, "unix:mode"));
+    if ("FIFO".equals(kind)) {
+      return readPipe(path, limit);
+    }
+    if (kind != null) {
+      throw new NotRegularFileException(path, kind);
+    }
     try (InputStream in = Files.newInputStream(path)) {
       byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (data.length > limit) {
@@ -56,12 +64,55 @@ public final class RegularFiles {
     }
   }
 
-  /** Throws NotRegularFileException unless {@code path} is (or links to) a regular file; NoSuchFileException when it is missing. */
-  public static void requireRegular(Path path) throws IOException {
-    int mode = (Integer) Files.getAttribute(path, "unix:mode");
-    String kind = kind(mode);
-    if (kind != null) {
-      throw new NotRegularFileException(path, kind);
+  /** Seconds a pipe may stay silent (nothing to open, nothing to read) before it is given up; tests shorten it. */
+  public static final String PIPE_TIMEOUT_PROPERTY = "stacker.pipe.timeout";
+
+  /**
+   * A pipe's bytes, read on a thread of its own: open() of a FIFO waits for a writer and a read for data,
+   * neither with a timeout in Java, so the caller waits for progress instead and gives up after
+   * {@value #PIPE_TIMEOUT_PROPERTY} (30) seconds without any. The abandoned thread stays blocked until the
+   * process exits, which an error here makes it do.
+   */
+  private static byte[] readPipe(Path path, long limit) throws IOException {
+    String seconds = System.getProperty(PIPE_TIMEOUT_PROPERTY, "30");
+    long idleNanos = (long) (Double.parseDouble(seconds) * 1e9);
+    java.util.concurrent.atomic.AtomicLong progress = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (InputStream in = Files.newInputStream(path)) {
+        progress.set(System.nanoTime());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, limit + 1 - out.size()))) > 0; ) {
+          out.write(buf, 0, n);
+          progress.set(System.nanoTime());
+        }
+        result.complete(out.toByteArray());
+      } catch (IOException | RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }, "read " + path);
+    reader.setDaemon(true);
+    reader.start();
+    while (true) {
+      long left = idleNanos - (System.nanoTime() - progress.get());
+      try {
+        byte[] data = left > 0 ? result.get(left, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
+        if (data == null) {
+          throw new FileSystemException(path.toString(), null, "a FIFO nothing was written to for " + seconds + " s");
+        }
+        if (data.length > limit) {
+          throw new TooLargeException(path, limit);
+        }
+        return data;
+      } catch (java.util.concurrent.TimeoutException e) {
+        // look again: it may have made progress meanwhile
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("read " + path + ": interrupted");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
     }
   }
 

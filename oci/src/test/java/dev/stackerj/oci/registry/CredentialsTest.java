@@ -96,12 +96,8 @@ class CredentialsTest {
     assertEquals("read credentials from " + bad + ": not valid JSON: line 3, column 2: Unexpected end-of-input: expected close marker for "
         + "Object (start marker at line 1, column 11)",
         e.getMessage());
-    Path fifo = tmp.resolve("fifo.json");
-    dev.stackerj.oci.fs.Posix.mkfifo(fifo, 0600);
-    for (String f : List.of("/dev/zero", fifo.toString())) {
-      e = assertTimeoutPreemptively(Duration.ofSeconds(20),
-          () -> assertThrows(RegistryException.class, () -> Credentials.lookup("reg", "x", Map.of("REGISTRY_AUTH_FILE", f), tmp)));
-      assertTrue(e.getMessage().startsWith("read credentials from " + f + ": not a regular file ("), e.getMessage());
-    }
+    e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        () -> assertThrows(RegistryException.class, () -> Credentials.lookup("reg", "x", Map.of("REGISTRY_AUTH_FILE", "/dev/zero"), tmp)));
+    assertEquals("read credentials from /dev/zero: not a regular file (character device)", e.getMessage());
   }
 }

@@ -88,14 +88,34 @@ class StackerfileLoaderTest {
   }
 
   @Test
-  void aFifoIsRefusedNotWaitedOn() throws Exception {
+  void aPipeIsReadButAFifoNobodyWritesToIsGivenUp() throws Exception {
+    // stacker reads -f /dev/stdin and -f <(...); a named FIFO without a writer blocked open() for ever
     Path fifo = dir.resolve("stacker.yaml");
     Posix.mkfifo(fifo, 0600);
-    StackerException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
-        () -> assertThrows(StackerException.class, () -> new StackerfileLoader(Map.of(), Map.of()).load(fifo)));
-    assertEquals("stackerfile " + fifo + " is not a regular file (FIFO)", e.getMessage());
-    assertTimeoutPreemptively(Duration.ofSeconds(10),
-        () -> assertThrows(StackerException.class, () -> StackerfileLoader.readSubstituteFile(fifo)));
+    System.setProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY, "0.5");
+    try {
+      StackerException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+          () -> assertThrows(StackerException.class, () -> new StackerfileLoader(Map.of(), Map.of()).load(fifo)));
+      assertEquals("stackerfile " + fifo + " cannot be read: a FIFO nothing was written to for 0.5 s", e.getMessage());
+      assertTimeoutPreemptively(Duration.ofSeconds(10),
+          () -> assertThrows(StackerException.class, () -> StackerfileLoader.readSubstituteFile(fifo)));
+
+      Path pipe = dir.resolve("piped.yaml"); // a fresh one: the readers given up on above still wait on the first
+      Posix.mkfifo(pipe, 0600);
+      Thread writer = new Thread(() -> {
+        try {
+          Files.writeString(pipe, "app: {from: {type: scratch}}\n");
+        } catch (java.io.IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      });
+      writer.setDaemon(true);
+      writer.start();
+      Stackerfile f = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> new StackerfileLoader(Map.of(), Map.of()).load(pipe));
+      assertEquals(List.of("app"), layers(List.of(f)));
+    } finally {
+      System.clearProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY);
+    }
   }
 
   @Test
