@@ -109,7 +109,7 @@ final class HttpImports {
     } catch (RegistryException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), e.hint(), e);
     }
-    Optional<Credentials> creds = lookup.credentials();
+    Optional<Credentials> creds = clearTextToDefaultPort(uri) ? Optional.empty() : lookup.credentials();
     HttpResponse<InputStream> head;
     try {
       head = send("HEAD", uri, creds, idle, url, position);
@@ -213,6 +213,15 @@ final class HttpImports {
     }
   }
 
+  /**
+   * Whether {@code uri} is plain http on the default port. auth.json keys name no scheme: "ghcr.io" is a
+   * registry's, meant for https; a stackerfile's http://ghcr.io/... must not make it travel in clear
+   * text. An entry naming the port (host:8080, and the URL with it) is one the user made for that server.
+   */
+  static boolean clearTextToDefaultPort(URI uri) {
+    return "http".equalsIgnoreCase(uri.getScheme()) && uri.getPort() < 0;
+  }
+
   /** The cache's metadata, or null (and a warning naming the file) when it cannot be read: the file is downloaded again. */
   private Meta readMeta(Path metaFile) {
     try {
@@ -263,9 +272,13 @@ final class HttpImports {
 
   private static void checkStatus(int status, String url, String position, Credentials.Lookup lookup) throws StackerException {
     if (status == 401 || status == 403) {
+      URI uri = URI.create(url);
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server says " + status
           + (status == 401 ? " (unauthorized)" : " (forbidden)"),
-          "credentials are looked up under the longest matching host/path: " + lookup.searchedText());
+          clearTextToDefaultPort(uri) && lookup.credentials().isPresent()
+              ? "the credentials for " + uri.getHost() + " in " + lookup.credentials().get().source() + " are not sent in clear text to "
+                  + "port 80; use https, or put the port in the URL and the auth.json entry (" + uri.getHost() + ":80)"
+              : "credentials are looked up under the longest matching host/path: " + lookup.searchedText());
     }
     if (status / 100 != 2) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered " + status, null);

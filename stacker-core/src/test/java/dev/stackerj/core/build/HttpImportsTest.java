@@ -243,4 +243,12 @@ class HttpImportsTest {
     assertEquals("stacker.yaml:5:7: import http://127.0.0.1:9/f: a user name or password in the URL is not sent", e.getMessage());
     assertFalse(e.getMessage().contains("hunter2") || e.hint().contains("hunter2"));
   }
+
+  @Test
+  void aRegistrysCredentialsAreNotSentInClearTextToPort80() {
+    // auth.json's "ghcr.io" is for https; an entry naming a port is one made for that very server
+    assertTrue(HttpImports.clearTextToDefaultPort(java.net.URI.create("http://ghcr.io/owner/file")));
+    assertFalse(HttpImports.clearTextToDefaultPort(java.net.URI.create("https://ghcr.io/owner/file")));
+    assertFalse(HttpImports.clearTextToDefaultPort(java.net.URI.create("http://files.example:8080/f")));
+  }
 }
