@@ -1,8 +1,11 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.StackerException;
+import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.oci.fs.RegularFiles;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +33,9 @@ final class ConfigFile {
     static final Values NONE = new Values(null, null, null, null, List.of());
   }
 
+  /** The largest config file read: it holds four paths. */
+  static final long MAX_BYTES = 1 << 20;
+
   private ConfigFile() {}
 
   /** Where the config file is when --config is not given. */
@@ -48,14 +54,15 @@ final class ConfigFile {
     Path file = explicit != null ? explicit : defaultPath(env);
     String text;
     try {
-      text = Files.readString(file);
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(RegularFiles.read(file, MAX_BYTES))).toString();
     } catch (NoSuchFileException e) {
       if (explicit == null) {
         return Values.NONE;
       }
       throw new StackerException(StackerException.Kind.USAGE, "config file " + file + " does not exist", null);
     } catch (IOException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + ": cannot read: " + e.getMessage(), null);
+      // a device or FIFO is refused, not read or waited on; the reason is in words, not an exception's type
+      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + ": cannot read: " + IoErrors.reason(e), null);
     }
     Values v = parse(text, file.toString());
     for (String w : v.warnings()) {

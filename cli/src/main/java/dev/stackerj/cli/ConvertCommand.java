@@ -3,8 +3,11 @@ package dev.stackerj.cli;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.convert.DockerfileConverter;
+import dev.stackerj.core.spec.StackerfileLoader;
+import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.oci.fs.RegularFiles;
 import dev.stackerj.oci.layout.AtomicFiles;
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -32,9 +35,13 @@ public final class ConvertCommand implements Callable<Integer> {
     Log log = global.log();
     String text;
     try {
-      text = Files.readString(input);
+      // a regular file of at most 16 MiB, strict UTF-8: as a stackerfile is read
+      text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(RegularFiles.read(input, StackerfileLoader.MAX_BYTES))).toString();
     } catch (NoSuchFileException e) {
       throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input + " does not exist", "pass it with -i");
+    } catch (IOException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input + ": cannot read: " + IoErrors.reason(e), null);
     }
     DockerfileConverter.Result r = DockerfileConverter.convert(text, input.toString());
     for (String w : r.warnings()) {

@@ -2,7 +2,9 @@ package dev.stackerj.oci;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -168,9 +170,25 @@ public final class Json {
   public static <T> T read(byte[] data, Class<T> type) throws IOException {
     Function<Object, ?> reader = READERS.get(type);
     if (reader == null) {
-      return mapper().readValue(data, type);
+      try {
+        return mapper().readValue(data, type);
+      } catch (JsonProcessingException e) {
+        throw plain(e);
+      }
     }
     return (T) read(data, reader, type);
+  }
+
+  /**
+   * Jackson's error as a person reads it: "line 1, column 2: Unexpected character ...", without its
+   * "[Source: REDACTED ...]" trailer. The caller names the file or blob.
+   */
+  private static IOException plain(JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    String where = at == null || at.getLineNr() < 0 ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+    String what = e.getOriginalMessage() == null ? e.getClass().getSimpleName()
+        : e.getOriginalMessage().replace('\n', ' ').replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]", "line $1, column $2");
+    return new IOException("not valid JSON: " + where + what, e);
   }
 
   /**
@@ -193,9 +211,11 @@ public final class Json {
   public static Object tree(byte[] data) throws IOException {
     try (JsonParser p = FACTORY.createParser(data)) {
       if (p.nextToken() == null) {
-        throw new IOException("no JSON document");
+        throw new IOException("not valid JSON: no JSON document");
       }
       return value(p);
+    } catch (JsonProcessingException e) {
+      throw plain(e);
     }
   }
 
@@ -231,7 +251,8 @@ public final class Json {
       case VALUE_NULL:
         return null;
       default:
-        throw new IOException("unexpected " + t + " at " + p.currentLocation());
+        throw new IOException("not valid JSON: line " + p.currentLocation().getLineNr() + ", column " + p.currentLocation().getColumnNr()
+            + ": unexpected " + t);
     }
   }
 

@@ -102,4 +102,14 @@ class JsonTest {
         null,
         List.of(new ImageConfig.History("2020-01-01T00:00:00Z", "x", null, null, false)));
   }
+
+  @Test
+  void aParseErrorSaysLineAndColumnAndNothingOfJacksonsInnards() {
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> Json.read("{\n bad".getBytes(StandardCharsets.UTF_8), Index.class));
+    assertEquals("not valid JSON: line 2, column 2: Unexpected character ('b' (code 98)): was expecting double-quote to start field name",
+        e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Json.tree(new byte[0]));
+    assertEquals("not valid JSON: no JSON document", e.getMessage());
+  }
 }

@@ -113,7 +113,8 @@ public final class LayerExtractor {
     } else if (e.type() == TarHeader.FIFO) {
       Posix.mkfifo(target, e.mode());
     } else if (e.isRegular()) {
-      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (OutputStream out = dev.stackerj.oci.fs.IoErrors.naming(
+          Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), target)) {
         tar.content().transferTo(out);
       }
     } else {

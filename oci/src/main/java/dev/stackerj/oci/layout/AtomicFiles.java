@@ -17,7 +17,7 @@ public final class AtomicFiles {
     Path tmp = tempBeside(target);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+          OutputStream out = dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp)) {
         out.write(data);
         out.flush();
         ch.force(true);

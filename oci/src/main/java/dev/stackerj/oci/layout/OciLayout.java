@@ -117,7 +117,8 @@ public final class OciLayout {
       try (java.nio.channels.FileChannel ch =
               java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
           CountingOutputStream counter =
-              new CountingOutputStream(new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16));
+              new CountingOutputStream(new java.io.BufferedOutputStream(
+                  dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp), 1 << 16));
           DigestOutputStream out = new DigestOutputStream(counter, md)) {
         result = writer.writeTo(out);
         out.flush();
@@ -153,7 +154,14 @@ public final class OciLayout {
   }
 
   public Index readIndex() throws IOException {
-    return Json.read(Files.readAllBytes(dir.resolve("index.json")), Index.class);
+    Path index = dir.resolve("index.json");
+    try {
+      return Json.read(Files.readAllBytes(index), Index.class);
+    } catch (java.nio.file.FileSystemException e) {
+      throw e; // names the file already
+    } catch (IOException e) {
+      throw new IOException(index + ": " + e.getMessage(), e); // a JSON error names no file
+    }
   }
 
   public Optional<Descriptor> findTag(String tag) throws IOException {

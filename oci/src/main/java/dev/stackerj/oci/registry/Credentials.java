@@ -1,6 +1,8 @@
 package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Json;
+import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.oci.fs.RegularFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,28 +61,34 @@ public record Credentials(String username, String password, String source) {
     return List.copyOf(files);
   }
 
+  /** The largest credential file read (a docker config.json with many registries is a few KiB). */
+  static final long MAX_FILE_BYTES = 4L << 20;
+
   /** Looks up credentials for {@code registry} (and {@code repository}) in the usual files of this process. */
-  public static Lookup lookup(String registry, String repository) {
+  public static Lookup lookup(String registry, String repository) throws RegistryException {
     return lookup(registry, repository, System.getenv(), Path.of(System.getProperty("user.home")));
   }
 
   /**
    * Looks up credentials: the first file with an entry for the registry wins; within a file the longest
-   * matching {@code host/path} key does. A file that cannot be read is skipped.
+   * matching {@code host/path} key does. A missing file is skipped; one that is there but cannot be read,
+   * is not a regular file, too large or not a JSON object is an error naming it, as podman and docker
+   * make it: skipped, it would send a build on without the credentials the user thinks it has.
    */
-  public static Lookup lookup(String registry, String repository, Map<String, String> env, Path home) {
+  public static Lookup lookup(String registry, String repository, Map<String, String> env, Path home) throws RegistryException {
     List<Path> files = searchPath(env, home);
     List<Path> searched = new ArrayList<>();
     for (Path f : files) {
-      if (!Files.isRegularFile(f)) {
+      if (!Files.exists(f)) {
         continue;
       }
       searched.add(f);
       Map<String, Object> root;
       try {
-        root = RegistryClient.jsonObject(Files.readAllBytes(f));
+        root = RegistryClient.jsonObject(RegularFiles.read(f, MAX_FILE_BYTES));
       } catch (IOException e) {
-        continue;
+        throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "read credentials from " + f + ": " + IoErrors.reason(e),
+            "fix or remove the file (skopeo login writes it), or point REGISTRY_AUTH_FILE at another", e);
       }
       Optional<Credentials> found = fromFile(root, f, registry, repository);
       if (found.isPresent()) {

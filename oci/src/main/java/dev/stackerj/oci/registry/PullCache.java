@@ -92,6 +92,11 @@ public final class PullCache {
       throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest() + " has no config (schema 1?)",
           "only Docker v2 schema 2 and OCI images are supported", null);
     }
+    if (m.config().size() > RegistryClient.MAX_CONFIG_BYTES) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest() + " declares a config of "
+          + m.config().size() + " bytes, more than the " + HttpCalls.mib(RegistryClient.MAX_CONFIG_BYTES) + " allowed; refused",
+          "image configs are a few KiB; this image is broken or hostile", null);
+    }
     List<Descriptor> blobs = new ArrayList<>(m.layers());
     blobs.add(m.config());
     long missing = blobs.stream().filter(b -> !layout.hasBlob(b.digest())).count();

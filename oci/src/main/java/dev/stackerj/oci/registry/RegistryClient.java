@@ -5,9 +5,13 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
+import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.oci.layout.AtomicFiles;
 import dev.stackerj.oci.layout.OciLayout;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,10 +20,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -29,7 +37,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -42,14 +49,29 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * A client of one registry's distribution API (v2) on {@code java.net.http}: manifests by tag or digest
  * with the OCI and Docker Accept types, blobs streamed and digest-checked, pushes that skip what the
  * registry has, bearer-token and basic auth, and retries with backoff. Not thread-safe.
+ *
+ * <p>A registry is not trusted with more than it must be: credentials and tokens go only to its own
+ * scheme, host and port (a blob store it redirects to gets none, https never leads to plain http), every
+ * wait is bounded by the idle timeout ({@link HttpCalls}), documents are read up to the sizes registries
+ * themselves allow, and a blob is read up to its declared size and kept only once verified.
  */
 public final class RegistryClient {
   /** Every manifest type we can read, so the registry never converts to an old schema for us. */
   public static final List<String> MANIFEST_TYPES =
       List.of(MediaTypes.IMAGE_MANIFEST, MediaTypes.IMAGE_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST);
 
-  private static final Duration SMALL_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  /** The largest manifest or index read, as Docker's registry (distribution) and containers/image allow. */
+  public static final long MAX_MANIFEST_BYTES = 4L << 20;
+  /** The largest image config pulled (containers/image's limit): it is read whole into memory. */
+  public static final long MAX_CONFIG_BYTES = 4L << 20;
+  /** The largest token service reply read (containers/image's limit). */
+  static final long MAX_TOKEN_BYTES = 1L << 20;
+  /** The most of an error body read for its message. */
+  static final long MAX_ERROR_BYTES = 1L << 20;
+  /** Redirects followed for one request (Go's http client allows 10). */
+  static final int MAX_REDIRECTS = 10;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
   /**
    * How to talk to the registry.
@@ -102,6 +124,7 @@ public final class RegistryClient {
   private final String host;
   private final Options options;
   private final HttpClient http;
+  private final Duration idle;
   private final Stats stats = new Stats();
   private String scheme;
   private String basicAuth;
@@ -113,9 +136,10 @@ public final class RegistryClient {
     this.registry = registry;
     this.host = new ImageReference(registry, "x", "latest", null).apiHost();
     this.options = options;
+    this.idle = HttpCalls.idleTimeout();
     HttpClient.Builder b = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(15))
+        .connectTimeout(idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT)
         .followRedirects(HttpClient.Redirect.NEVER); // followed by hand: credentials must not go to blob storage hosts
     if (options.insecure()) {
       b.sslContext(trustAll());
@@ -133,19 +157,23 @@ public final class RegistryClient {
 
   // ---------------------------------------------------------------- operations
 
-  /** Fetches a manifest or index by tag or digest, with its exact bytes. */
+  /**
+   * Fetches a manifest or index by tag or digest, with its exact bytes: at most {@link #MAX_MANIFEST_BYTES}
+   * (a larger one is refused unread), verified against the digest it was asked by.
+   */
   public ManifestResponse getManifest(String repository, String reference) throws IOException {
     Scope scope = Scope.pull(repository);
-    return retrying("get manifest " + repository + ":" + reference, () -> {
-      HttpResponse<byte[]> r = send("GET", "/v2/" + repository + "/manifests/" + reference, scope,
-          Map.of("Accept", String.join(", ", MANIFEST_TYPES)), null, HttpResponse.BodyHandlers.ofByteArray(), true);
+    String what = "get manifest " + repository + ":" + reference;
+    return retrying(what, () -> {
+      HttpResponse<InputStream> r = sendFollowing("GET", "/v2/" + repository + "/manifests/" + reference, scope,
+          Map.of("Accept", String.join(", ", MANIFEST_TYPES)), what);
       if (r.statusCode() == 404) {
         throw new RegistryException(RegistryException.Kind.NOT_FOUND,
-            "manifest " + registry + "/" + repository + (reference.contains(":") ? "@" : ":") + reference + " not found" + errorText(r.body()),
+            "manifest " + registry + "/" + repository + (reference.contains(":") ? "@" : ":") + reference + " not found" + errorText(r),
             "check the name and tag, e.g. skopeo list-tags docker://" + registry + "/" + repository, null);
       }
-      expect(r, 200, "get manifest " + repository + ":" + reference, new String(r.body(), StandardCharsets.UTF_8));
-      byte[] body = r.body();
+      expect(r, 200, what);
+      byte[] body = limited(r, MAX_MANIFEST_BYTES, "manifest " + repository + ":" + reference);
       Digest digest = Digest.sha256(body);
       if (reference.startsWith("sha256:") && !reference.equals(digest.toString())) {
         throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH,
@@ -165,67 +193,85 @@ public final class RegistryClient {
   }
 
   private boolean headBlob(String repository, Digest digest, Scope scope) throws IOException, InterruptedException {
-    HttpResponse<Void> r = send("HEAD", "/v2/" + repository + "/blobs/" + digest, scope, Map.of(), null, HttpResponse.BodyHandlers.discarding(), true);
+    HttpResponse<InputStream> r = send("HEAD", uri("/v2/" + repository + "/blobs/" + digest), scope, Map.of(), null, null);
+    drain(r);
     if (r.statusCode() == 404) {
       return false;
     }
     if (r.statusCode() == 307 || r.statusCode() == 302) {
-      return true; // served from elsewhere: it exists
+      return true; // served from elsewhere: it exists (a signed blob-store URL may not take a HEAD)
     }
-    expect(r, 200, "check blob " + digest, "");
+    expect(r, 200, "check blob " + digest);
     return true;
   }
 
   /**
-   * Streams a blob into {@code into}, checking digest and size while writing; a blob already there is
-   * not fetched. Nothing is held whole in memory.
+   * Streams a blob into {@code into}: at most the size its descriptor declares is read (a byte more is an
+   * error, and a larger Content-Length is refused before reading), into a temp file that becomes the blob
+   * only once its digest and size are right. A blob already there is not fetched; nothing is held whole
+   * in memory; nothing unverified is left behind.
    */
   public void pullBlob(String repository, Descriptor blob, OciLayout into) throws IOException {
+    if (blob.size() < 0) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, "blob " + blob.digest() + " of " + registry + "/" + repository
+          + " has size " + blob.size() + " in its descriptor", "the image's manifest is invalid; it cannot be pulled", null);
+    }
     if (into.hasBlob(blob.digest())) {
       return;
     }
     Scope scope = Scope.pull(repository);
-    try (ProgressSink.Task task = options.progress().start("pulling " + shortDigest(blob.digest()), blob.size() > 0 ? blob.size() : -1)) {
+    try (ProgressSink.Task task = options.progress().start("pulling " + shortDigest(blob.digest()), blob.size())) {
       pullBlob(repository, blob, into, scope, task);
     }
   }
 
   private void pullBlob(String repository, Descriptor blob, OciLayout into, Scope scope, ProgressSink.Task task) throws IOException {
-    retrying("pull blob " + blob.digest(), () -> {
-      URI uri = uri("/v2/" + repository + "/blobs/" + blob.digest());
-      HttpResponse<InputStream> r = send("GET", uri.toString(), scope, Map.of(), null, HttpResponse.BodyHandlers.ofInputStream(), false);
-      for (int hops = 0; isRedirect(r.statusCode()) && hops < 5; hops++) {
-        r.body().close();
-        URI next = uri.resolve(r.headers().firstValue("Location").orElseThrow(() -> new IOException("redirect without Location")));
-        boolean sameHost = next.getAuthority() != null && next.getAuthority().equals(uri.getAuthority());
-        uri = next;
-        r = sameHost
-            ? send("GET", next.toString(), scope, Map.of(), null, HttpResponse.BodyHandlers.ofInputStream(), false)
-            : http.send(HttpRequest.newBuilder(next).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    String what = "pull blob " + blob.digest();
+    retrying(what, () -> {
+      HttpResponse<InputStream> r = sendFollowing("GET", "/v2/" + repository + "/blobs/" + blob.digest(), scope, Map.of(), what);
+      if (r.statusCode() == 404) {
+        drain(r);
+        throw new RegistryException(RegistryException.Kind.NOT_FOUND,
+            "blob " + blob.digest() + " not found in " + registry + "/" + repository, null, null);
       }
+      expect(r, 200, what); // on success every byte is the blob's: read only then
+      long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+      if (declared >= 0 && declared != blob.size()) {
+        close(r);
+        throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "blob " + blob.digest() + " from " + registry + "/" + repository
+            + " is " + declared + " bytes, its descriptor says " + blob.size(), null, null);
+      }
+      Path target = into.blobPath(blob.digest());
+      Path tmp = AtomicFiles.tempBeside(target);
       try (InputStream in = r.body()) {
-        if (r.statusCode() == 404) {
-          throw new RegistryException(RegistryException.Kind.NOT_FOUND,
-              "blob " + blob.digest() + " not found in " + registry + "/" + repository, null, null);
-        }
-        if (r.statusCode() != 200) { // read the error body only then: on success every byte is the blob's
-          expect(r, 200, "pull blob " + blob.digest(), new String(in.readNBytes(4096), StandardCharsets.UTF_8));
-        }
-        OciLayout.Written<Void> w = into.writeBlob(out -> {
+        MessageDigest md = Digest.newSha256();
+        long done = 0;
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+            OutputStream out = new BufferedOutputStream(IoErrors.naming(Channels.newOutputStream(ch), tmp), 1 << 16)) {
           byte[] buf = new byte[1 << 16];
-          long done = 0;
-          for (int n; (n = in.read(buf)) > 0; ) {
+          // one byte beyond the declared size is enough to know the blob is not what it claims
+          for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, blob.size() + 1 - done))) > 0; ) {
+            done += n;
+            if (done > blob.size()) {
+              throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "blob " + blob.digest() + " from " + registry + "/"
+                  + repository + " has more than the " + blob.size() + " bytes its descriptor says; refused", null, null);
+            }
+            md.update(buf, 0, n);
             out.write(buf, 0, n);
             stats.bytesDownloaded.addAndGet(n);
-            done += n;
             task.update(done);
           }
-          return null;
-        });
-        if (!w.digest().equals(blob.digest()) || (blob.size() > 0 && w.size() != blob.size())) {
-          throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "blob " + blob.digest() + " from " + registry + "/"
-              + repository + " has digest " + w.digest() + " and size " + w.size() + " (expected size " + blob.size() + ")", null, null);
+          out.flush();
+          ch.force(true);
         }
+        Digest got = Digest.fromMessageDigest(md.digest());
+        if (!got.equals(blob.digest()) || done != blob.size()) {
+          throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "blob " + blob.digest() + " from " + registry + "/"
+              + repository + " has digest " + got + " and size " + done + " (expected size " + blob.size() + ")", null, null);
+        }
+        AtomicFiles.move(tmp, target);
+      } finally {
+        Files.deleteIfExists(tmp);
       }
       return null;
     });
@@ -254,22 +300,26 @@ public final class RegistryClient {
       }
       String start = "/v2/" + repository + "/blobs/uploads/"
           + (mount ? "?mount=" + blob.digest() + "&from=" + URLEncoder.encode(mountFrom, StandardCharsets.UTF_8) : "");
-      HttpResponse<String> r = send("POST", start, scope, Map.of(), HttpRequest.BodyPublishers.noBody(), HttpResponse.BodyHandlers.ofString(), true);
+      HttpResponse<InputStream> r = send("POST", uri(start), scope, Map.of(), HttpRequest.BodyPublishers.noBody(), null);
       if (mount && r.statusCode() == 201) {
+        drain(r);
         stats.blobsMounted.incrementAndGet();
         options.debug().accept("blob " + blob.digest() + " mounted from " + mountFrom);
         return PushOutcome.MOUNTED;
       }
-      expect(r, 202, "start upload of " + blob.digest(), r.body());
+      expect(r, 202, "start upload of " + blob.digest());
+      drain(r);
       URI location = location(r);
-      HttpResponse<String> patch = send("PATCH", location.toString(), scope, Map.of("Content-Type", "application/octet-stream"),
-          counting(HttpRequest.BodyPublishers.ofFile(file), task), HttpResponse.BodyHandlers.ofString(), false);
-      expect(patch, 202, "upload " + blob.digest(), patch.body());
+      HttpResponse<InputStream> patch = send("PATCH", location, scope, Map.of("Content-Type", "application/octet-stream"),
+          HttpRequest.BodyPublishers.ofFile(file), task::update);
+      expect(patch, 202, "upload " + blob.digest());
+      drain(patch);
       URI done = location(patch);
       String sep = done.getRawQuery() == null ? "?" : "&";
-      HttpResponse<String> put = send("PUT", done + sep + "digest=" + URLEncoder.encode(blob.digest().toString(), StandardCharsets.UTF_8),
-          scope, Map.of(), HttpRequest.BodyPublishers.noBody(), HttpResponse.BodyHandlers.ofString(), true);
-      expect(put, 201, "finish upload of " + blob.digest(), put.body());
+      HttpResponse<InputStream> put = send("PUT", URI.create(done + sep + "digest=" + URLEncoder.encode(blob.digest().toString(), StandardCharsets.UTF_8)),
+          scope, Map.of(), HttpRequest.BodyPublishers.noBody(), null);
+      expect(put, 201, "finish upload of " + blob.digest());
+      drain(put);
       stats.blobsUploaded.incrementAndGet();
       stats.bytesUploaded.addAndGet(blob.size());
       options.debug().accept("uploaded blob " + blob.digest() + " (" + blob.size() + " bytes) to " + registry + "/" + repository);
@@ -284,9 +334,10 @@ public final class RegistryClient {
   public Digest putManifest(String repository, String tag, String mediaType, byte[] bytes) throws IOException {
     Digest ours = Digest.sha256(bytes);
     return retrying("push manifest " + repository + ":" + tag, () -> {
-      HttpResponse<String> r = send("PUT", "/v2/" + repository + "/manifests/" + tag, Scope.push(repository),
-          Map.of("Content-Type", mediaType), HttpRequest.BodyPublishers.ofByteArray(bytes), HttpResponse.BodyHandlers.ofString(), true);
-      expect(r, 201, "push manifest " + repository + ":" + tag, r.body());
+      HttpResponse<InputStream> r = send("PUT", uri("/v2/" + repository + "/manifests/" + tag), Scope.push(repository),
+          Map.of("Content-Type", mediaType), HttpRequest.BodyPublishers.ofByteArray(bytes), null);
+      expect(r, 201, "push manifest " + repository + ":" + tag);
+      drain(r);
       Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");
       if (theirs.isPresent() && !theirs.get().equals(ours.toString())) {
         throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "registry " + registry + " stored manifest "
@@ -301,45 +352,6 @@ public final class RegistryClient {
   private static String shortDigest(Digest d) {
     String s = d.toString();
     return s.substring(0, Math.min(s.length(), s.indexOf(':') + 13));
-  }
-
-  /** {@code body}, telling {@code task} the bytes handed to the connection (from 0 again on each try). */
-  private static HttpRequest.BodyPublisher counting(HttpRequest.BodyPublisher body, ProgressSink.Task task) {
-    return new HttpRequest.BodyPublisher() {
-      @Override
-      public long contentLength() {
-        return body.contentLength();
-      }
-
-      @Override
-      public void subscribe(Flow.Subscriber<? super ByteBuffer> downstream) {
-        body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-          private long done;
-
-          @Override
-          public void onSubscribe(Flow.Subscription subscription) {
-            downstream.onSubscribe(subscription);
-          }
-
-          @Override
-          public void onNext(ByteBuffer item) {
-            done += item.remaining();
-            task.update(done);
-            downstream.onNext(item);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            downstream.onError(t);
-          }
-
-          @Override
-          public void onComplete() {
-            downstream.onComplete();
-          }
-        });
-      }
-    };
   }
 
   // ---------------------------------------------------------------- HTTP, auth, retries
@@ -390,6 +402,9 @@ public final class RegistryClient {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException(what + ": interrupted");
+      } catch (IllegalArgumentException e) {
+        // java.net.http's answer to a URL or header it will not send (a registry's Location, a realm)
+        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage(), null, e);
       }
     }
   }
@@ -414,8 +429,16 @@ public final class RegistryClient {
       return new RegistryException(RegistryException.Kind.TLS, what + ": TLS with registry " + registry + " failed: " + e.getMessage(),
           "if the registry uses a self-signed certificate or plain http, pass --skip-tls (publish) or set insecure: true (from:)", e);
     }
-    if (e instanceof ConnectException || e instanceof UnknownHostException || e.getCause() instanceof java.nio.channels.UnresolvedAddressException
-        || e instanceof HttpTimeoutException) {
+    if (e instanceof HttpCalls.TooLargeException) {
+      return new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage() + "; refused",
+          "registries keep manifests and tokens under a few MiB; this one is not a registry to trust", e);
+    }
+    if (e instanceof HttpTimeoutException && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+      return new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": registry " + registry + ": " + describe(e) + tries,
+          "the registry or the network stalled; try again later, or allow a slow link more time with " + HttpCalls.TIMEOUT_ENV
+              + "=SECONDS (now " + HttpCalls.seconds(idle) + ")", e);
+    }
+    if (e instanceof ConnectException || e instanceof UnknownHostException || unresolved(e) || e instanceof HttpTimeoutException) {
       return new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": cannot reach registry " + registry + ": " + describe(e) + tries,
           "check that the registry runs and the host name and port are right (" + host + ")", e);
     }
@@ -423,41 +446,53 @@ public final class RegistryClient {
         "the connection failed; check the registry and the network, then try again", e);
   }
 
+  private static boolean unresolved(Throwable e) {
+    return e instanceof UnknownHostException || e.getCause() instanceof java.nio.channels.UnresolvedAddressException
+        || e.getCause() instanceof UnknownHostException;
+  }
+
   private static String describe(IOException e) {
+    if (unresolved(e)) {
+      return "unknown host"; // before ConnectException: java.net.http reports a name it cannot resolve as one
+    }
     if (e instanceof ConnectException) {
       return "connection refused";
     }
     if (e instanceof HttpTimeoutException) {
-      return "timed out";
-    }
-    if (e instanceof UnknownHostException || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
-      return "unknown host";
+      return e.getMessage() != null ? e.getMessage() : "timed out";
     }
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
+  /** Whether {@code uri} is the registry itself (scheme, host and port): the only place its credentials and tokens go. */
+  private boolean isRegistry(URI uri) throws IOException, InterruptedException {
+    return HttpCalls.origin(uri).equals(HttpCalls.origin(uri("/")));
+  }
+
   /**
-   * Sends one request with the authorization held for {@code scope}; on 401, authenticates as the
-   * challenge asks and sends it once more. A transient status becomes a transient RegistryException.
+   * Sends one request, with the authorization held for {@code scope} only when it goes to the registry
+   * itself; on 401, authenticates as the challenge asks and sends it once more. A transient status becomes
+   * a transient RegistryException. Any response body is the caller's to read and close.
    */
-  private <T> HttpResponse<T> send(String method, String pathOrUrl, Scope scope, Map<String, String> headers,
-      HttpRequest.BodyPublisher body, HttpResponse.BodyHandler<T> handler, boolean small) throws IOException, InterruptedException {
-    URI uri = pathOrUrl.startsWith("/") ? uri(pathOrUrl) : URI.create(pathOrUrl);
+  private HttpResponse<InputStream> send(String method, URI uri, Scope scope, Map<String, String> headers,
+      HttpRequest.BodyPublisher body, java.util.function.LongConsumer progress) throws IOException, InterruptedException {
+    boolean toRegistry = isRegistry(uri);
     boolean authenticated = false;
     while (true) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri);
       headers.forEach(b::header);
-      if (small) {
-        b.timeout(SMALL_REQUEST_TIMEOUT);
-      }
-      String auth = authorization(scope);
+      String auth = toRegistry ? authorization(scope) : null;
       if (auth != null) {
         b.header("Authorization", auth);
       }
       stats.requests.incrementAndGet();
-      HttpResponse<T> r = http.send(b.build(), handler);
+      HttpResponse<InputStream> r = HttpCalls.send(http, b, method, body, idle, progress);
       if (r.statusCode() == 401) {
-        close(r);
+        drain(r);
+        if (!toRegistry) {
+          throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "registry " + registry + " sent us to " + HttpCalls.safe(uri)
+              + ", which asks for credentials; the registry's credentials go to the registry only", null, null);
+        }
         if (authenticated) {
           throw unauthorized(scope, auth, "it refused the credentials");
         }
@@ -466,15 +501,48 @@ public final class RegistryClient {
         continue;
       }
       if (r.statusCode() == 403) {
-        close(r);
+        drain(r);
         throw unauthorized(scope, auth, "access to " + scope.repository() + " (" + scope.actions() + ") was denied");
       }
       if (RetryPolicy.isTransientStatus(r.statusCode())) {
-        close(r);
+        drain(r);
         throw new RegistryException(RegistryException.Kind.SERVER, "registry " + registry + " answered " + r.statusCode()
             + " to " + method + " " + uri.getPath(), "the registry has a problem; try again later", null, true);
       }
       return r;
+    }
+  }
+
+  /**
+   * A GET (or HEAD) of {@code path} on the registry that follows redirects as {@link HttpCalls#checkRedirect}
+   * allows: a blob store or CDN elsewhere gets no credentials, and https never leads to plain http.
+   */
+  private HttpResponse<InputStream> sendFollowing(String method, String path, Scope scope, Map<String, String> headers, String what)
+      throws IOException, InterruptedException {
+    HttpResponse<InputStream> r = send(method, uri(path), scope, headers, null, null);
+    for (int hops = 0; HttpCalls.isRedirect(r.statusCode()); hops++) {
+      drain(r);
+      if (hops == MAX_REDIRECTS) {
+        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": more than " + MAX_REDIRECTS
+            + " redirects", null, null);
+      }
+      Optional<String> location = r.headers().firstValue("Location");
+      if (location.isEmpty()) {
+        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + " answered " + r.statusCode()
+            + " without a Location", null, null);
+      }
+      r = send(method, redirect(r.uri(), location.get(), what), scope, headers, null, null);
+    }
+    return r;
+  }
+
+  /** Where a Location header sends us, if we may go there (see {@link HttpCalls#checkRedirect}). */
+  private URI redirect(URI from, String location, String what) throws RegistryException {
+    try {
+      return HttpCalls.checkRedirect(from, location);
+    } catch (IOException e) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage(),
+          "the registry or a proxy in front of it is misconfigured, or hostile", null);
     }
   }
 
@@ -503,43 +571,88 @@ public final class RegistryClient {
     basicAuth = creds.get().basicHeader();
   }
 
+  /**
+   * The token service's URL from a challenge, if credentials may go there: Docker and containerd send them
+   * to whatever realm the registry names (Docker Hub's is on another host), so do we, but only over https
+   * when the registry itself is https, only to http(s) and never with user info in the URL.
+   */
+  private URI realm(WwwAuthenticate challenge) throws IOException, InterruptedException {
+    String text = challenge.realm();
+    URI realm;
+    try {
+      realm = new URI(text);
+    } catch (java.net.URISyntaxException e) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " names an invalid token service: " + e.getMessage(), null, null);
+    }
+    String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(Locale.ROOT);
+    String refused = null;
+    if (!scheme.equals("http") && !scheme.equals("https") || realm.getHost() == null) {
+      refused = "is not an http(s) URL";
+    } else if (realm.getRawUserInfo() != null) {
+      refused = "carries a user name or password";
+    } else if (scheme.equals("http") && uri("/").getScheme().equals("https")) {
+      refused = "is plain http while the registry is https: credentials and token would travel in clear text";
+    }
+    if (refused != null) {
+      throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "registry " + registry + ": its token service "
+          + HttpCalls.safe(realm) + " " + refused + "; refused", "the registry's auth configuration is wrong, or hostile", null);
+    }
+    return realm;
+  }
+
   private String fetchToken(WwwAuthenticate challenge, Scope scope) throws IOException, InterruptedException {
-    StringBuilder q = new StringBuilder(challenge.realm());
-    q.append(challenge.realm().contains("?") ? '&' : '?');
+    URI realm = realm(challenge);
+    StringBuilder q = new StringBuilder(realm.toString());
+    q.append(realm.getRawQuery() != null ? '&' : '?');
     if (challenge.service() != null) {
       q.append("service=").append(URLEncoder.encode(challenge.service(), StandardCharsets.UTF_8)).append('&');
     }
     for (String s : scope.tokenScopes()) {
       q.append("scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)).append('&');
     }
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(q.substring(0, q.length() - 1))).GET().timeout(SMALL_REQUEST_TIMEOUT);
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(q.substring(0, q.length() - 1)));
     Optional<Credentials> creds = credentials(scope.repository());
     creds.ifPresent(c -> b.header("Authorization", c.basicHeader()));
     stats.requests.incrementAndGet();
-    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<InputStream> r = HttpCalls.send(http, b, "GET", null, idle, null);
+    String where = HttpCalls.safe(realm);
     if (r.statusCode() == 401 || r.statusCode() == 403) {
-      throw unauthorized(scope, creds.map(Credentials::basicHeader).orElse(null), "its token service " + challenge.realm() + " refused");
+      drain(r);
+      throw unauthorized(scope, creds.map(Credentials::basicHeader).orElse(null), "its token service " + where + " refused");
     }
     if (RetryPolicy.isTransientStatus(r.statusCode())) {
-      throw new RegistryException(RegistryException.Kind.SERVER, "token service " + challenge.realm() + " answered " + r.statusCode(), null, null, true);
+      drain(r);
+      throw new RegistryException(RegistryException.Kind.SERVER, "token service " + where + " answered " + r.statusCode(), null, null, true);
     }
-    expect(r, 200, "get token from " + challenge.realm(), new String(r.body(), StandardCharsets.UTF_8));
-    Map<String, Object> j = jsonObject(r.body());
+    expect(r, 200, "get token from " + where);
+    Map<String, Object> j;
+    try {
+      j = jsonObject(limited(r, MAX_TOKEN_BYTES, "token reply"));
+    } catch (HttpCalls.TooLargeException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + where + " sent an invalid reply: " + e.getMessage(), null, e);
+    }
     String token = Json.str(j, "token");
     if (token == null) {
       token = Objects.requireNonNullElse(Json.str(j, "access_token"), "");
     }
     if (token.isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + challenge.realm() + " returned no token", null, null);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + where + " returned no token", null, null);
     }
     return token;
   }
 
-  private Optional<Credentials> credentials(String repository) {
+  private Optional<Credentials> credentials(String repository) throws IOException {
     if (options.credentials() != null) {
       return Optional.of(options.credentials());
     }
-    return lookups.computeIfAbsent(repository, r -> Credentials.lookup(registry, r)).credentials();
+    Credentials.Lookup l = lookups.get(repository);
+    if (l == null) {
+      l = Credentials.lookup(registry, repository);
+      lookups.put(repository, l);
+    }
+    return l.credentials();
   }
 
   private RegistryException unauthorized(Scope scope, String sentAuth, String why) {
@@ -547,9 +660,10 @@ public final class RegistryClient {
     if (options.credentials() != null) {
       where = "credentials: " + options.credentials().source() + " (user " + options.credentials().username() + ")";
     } else {
-      Credentials.Lookup l = lookups.computeIfAbsent(scope.repository(), r -> Credentials.lookup(registry, r));
-      where = l.credentials().map(c -> "credentials: " + c.source() + " (user " + c.username() + ")")
-          .orElse("no credentials for " + registry + "; " + l.searchedText());
+      Credentials.Lookup l = lookups.get(scope.repository());
+      where = l == null ? "no credentials looked up"
+          : l.credentials().map(c -> "credentials: " + c.source() + " (user " + c.username() + ")")
+              .orElse("no credentials for " + registry + "; " + l.searchedText());
     }
     return new RegistryException(RegistryException.Kind.UNAUTHORIZED,
         "registry " + registry + " refused " + scope.actions() + " access to " + scope.repository() + ": " + why + " (" + where + ")",
@@ -574,8 +688,9 @@ public final class RegistryClient {
     }
     try {
       stats.requests.incrementAndGet();
-      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).GET().timeout(PROBE_TIMEOUT).build(),
-          HttpResponse.BodyHandlers.discarding());
+      HttpResponse<InputStream> r = HttpCalls.send(http, HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")), "GET", null,
+          PROBE_TIMEOUT.compareTo(idle) < 0 ? PROBE_TIMEOUT : idle, null);
+      drain(r);
       if (r.headers().firstValue("Docker-Distribution-Api-Version").isPresent() || r.statusCode() == 200 || r.statusCode() == 401) {
         options.debug().accept("registry " + registry + " speaks plain http");
         return "http";
@@ -588,22 +703,24 @@ public final class RegistryClient {
     return "https";
   }
 
+  /** An upload's next URL: the Location header, followed under the same rules as a redirect. */
   private URI location(HttpResponse<?> r) throws IOException {
     String loc = r.headers().firstValue("Location").orElseThrow(() ->
         new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location", null, null));
-    return r.uri().resolve(loc);
+    return redirect(r.uri(), loc, "upload");
   }
 
-  private static boolean isRedirect(int status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-  }
-
-  private void expect(HttpResponse<?> r, int status, String what, String body) throws RegistryException {
+  /** Unless {@code r} has {@code status}, an error with the registry's error text (its body, read only then). */
+  private void expect(HttpResponse<InputStream> r, int status, String what) throws RegistryException {
     if (r.statusCode() != status && !(status == 200 && r.statusCode() == 204)) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
-          what + ": registry " + registry + " answered " + r.statusCode() + errorText(body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8)),
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + " answered " + r.statusCode() + errorText(r),
           null, null);
     }
+  }
+
+  /** The body of {@code r}, at most {@code limit} bytes, as a TooLargeException says otherwise. */
+  private static byte[] limited(HttpResponse<InputStream> r, long limit, String what) throws IOException {
+    return HttpCalls.readAtMost(r, limit, what);
   }
 
   /**
@@ -621,28 +738,44 @@ public final class RegistryClient {
     return Json.read(body, Json::obj, Map.class);
   }
 
-  /** The registry's error codes and messages, if the body has the distribution error format. */
-  private static String errorText(byte[] body) {
+  /**
+   * The registry's error codes and messages from the body of {@code r}, if it has the distribution error
+   * format; reads at most {@link #MAX_ERROR_BYTES} and closes the body.
+   */
+  private static String errorText(HttpResponse<InputStream> r) {
     try {
-      List<Map<String, Object>> errors = Json.list(jsonObject(body), "errors", Json::obj);
+      List<Map<String, Object>> errors = Json.list(jsonObject(limited(r, MAX_ERROR_BYTES, "error")), "errors", Json::obj);
       StringBuilder sb = new StringBuilder();
       for (Map<String, Object> e : errors == null ? List.<Map<String, Object>>of() : errors) {
         sb.append(sb.length() == 0 ? ": " : "; ").append(Objects.requireNonNullElse(Json.str(e, "code"), ""))
             .append(' ').append(Objects.requireNonNullElse(Json.str(e, "message"), ""));
       }
-      return sb.toString().toLowerCase(Locale.ROOT).equals(": ") ? "" : sb.toString();
+      String text = sb.length() > 1000 ? sb.substring(0, 1000) + "..." : sb.toString();
+      return text.toLowerCase(Locale.ROOT).equals(": ") ? "" : text;
     } catch (IOException | RuntimeException e) {
       return "";
+    } finally {
+      close(r);
     }
   }
 
-  private static void close(HttpResponse<?> r) {
-    if (r.body() instanceof InputStream) {
-      try {
-        ((InputStream) r.body()).close();
-      } catch (IOException ignored) {
-        // nothing to do: the connection is dropped
-      }
+  /**
+   * Reads what is left of a small body (up to 64 KiB) so the connection can serve the next request, then
+   * closes it; a larger body just drops the connection.
+   */
+  private static void drain(HttpResponse<InputStream> r) {
+    try (InputStream in = r.body()) {
+      in.readNBytes(64 << 10);
+    } catch (IOException ignored) {
+      // nothing to do: the connection is dropped
+    }
+  }
+
+  private static void close(HttpResponse<InputStream> r) {
+    try {
+      r.body().close();
+    } catch (IOException ignored) {
+      // nothing to do: the connection is dropped
     }
   }
 

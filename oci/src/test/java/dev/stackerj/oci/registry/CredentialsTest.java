@@ -2,12 +2,15 @@ package dev.stackerj.oci.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +74,7 @@ class CredentialsTest {
 
   @Test
   void nothingFoundSaysWhereItLooked() throws IOException {
-    write("home/.docker/config.json", "not json");
+    write("home/.docker/config.json", "{\"auths\":{\"other\":{\"auth\":\"" + auth("o:p") + "\"}}}");
     Credentials.Lookup l = Credentials.lookup("reg", "x", Map.of(), tmp.resolve("home"));
     assertTrue(l.credentials().isEmpty());
     assertTrue(l.searchedText().contains(".docker/config.json"), l.searchedText());
@@ -82,5 +85,19 @@ class CredentialsTest {
   @Test
   void basicHeader() {
     assertEquals("Basic " + auth("u:p"), new Credentials("u", "p", "test").basicHeader());
+  }
+
+  @Test
+  void aBrokenCredentialFileIsAnErrorNamingItNotSkipped() throws Exception {
+    // skipped, a typo in auth.json sent the build on without credentials and ended in "unauthorized"
+    Path bad = write("auth.json", "{\"auths\": {\n  \"reg\": {\"auth\": \"x\"\n}");
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> Credentials.lookup("reg", "x", Map.of("REGISTRY_AUTH_FILE", bad.toString()), tmp));
+    assertEquals("read credentials from " + bad + ": not valid JSON: line 3, column 2: Unexpected end-of-input: expected close marker for "
+        + "Object (start marker at line 1, column 11)",
+        e.getMessage());
+    e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        () -> assertThrows(RegistryException.class, () -> Credentials.lookup("reg", "x", Map.of("REGISTRY_AUTH_FILE", "/dev/zero"), tmp)));
+    assertEquals("read credentials from /dev/zero: not a regular file (character device)", e.getMessage());
   }
 }

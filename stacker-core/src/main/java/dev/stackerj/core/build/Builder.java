@@ -25,8 +25,10 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.Manifest;
+import dev.stackerj.oci.fs.IoErrors;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.ProcSelf;
+import dev.stackerj.oci.fs.RegularFiles;
 import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
@@ -35,6 +37,7 @@ import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.oci.registry.HttpCalls;
 import dev.stackerj.oci.registry.ImageReference;
 import dev.stackerj.oci.registry.PullCache;
 import dev.stackerj.oci.registry.RegistryClient;
@@ -143,9 +146,13 @@ public final class Builder {
     Map<String, String> importDigests = new LinkedHashMap<>();
     Map<Import, Path> sources = new LinkedHashMap<>();
     for (Import imp : layer.imports()) {
-      Path src = imports.source(imp, step.file().dir());
-      sources.put(imp, src);
-      importDigests.put(imp.path(), CacheKeys.importDigest(src, digests));
+      try {
+        Path src = imports.source(imp, step.file().dir());
+        sources.put(imp, src);
+        importDigests.put(imp.path(), CacheKeys.importDigest(src, digests));
+      } catch (IOException e) {
+        throw importFailed(imp, e); // a bare AccessDeniedException printed as just "/etc/shadow"
+      }
     }
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), importDigests, options.sourceDateEpoch());
     if (reuse(layer, key, base)) {
@@ -272,14 +279,27 @@ public final class Builder {
     return now;
   }
 
+  /** "FILE:L:C: import PATH: /resolved/path: permission denied": which import, which file, and why. */
+  private static StackerException importFailed(Import imp, IOException e) {
+    String detail = IoErrors.describe(e);
+    if (detail.startsWith(imp.path() + ": ")) {
+      detail = detail.substring(imp.path().length() + 2);
+    }
+    return new StackerException(StackerException.Kind.BUILD_FAILED, imp.position() + ": import " + imp.path() + ": " + detail, null, e);
+  }
+
   /** Imports into the rootfs (or staged for /stacker), then the layer's run commands, if any. */
   private void prepareAndRun(BuildStep step, Base base, Map<Import, Path> sources, Path rootfs, Path stage)
       throws StackerException, IOException, InterruptedException {
     for (Map.Entry<Import, Path> e : sources.entrySet()) {
-      if (e.getKey().dest() == null) {
-        imports.stage(e.getKey(), e.getValue(), stage);
-      } else {
-        imports.place(e.getKey(), e.getValue(), rootfs);
+      try {
+        if (e.getKey().dest() == null) {
+          imports.stage(e.getKey(), e.getValue(), stage);
+        } else {
+          imports.place(e.getKey(), e.getValue(), rootfs);
+        }
+      } catch (java.nio.file.FileSystemException | java.nio.charset.CharacterCodingException ex) {
+        throw importFailed(e.getKey(), ex);
       }
     }
     if (!step.layer().run().isEmpty()) {
@@ -424,7 +444,7 @@ public final class Builder {
       try (var files = Files.list(out)) {
         for (Path f : (Iterable<Path>) files.sorted()::iterator) {
           if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            labels.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+            labels.put(f.getFileName().toString(), labelValue(layer, f));
           }
         }
       }
@@ -433,6 +453,31 @@ public final class Builder {
       LayerExtractor.removeTree(out);
     }
     return labels;
+  }
+
+  /** The largest label value generate_labels may write: the config it lands in is read whole by every tool. */
+  static final long MAX_LABEL_BYTES = 1 << 20;
+
+  /**
+   * A label file's content as the label's value: strict UTF-8 (the image config is JSON), at most
+   * {@link #MAX_LABEL_BYTES}; the container wrote it, so a bad one is the layer's error, named.
+   */
+  private static String labelValue(Layer layer, Path f) throws StackerException, IOException {
+    String what = "generate_labels for layer \"" + layer.name() + "\": label \"" + f.getFileName() + "\"";
+    byte[] bytes;
+    try {
+      bytes = RegularFiles.read(f, MAX_LABEL_BYTES);
+    } catch (RegularFiles.TooLargeException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, what + ": larger than " + RegularFiles.size(MAX_LABEL_BYTES), null);
+    }
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(in).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, what + ": not valid UTF-8 (byte 0x"
+          + String.format("%02X", bytes[Math.min(in.position(), bytes.length - 1)] & 0xff) + " at offset " + in.position() + ")",
+          "labels are text; write UTF-8 to /stacker/oci-labels/" + f.getFileName(), e);
+    }
   }
 
   private Base prepareBase(BuildStep step) throws StackerException, IOException, InterruptedException {
@@ -540,13 +585,18 @@ public final class Builder {
       return ociBase(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(), from.insecure(), from.position()));
     }
     PullCache.Pulled pulled;
+    ImageReference ref;
     try {
-      ImageReference ref = ImageReference.parse(from.url());
+      ref = ImageReference.parse(from.url());
+      HttpCalls.idleTimeout(); // a bad STACKER_NET_TIMEOUT is the user's to fix, said before any request
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: " + e.getMessage(), null);
+    }
+    try {
+      // only the reference is the user's: whatever else fails here is the registry's or the network's (exit 1)
       RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, log.progress());
       pulled = new PullCache(options.stackerDir().resolve("pull-cache"))
           .pull(ref, layer.os() != null ? layer.os() : "linux", layer.arch() != null ? layer.arch() : ImageConfigs.hostArch(), opts, log::info);
-    } catch (IllegalArgumentException e) {
-      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: " + e.getMessage(), null);
     } catch (RegistryException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
     }

@@ -1,6 +1,8 @@
 package dev.stackerj.core.spec;
 
 import dev.stackerj.core.StackerException;
+import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.oci.fs.RegularFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -8,7 +10,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,17 +137,16 @@ public final class StackerfileLoader {
   private static byte[] read(Path path, Prerequisite via) throws StackerfileException, StackerException {
     String what;
     try {
-      if (Files.isDirectory(path)) {
-        what = "is a directory";
-      } else if (Files.size(path) > MAX_BYTES) {
-        what = "is larger than " + MAX_BYTES / (1024 * 1024) + " MiB; a stackerfile that big is not one";
-      } else {
-        return Files.readAllBytes(path);
-      }
+      // a regular file only, counted while read: /dev/zero would fill the heap, a FIFO block for ever
+      return RegularFiles.read(path, MAX_BYTES);
     } catch (NoSuchFileException e) {
       what = "does not exist";
+    } catch (RegularFiles.NotRegularFileException e) {
+      what = e.kind().equals("directory") ? "is a directory" : "is not a regular file (" + e.kind() + ")";
+    } catch (RegularFiles.TooLargeException e) {
+      what = "is larger than " + RegularFiles.size(MAX_BYTES) + "; a stackerfile that big is not one";
     } catch (IOException e) {
-      what = "cannot be read: " + e.getMessage();
+      what = "cannot be read: " + IoErrors.reason(e);
     }
     if (via != null) {
       throw new StackerfileException(new Problem(via.position(), null, "prerequisite \"" + via.path() + "\" (" + path + ") " + what));
