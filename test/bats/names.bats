@@ -110,3 +110,18 @@ YAML
   [ "$status" -eq 0 ]
   [ -z "$(ls -A roots 2>/dev/null)" ]
 }
+
+@test "clean removes a stray file and a planted link in roots/ without following the link" {
+  busybox_base > stacker.yaml
+  stacker build -f stacker.yaml
+  target="$WORK/outside"
+  mkdir "$target" && echo kept > "$target/file"
+  touch "roots/stray file"
+  ln -s "$target" roots/link
+  run stacker clean
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"removing $WORK/roots/link: not a volume stacker made"* ]]
+  [ "$(cat "$target/file")" = kept ]
+  [ ! -e "roots/stray file" ] && [ ! -L roots/link ]
+}

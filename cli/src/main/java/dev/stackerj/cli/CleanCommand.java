@@ -61,7 +61,7 @@ public final class CleanCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void deleteLayers(Top r, Top s, boolean hostRoot) throws IOException, InterruptedException {
+  private void deleteLayers(Top r, Top s, boolean hostRoot) throws IOException, InterruptedException, StackerException {
     String runc = HostProbes.which("runc");
     // runc delete runs the poststop hooks of a container's state: as root, only state only root could write
     if (runc != null && s.exists() && (!hostRoot || RootOnlyPath.problem(s.path()) == null)) {
@@ -81,7 +81,15 @@ public final class CleanCommand implements Callable<Integer> {
       BtrfsStorage storage = new BtrfsStorage(pinned);
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
-        if (!n.equals(".lock")) {
+        if (n.equals(".lock")) {
+          continue;
+        }
+        if (!storage.exists(n)) {
+          // a link, a file or another user's directory: not ours to treat as a volume, but it is in the roots
+          // directory being cleaned, and removeTree neither follows a link nor crosses a mount
+          global.log().info("removing " + r.path().resolve(n) + ": not a volume stacker made");
+          dir.removeTree(n);
+        } else {
           try {
             storage.delete(n);
           } catch (IOException e) {
