@@ -406,7 +406,7 @@ public final class Builder {
   /** A tar base: unpacked once into a read-only volume keyed by the tarball's digest; its content becomes part of the layer. */
   private Base tarBase(From from) throws StackerException, IOException, InterruptedException {
     // local paths are taken from the current directory, as stacker does; http(s) and stacker:// as imports
-    Path tar = imports.source(new Import(from.url(), null, null, null, null, null, false, from.position()), Path.of("").toAbsolutePath());
+    Path tar = imports.source(new Import(from.url(), null, null, null, null, null, false, from.position()), Path.of("").toAbsolutePath(), true);
     if (!Files.isRegularFile(tar)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
     }
