@@ -284,7 +284,7 @@ public final class Builder {
       log.info("cache miss because " + miss);
       return false;
     }
-    ImageConfig config = Json.read(layout.readBlob(e.config().digest()), ImageConfig.class);
+    ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
     if (!layer.buildOnly()) {
       layout.tag(name, e.manifest());
     }
@@ -430,11 +430,17 @@ public final class Builder {
     }
     Path dir = Path.of(from.url().substring(0, colon));
     String tag = from.url().substring(colon + 1);
-    OciLayout source = OciLayout.open(dir);
-    Descriptor md = source.findTag(tag).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
-        from.position() + ": from: no tag \"" + tag + "\" in " + dir, null));
-    Manifest manifest = source.readManifest(md);
-    return imageBase("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+    try {
+      OciLayout source = OciLayout.open(dir);
+      Descriptor md = source.findTag(tag).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
+          from.position() + ": from: no tag \"" + tag + "\" in " + dir, null));
+      // checked against the index's digest and size, and the config against the manifest's: the unpacked
+      // base is kept under the manifest digest, which then stands for exactly these bytes
+      Manifest manifest = source.readManifest(md);
+      return imageBase("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+    } catch (IOException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: oci " + from.url() + ": " + e.getMessage(), null, e);
+    }
   }
 
   /**
@@ -460,6 +466,7 @@ public final class Builder {
               try (InputStream in = next) {
                 next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1), task, read) : null;
                 LayerExtractor.apply(in, rootfs, log::warn);
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // to the blob's end, where its digest is checked
               } catch (IOException | RuntimeException e) {
                 if (next != null) {
                   next.close();
@@ -497,10 +504,36 @@ public final class Builder {
 
   private static final int READ_AHEAD = 32 << 20;
 
+  /**
+   * A layer's tar, decompressed on a thread of its own. Its end is the blob's end: the blob is read to its
+   * last byte and checked against the layer's digest and size there, so a layer that is not what the manifest
+   * says fails its unpack (and the half-unpacked base is dropped) instead of becoming the base.
+   */
   private static InputStream decompressAhead(OciLayout source, Descriptor layer, ProgressSink.Task task, AtomicLong read)
       throws IOException {
-    InputStream blob = ProgressSink.counting(source.openBlob(layer.digest()), task, read);
-    return new ReadAheadInputStream(Compression.decompress(layer.mediaType(), blob), READ_AHEAD);
+    OciLayout.VerifiedStream blob = source.openBlob(layer);
+    InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));
+    InputStream checked =
+        new java.io.FilterInputStream(tar) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            if (b < 0) {
+              blob.verifyRest();
+            }
+            return b;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              blob.verifyRest(); // a decompressor may stop before the blob's last bytes
+            }
+            return n;
+          }
+        };
+    return new ReadAheadInputStream(checked, READ_AHEAD);
   }
 
   /** Fills a rootfs. */
