@@ -6,7 +6,12 @@
 load helpers
 
 setup() { setup_work; }
-teardown() { teardown_work; }
+teardown() {
+  for b in a b; do
+    [ -d "$WORK/$b" ] && "$STACKER" --stacker-dir "$WORK/$b/.stacker" --roots-dir "$WORK/$b/roots" clean >/dev/null 2>&1
+  done
+  teardown_work
+}
 
 # Builds layer "first" (busybox from a tarball, env FROM_BASE=yes) into the layout baseoci/.
 base_layout() {
@@ -97,4 +102,35 @@ blob() {
   run stacker build -f stacker.yaml --oci-dir "$WORK/baseoci"
   echo "$output"
   [ "$status" -eq 0 ]
+}
+
+@test "two builds with their own .stacker/ and roots/ into one oci/ keep every tag" {
+  echo content > file
+  for b in a b; do
+    mkdir "$b"
+    for i in $(seq 1 12); do
+      cat >> "$b/stacker.yaml" <<YAML
+$b$i:
+  from:
+    type: scratch
+  imports:
+    - path: $WORK/file
+      dest: /$b$i
+YAML
+    done
+  done
+  "$STACKER" build -f a/stacker.yaml --stacker-dir "$WORK/a/.stacker" --roots-dir "$WORK/a/roots" --oci-dir "$WORK/oci" >a.log 2>&1 &
+  pa=$!
+  "$STACKER" build -f b/stacker.yaml --stacker-dir "$WORK/b/.stacker" --roots-dir "$WORK/b/roots" --oci-dir "$WORK/oci" >b.log 2>&1 &
+  pb=$!
+  wait "$pa" || { cat a.log; fail "build a failed"; }
+  wait "$pb" || { cat b.log; fail "build b failed"; }
+  for b in a b; do
+    for i in $(seq 1 12); do
+      tar -tzf "$(last_layer_blob oci "$b$i")" | grep -qx "$b$i" || fail "tag $b$i does not name its own image"
+    done
+  done
+  [ "$(jq '.manifests | length' oci/index.json)" -eq 24 ]
+  ! compgen -G "oci/.tmp-*" || false
+  ! compgen -G "oci/blobs/sha256/.tmp-*" || false
 }

@@ -1,6 +1,7 @@
 /**
  * Native file metadata (lstat with nanoseconds through statx, ownership, device numbers, mknod, xattrs)
- * through jffi calls of just the libc functions used ({@link dev.stackerj.oci.fs.Native}); java.nio
- * cannot set setuid bits or ns times on symlinks.
+ * and flock(2) through jffi calls of just the libc functions used ({@link dev.stackerj.oci.fs.Native});
+ * java.nio cannot set setuid bits or ns times on symlinks, nor lock a file it may only read. Paths inside
+ * an image root resolve there ({@link dev.stackerj.oci.fs.InRoot}).
  */
 package dev.stackerj.oci.fs;

@@ -7,6 +7,7 @@ import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.fs.Flock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,6 +36,13 @@ public final class OciLayout {
    */
   public static final int MAX_DOCUMENT = 16 << 20;
 
+  /**
+   * The lock file of a layout's index, hidden in the layout directory (a layout may hold other files; OCI
+   * tools ignore it): processes that share the layout (builds with their own --stacker-dir and --roots-dir,
+   * publish to oci:DIR) take it to read, change and write index.json one at a time.
+   */
+  public static final String LOCK_FILE = ".stacker.lock";
+
   private static final byte[] LAYOUT_FILE = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes();
 
   private final Path dir;
@@ -48,13 +56,18 @@ public final class OciLayout {
     checkDirectories(dir);
     Files.createDirectories(dir.resolve("blobs/sha256"));
     checkDirectories(dir);
-    if (!Files.exists(dir.resolve("oci-layout"))) {
-      AtomicFiles.write(dir.resolve("oci-layout"), LAYOUT_FILE);
+    OciLayout layout = new OciLayout(dir);
+    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS) || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+      try (Flock lock = layout.lockIndex()) { // another process may be making it too, and tag it at once
+        if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)) {
+          AtomicFiles.write(dir.resolve("oci-layout"), LAYOUT_FILE);
+        }
+        if (!Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+          AtomicFiles.write(dir.resolve("index.json"), Json.bytes(Index.empty()));
+        }
+      }
     }
-    if (!Files.exists(dir.resolve("index.json"))) {
-      AtomicFiles.write(dir.resolve("index.json"), Json.bytes(Index.empty()));
-    }
-    return new OciLayout(dir);
+    return layout;
   }
 
   /** Opens an existing layout for reading. */
@@ -83,17 +96,22 @@ public final class OciLayout {
   }
 
   /**
-   * Deletes the temp files of writes a killed process did not finish. Only for the holder of the build
-   * lock: another writer's temp files look the same.
+   * Deletes the temp files of writes a killed process did not finish; those being written, by this process
+   * or another sharing the layout, are left alone (see {@link AtomicFiles.Temp}).
    */
   public void removeTempFiles() throws IOException {
     for (Path d : List.of(dir, dir.resolve("blobs/sha256"))) {
       try (var files = Files.newDirectoryStream(d, ".tmp-*")) {
         for (Path f : files) {
-          Files.deleteIfExists(f);
+          AtomicFiles.removeIfAbandoned(f);
         }
       }
     }
+  }
+
+  /** Takes the layout's index lock ({@link #LOCK_FILE}), waiting while another process or thread has it. */
+  private Flock lockIndex() throws IOException {
+    return Flock.acquire(dir.resolve(LOCK_FILE));
   }
 
   public Path dir() {
@@ -278,28 +296,25 @@ public final class OciLayout {
    * digest name by an atomic rename, and nothing is held whole in memory.
    */
   public <T> Written<T> writeBlob(BlobWriter<T> writer) throws IOException {
-    Path tmp = AtomicFiles.tempBeside(dir.resolve("blobs/sha256/blob"));
-    try {
-      MessageDigest md = Digest.newSha256();
-      long size;
-      T result;
-      try (java.nio.channels.FileChannel ch =
-              java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-          CountingOutputStream counter =
-              new CountingOutputStream(new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16));
-          DigestOutputStream out = new DigestOutputStream(counter, md)) {
-        result = writer.writeTo(out);
+    try (AtomicFiles.Temp tmp = AtomicFiles.lockedTemp(dir.resolve("blobs/sha256/blob"))) {
+      try {
+        MessageDigest md = Digest.newSha256();
+        java.nio.channels.FileChannel ch = tmp.channel();
+        // the streams are not closed: that would close the channel, and drop the temp file's lock, before the rename
+        CountingOutputStream counter =
+            new CountingOutputStream(new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16));
+        DigestOutputStream out = new DigestOutputStream(counter, md);
+        T result = writer.writeTo(out);
         out.flush();
         ch.force(true);
-        size = counter.count();
+        Digest digest = Digest.fromMessageDigest(md.digest());
+        if (!hasBlob(digest)) {
+          AtomicFiles.move(tmp.path(), blobPath(digest));
+        }
+        return new Written<>(digest, counter.count(), result);
+      } finally {
+        Files.deleteIfExists(tmp.path());
       }
-      Digest digest = Digest.fromMessageDigest(md.digest());
-      if (!hasBlob(digest)) {
-        AtomicFiles.move(tmp, blobPath(digest));
-      }
-      return new Written<>(digest, size, result);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 
@@ -391,12 +406,23 @@ public final class OciLayout {
     }
   }
 
-  /** Points {@code tag} at a manifest already in the layout. */
+  /**
+   * Points {@code tag} at a manifest already in the layout. index.json is read, changed and replaced under
+   * the layout's lock, so processes tagging into one layout at once keep each other's tags.
+   */
   public void tag(String tag, Descriptor manifest) throws IOException {
-    Index current = readIndex();
-    Index index = current.withTag(tag, manifest);
-    if (!index.equals(current)) { // a cached rebuild re-tags everything: skip the fsync'ed rewrite when nothing moves
-      AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+    Index seen = readIndex();
+    if (seen.withTag(tag, manifest).equals(seen)) {
+      // a cached rebuild re-tags everything: no lock and no fsync'ed rewrite when nothing moves (the tag is
+      // right already, and a writer after us reads it under the lock and keeps it)
+      return;
+    }
+    try (Flock lock = lockIndex()) {
+      Index current = readIndex();
+      Index index = current.withTag(tag, manifest);
+      if (!index.equals(current)) {
+        AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+      }
     }
   }
 

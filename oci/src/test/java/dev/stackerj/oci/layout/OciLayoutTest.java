@@ -50,7 +50,7 @@ class OciLayoutTest {
     Index index = layout.readIndex();
     assertEquals(2, index.schemaVersion());
     assertTrue(index.manifests().isEmpty());
-    assertEquals(List.of("blobs", "index.json", "oci-layout"), listNames(dir), "no temp files left");
+    assertEquals(List.of(OciLayout.LOCK_FILE, "blobs", "index.json", "oci-layout"), listNames(dir), "no temp files left");
   }
 
   @Test
@@ -177,7 +177,7 @@ class OciLayoutTest {
     Index index = layout.readIndex();
     assertEquals(List.of("a", "b"), index.manifests().stream().map(d -> d.annotations().get(MediaTypes.REF_NAME)).toList());
     assertEquals(a2.digest(), layout.findTag("a").orElseThrow().digest());
-    assertEquals(List.of("blobs", "index.json", "oci-layout"), listNames(tmp.resolve("oci")), "no temp index left");
+    assertEquals(List.of(OciLayout.LOCK_FILE, "blobs", "index.json", "oci-layout"), listNames(tmp.resolve("oci")), "no temp index left");
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -26,7 +27,14 @@ public final class BuildLock implements AutoCloseable {
     try {
       for (Path f : lockFiles) {
         Files.createDirectories(f.getParent());
-        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // root may build in a directory its user controls: a symlink planted here must not make root create
+        // or open a file elsewhere (O_NOFOLLOW), nor a FIFO hang the build
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          throw new StackerException(StackerException.Kind.BUILD_FAILED,
+              "lock " + f + ": it is " + (Files.isSymbolicLink(f) ? "a symlink" : "not a regular file") + ", not the lock file stacker makes",
+              "remove it if no stacker is running");
+        }
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         lock.channels.add(ch);
         FileLock l;
         try {
