@@ -168,3 +168,25 @@ YAML
   tar -tvzf "$blob"
   ! tar -tzf "$blob" | grep -q "victim/linked" || fail "the mount point was left in the layer"
 }
+
+@test "imports are staged in .stacker/imports itself, never through a symlink planted there" {
+  mkdir -p victim/app/imports && echo precious > victim/app/imports/keep
+  mkdir -p .stacker && ln -s "$WORK/victim" .stacker/imports
+  before="$(find victim -printf '%p %s %T@\n' | sort)"
+  echo data > data
+  { busybox_base; cat <<YAML
+app:
+  from:
+    type: built
+    tag: base
+  imports:
+    - $WORK/data
+  run: cat /stacker/imports/data
+YAML
+  } > stacker.yaml
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"$WORK/.stacker/imports: it is a symlink"* ]]
+  [ "$(find victim -printf '%p %s %T@\n' | sort)" = "$before" ]
+}

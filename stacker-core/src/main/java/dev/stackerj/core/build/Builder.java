@@ -106,6 +106,8 @@ public final class Builder {
   public void build(List<BuildStep> steps) throws StackerException, IOException, InterruptedException {
     layout = OciLayout.openOrCreate(options.ociDir());
     layout.removeTempFiles();
+    // each layer's imports are staged (removed, made and written) under here
+    realDirectory(options.stackerDir().resolve("imports"));
     runner.removeStale();
     Path cacheFile = options.stackerDir().resolve("build.cache");
     if (options.noCache()) {
@@ -626,6 +628,24 @@ public final class Builder {
       }
     }
     return false;
+  }
+
+  /**
+   * Makes {@code dir} if missing, and refuses anything there but a directory: root may build in a directory
+   * its user controls, and a symlink planted here would have root remove and write files elsewhere.
+   */
+  static void realDirectory(Path dir) throws StackerException, IOException {
+    Files.createDirectories(dir.getParent());
+    try {
+      Files.createDirectory(dir);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // checked below
+    }
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED,
+          "use " + dir + ": it is " + (Files.isSymbolicLink(dir) ? "a symlink" : "not a directory") + ", not the directory stacker makes",
+          "remove it; stacker does not follow links in its own directories");
+    }
   }
 
   /** Layer names may hold characters a file name cannot. */
