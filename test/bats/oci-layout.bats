@@ -134,3 +134,30 @@ YAML
   ! compgen -G "oci/.tmp-*" || false
   ! compgen -G "oci/blobs/sha256/.tmp-*" || false
 }
+
+@test "publish sends no blob of oci/ that is a symlink (to a file the publisher may read and its user may not)" {
+  echo "secret-$$-marker" > secret
+  echo content > file
+  cat > stacker.yaml <<YAML
+img:
+  from:
+    type: scratch
+  imports:
+    - path: $WORK/file
+      dest: /file
+YAML
+  run stacker build -f stacker.yaml
+  [ "$status" -eq 0 ]
+  layer="$(manifest_of oci img | jq -r '.layers[0].digest')"
+  rm "$(blob oci "$layer")"
+  ln -s "$WORK/secret" "$(blob oci "$layer")"
+  mkdir reg-pub
+  port="$("$REPO/test/registry/registry.sh" start "$WORK/reg-pub")"
+  run stacker publish -f stacker.yaml --url "docker://127.0.0.1:$port/p" --tag v1 --skip-tls
+  echo "$output"
+  "$REPO/test/registry/registry.sh" stop "$WORK/reg-pub"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"read blob $layer in $WORK/oci: $WORK/oci/blobs/sha256/${layer#sha256:} is not a regular file (a symlink)"* ]]
+  ! grep -rq "secret-$$-marker" reg-pub/data || fail "the symlink's target reached the registry"
+  ! grep -q "PATCH\|PUT /v2/p/img/blobs" reg-pub/registry.log || fail "an upload was started"
+}

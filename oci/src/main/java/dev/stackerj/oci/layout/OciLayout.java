@@ -369,6 +369,25 @@ public final class OciLayout {
     return m;
   }
 
+  /**
+   * Checks an image whose blobs are about to be read by path (a push streams them from {@link #blobPath}):
+   * its manifest and config against their digests, and each layer blob is a regular file, not a symlink, of
+   * the size the manifest gives it. Layers are not hashed here: the registry receiving them checks them.
+   */
+  public Manifest checkImage(Descriptor manifest) throws IOException {
+    Manifest m = readManifest(manifest);
+    readConfig(m);
+    for (Descriptor l : m.layers()) {
+      String context = "read blob " + l.digest() + " in " + dir;
+      try (java.nio.channels.SeekableByteChannel ch = openRegular(blobPath(l.digest()), context)) {
+        if (ch.size() != l.size()) {
+          throw new IOException(context + ": it has " + ch.size() + " bytes, but its descriptor says " + l.size());
+        }
+      }
+    }
+    return m;
+  }
+
   /** The config of {@code manifest}, checked against the digest and size the manifest gives it. */
   public ImageConfig readConfig(Manifest manifest) throws IOException {
     byte[] data = readBlob(manifest.config());

@@ -389,4 +389,20 @@ class OciLayoutTest {
     IOException e = assertThrows(IOException.class, () -> layout.readManifest(index));
     assertNames(e, index.digest(), "it has no config (it is an image index");
   }
+
+  @Test
+  void checkImageRefusesALayerThatIsASymlinkOrOfAnotherSize() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Descriptor layer = layout.checkImage(tagged).layers().get(0);
+    Path blob = layout.blobPath(layer.digest());
+    Files.writeString(blob, "layer1+");
+    IOException e = assertThrows(IOException.class, () -> layout.checkImage(tagged));
+    assertNames(e, layer.digest(), "it has 7 bytes, but its descriptor says 6");
+    Path secret = Files.writeString(tmp.resolve("secret"), "layer1");
+    Files.delete(blob);
+    Files.createSymbolicLink(blob, secret);
+    e = assertThrows(IOException.class, () -> layout.checkImage(tagged));
+    assertNames(e, layer.digest(), blob + " is not a regular file (a symlink)");
+  }
 }
