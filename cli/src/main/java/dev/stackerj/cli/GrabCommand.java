@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -18,8 +16,6 @@ import picocli.CommandLine.ParentCommand;
 /** {@code stacker grab TAG:PATH}: copies one file out of a built layer's filesystem into the current directory. */
 @Command(name = "grab", mixinStandardHelpOptions = true, description = "Copies a file out of a built layer into the current directory.")
 public final class GrabCommand implements Callable<Integer> {
-  private static final int MAX_SYMLINKS = 40;
-
   @ParentCommand StackerCommand parent;
 
   @Parameters(paramLabel = "TAG:PATH", description = "layer name and the file's path in it")
@@ -59,43 +55,25 @@ public final class GrabCommand implements Callable<Integer> {
 
   /** A regular file in the rootfs, following symlinks as the container would and never out of the root. */
   static Path resolveFile(Path rootfs, String path) throws IOException, StackerException {
-    List<String> parts = new ArrayList<>(List.of(path.split("/")));
-    parts.removeIf(p -> p.isEmpty() || p.equals("."));
-    for (int links = 0; links <= MAX_SYMLINKS; links++) {
-      if (parts.isEmpty()) {
-        break;
-      }
-      Path dir;
-      try {
-        dir = InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), false);
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw notFound(path);
-      }
-      String last = parts.get(parts.size() - 1);
-      if (last.equals("..")) {
-        throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is a directory; only files can be grabbed", null);
-      }
-      Path file = dir.resolve(last);
-      Stat st = Posix.lstatOrNull(file);
-      if (st == null) {
-        throw notFound(path);
-      }
-      if (!st.isSymlink()) {
-        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is not a regular file; only files can be grabbed", null);
-        }
-        return file;
-      }
-      String target = Posix.readlink(file);
-      List<String> next = new ArrayList<>();
-      if (!target.startsWith("/")) {
-        next.addAll(List.of(rootfs.relativize(dir).toString().split("/")));
-      }
-      next.addAll(List.of(target.split("/")));
-      next.removeIf(p -> p.isEmpty() || p.equals("."));
-      parts = next;
+    Path file;
+    try {
+      file = InRoot.resolve(rootfs, path, true);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw notFound(path);
+    } catch (java.nio.file.FileSystemException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + ": " + e.getMessage(), null);
     }
-    throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + ": too many symlinks, or the root itself", null);
+    Stat st = Posix.lstatOrNull(file);
+    if (st == null) {
+      throw notFound(path);
+    }
+    if (st.isDir()) {
+      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is a directory; only files can be grabbed", null);
+    }
+    if (!st.isRegular()) {
+      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is not a regular file; only files can be grabbed", null);
+    }
+    return file;
   }
 
   private static StackerException notFound(String path) {

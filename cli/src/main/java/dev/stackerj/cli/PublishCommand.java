@@ -126,6 +126,12 @@ public final class PublishCommand implements Callable<Integer> {
       }
       Digest digest;
       try {
+        // a registry push reads blobs by path: none may be a symlink to a file its user could not read
+        layout.checkImage(it.manifest());
+      } catch (IOException e) {
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": " + e.getMessage(), null, e);
+      }
+      try {
         digest = publisher.publish(layout, it.manifest(), it.name(), tags);
       } catch (RegistryException e) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": " + e.getMessage(), e.hint(), e);

@@ -7,12 +7,15 @@ import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.fs.Flock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.List;
@@ -21,9 +24,25 @@ import java.util.Optional;
 
 /**
  * An OCI image layout directory. Blobs are content-addressed and written atomically; the index is
- * rewritten atomically per tag, so readers (umoci, skopeo) always see a complete layout.
+ * rewritten atomically per tag, so readers (umoci, skopeo) always see a complete layout. Every blob read
+ * is checked against its digest (and its descriptor's size) before it is used, so a layout changed after
+ * it was written, or made to deceive, gives an error naming the blob instead of an image; nothing in a
+ * layout is reached through a symlink, and files that are not regular (FIFOs, devices) are refused.
  */
 public final class OciLayout {
+  /**
+   * The most a blob that is read whole (a manifest, an index, a config) and index.json may have. Registries
+   * refuse manifests over 4 MiB; configs are smaller still. More is a hostile layout, not an image.
+   */
+  public static final int MAX_DOCUMENT = 16 << 20;
+
+  /**
+   * The lock file of a layout's index, hidden in the layout directory (a layout may hold other files; OCI
+   * tools ignore it): processes that share the layout (builds with their own --stacker-dir and --roots-dir,
+   * publish to oci:DIR) take it to read, change and write index.json one at a time.
+   */
+  public static final String LOCK_FILE = ".stacker.lock";
+
   private static final byte[] LAYOUT_FILE = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes();
 
   private final Path dir;
@@ -34,36 +53,65 @@ public final class OciLayout {
 
   /** Opens the layout at {@code dir}, creating {@code oci-layout} and an empty index if missing. */
   public static OciLayout openOrCreate(Path dir) throws IOException {
+    checkDirectories(dir);
     Files.createDirectories(dir.resolve("blobs/sha256"));
-    if (!Files.exists(dir.resolve("oci-layout"))) {
-      AtomicFiles.write(dir.resolve("oci-layout"), LAYOUT_FILE);
+    checkDirectories(dir);
+    OciLayout layout = new OciLayout(dir);
+    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS) || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+      try (Flock lock = layout.lockIndex()) { // another process may be making it too, and tag it at once
+        if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)) {
+          AtomicFiles.write(dir.resolve("oci-layout"), LAYOUT_FILE);
+        }
+        if (!Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+          AtomicFiles.write(dir.resolve("index.json"), Json.bytes(Index.empty()));
+        }
+      }
     }
-    if (!Files.exists(dir.resolve("index.json"))) {
-      AtomicFiles.write(dir.resolve("index.json"), Json.bytes(Index.empty()));
-    }
-    return new OciLayout(dir);
+    return layout;
   }
 
   /** Opens an existing layout for reading. */
   public static OciLayout open(Path dir) throws IOException {
-    if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
+    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS) || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
       throw new NoSuchFileException(dir + ": not an OCI image layout (no oci-layout or index.json)");
     }
+    checkDirectories(dir);
     return new OciLayout(dir);
   }
 
+  /** Refuses a layout whose blob directories are symlinks (or not directories): its blobs would be elsewhere. */
+  private static void checkDirectories(Path dir) throws IOException {
+    for (Path d : List.of(dir.resolve("blobs"), dir.resolve("blobs/sha256"))) {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(d, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        return;
+      }
+      if (!a.isDirectory()) {
+        throw new IOException("open layout " + dir + ": " + d + " is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
+            + "; the blobs of a layout must be in it, not reached through a link");
+      }
+    }
+  }
+
   /**
-   * Deletes the temp files of writes a killed process did not finish. Only for the holder of the build
-   * lock: another writer's temp files look the same.
+   * Deletes the temp files of writes a killed process did not finish; those being written, by this process
+   * or another sharing the layout, are left alone (see {@link AtomicFiles.Temp}).
    */
   public void removeTempFiles() throws IOException {
     for (Path d : List.of(dir, dir.resolve("blobs/sha256"))) {
       try (var files = Files.newDirectoryStream(d, ".tmp-*")) {
         for (Path f : files) {
-          Files.deleteIfExists(f);
+          AtomicFiles.removeIfAbandoned(f);
         }
       }
     }
+  }
+
+  /** Takes the layout's index lock ({@link #LOCK_FILE}), waiting while another process or thread has it. */
+  private Flock lockIndex() throws IOException {
+    return Flock.acquire(dir.resolve(LOCK_FILE));
   }
 
   public Path dir() {
@@ -74,16 +122,155 @@ public final class OciLayout {
     return dir.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
   }
 
+  /** Whether the blob is here, as a regular file (a symlink in its place is not the blob). */
   public boolean hasBlob(Digest digest) {
-    return Files.isRegularFile(blobPath(digest));
+    return Files.isRegularFile(blobPath(digest), LinkOption.NOFOLLOW_LINKS);
   }
 
+  /**
+   * A blob read whole (a manifest, an index, a config: at most {@link #MAX_DOCUMENT}), checked against
+   * {@code digest}.
+   */
   public byte[] readBlob(Digest digest) throws IOException {
-    return Files.readAllBytes(blobPath(digest));
+    return readBlob(digest, null);
   }
 
-  public InputStream openBlob(Digest digest) throws IOException {
-    return Files.newInputStream(blobPath(digest));
+  /** As {@link #readBlob(Digest)}, checked against the descriptor's size as well. */
+  public byte[] readBlob(Descriptor blob) throws IOException {
+    return readBlob(blob.digest(), blob.size());
+  }
+
+  private byte[] readBlob(Digest digest, Long size) throws IOException {
+    String context = "read blob " + digest + " in " + dir;
+    if (size != null && size > MAX_DOCUMENT) {
+      throw new IOException(context + ": its descriptor says " + size + " bytes, more than the " + MAX_DOCUMENT
+          + " a manifest, index or config may have");
+    }
+    byte[] data = readSmall(blobPath(digest), context);
+    verify(digest, size, Digest.sha256(data), data.length, context);
+    return data;
+  }
+
+  /**
+   * Opens a blob to stream it (a layer), checked against its descriptor as it is read: reading past its size
+   * fails at once, and reaching its end fails unless its size and digest are right. A reader that stops
+   * before the end calls {@link VerifiedStream#verifyRest}.
+   */
+  public VerifiedStream openBlob(Descriptor blob) throws IOException {
+    String context = "read blob " + blob.digest() + " in " + dir;
+    return new VerifiedStream(java.nio.channels.Channels.newInputStream(openRegular(blobPath(blob.digest()), context)), blob, context);
+  }
+
+  /** A blob's stream that checks its size and digest (see {@link #openBlob(Descriptor)}). */
+  public static final class VerifiedStream extends InputStream {
+    private final InputStream in;
+    private final Descriptor blob;
+    private final String context;
+    private final MessageDigest md = Digest.newSha256();
+    private long count;
+    private IOException failure;
+    private boolean verified;
+
+    VerifiedStream(InputStream in, Descriptor blob, String context) {
+      this.in = in;
+      this.blob = blob;
+      this.context = context;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (failure != null) {
+        throw failure;
+      }
+      int n = in.read(b, off, len);
+      if (n < 0) {
+        end();
+        return -1;
+      }
+      count += n;
+      if (count > blob.size()) {
+        failure = new IOException(context + ": it has more than the " + blob.size() + " bytes its descriptor says");
+        throw failure;
+      }
+      md.update(b, off, n);
+      return n;
+    }
+
+    private void end() throws IOException {
+      if (verified) {
+        return;
+      }
+      try {
+        verify(blob.digest(), blob.size(), Digest.fromMessageDigest(md.digest()), count, context);
+        verified = true;
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    /** Reads what is left of the blob and checks it whole: for a reader that needed less than all of it. */
+    public void verifyRest() throws IOException {
+      byte[] buf = new byte[1 << 16];
+      while (read(buf, 0, buf.length) >= 0) {
+        // only digested
+      }
+    }
+
+    @Override
+    public int available() throws IOException {
+      return in.available();
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+
+  private static void verify(Digest digest, Long size, Digest actual, long actualSize, String context) throws IOException {
+    if (!actual.equals(digest)) {
+      throw new IOException(context + ": content has digest " + actual
+          + " (the layout was changed after it was written, or is not what it claims)");
+    }
+    if (size != null && actualSize != size) {
+      throw new IOException(context + ": it has " + actualSize + " bytes, but its descriptor says " + size);
+    }
+  }
+
+  /** Opens a regular file of the layout for reading, never through a symlink (nor a FIFO or device). */
+  private static java.nio.channels.SeekableByteChannel openRegular(Path file, String context) throws IOException {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(context + ": " + file + " does not exist");
+    }
+    if (!a.isRegularFile()) {
+      throw new IOException(context + ": " + file + " is not a regular file (" + (a.isSymbolicLink() ? "a symlink" : "a FIFO, device or directory") + ")");
+    }
+    return Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /** A regular file of at most {@link #MAX_DOCUMENT} bytes, read whole. */
+  private static byte[] readSmall(Path file, String context) throws IOException {
+    try (java.nio.channels.SeekableByteChannel ch = openRegular(file, context)) {
+      long size = ch.size();
+      if (size > MAX_DOCUMENT) {
+        throw new IOException(context + ": it has " + size + " bytes, more than the " + MAX_DOCUMENT + " a manifest, index or config may have");
+      }
+      byte[] data = java.nio.channels.Channels.newInputStream(ch).readNBytes(MAX_DOCUMENT + 1);
+      if (data.length > MAX_DOCUMENT) {
+        throw new IOException(context + ": it has more than the " + MAX_DOCUMENT + " bytes a manifest, index or config may have");
+      }
+      return data;
+    }
   }
 
   /** Stores {@code data} as a blob (idempotent) and returns its descriptor. */
@@ -109,29 +296,26 @@ public final class OciLayout {
    * digest name by an atomic rename, and nothing is held whole in memory.
    */
   public <T> Written<T> writeBlob(BlobWriter<T> writer) throws IOException {
-    Path tmp = AtomicFiles.tempBeside(dir.resolve("blobs/sha256/blob"));
-    try {
-      MessageDigest md = Digest.newSha256();
-      long size;
-      T result;
-      try (java.nio.channels.FileChannel ch =
-              java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-          CountingOutputStream counter =
-              new CountingOutputStream(new java.io.BufferedOutputStream(
-                  dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp), 1 << 16));
-          DigestOutputStream out = new DigestOutputStream(counter, md)) {
-        result = writer.writeTo(out);
+    try (AtomicFiles.Temp tmp = AtomicFiles.lockedTemp(dir.resolve("blobs/sha256/blob"))) {
+      try {
+        MessageDigest md = Digest.newSha256();
+        java.nio.channels.FileChannel ch = tmp.channel();
+        // the streams are not closed: that would close the channel, and drop the temp file's lock, before the rename
+        CountingOutputStream counter =
+            new CountingOutputStream(new java.io.BufferedOutputStream(
+                dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp.path()), 1 << 16));
+        DigestOutputStream out = new DigestOutputStream(counter, md);
+        T result = writer.writeTo(out);
         out.flush();
         ch.force(true);
-        size = counter.count();
+        Digest digest = Digest.fromMessageDigest(md.digest());
+        if (!hasBlob(digest)) {
+          AtomicFiles.move(tmp.path(), blobPath(digest));
+        }
+        return new Written<>(digest, counter.count(), result);
+      } finally {
+        Files.deleteIfExists(tmp.path());
       }
-      Digest digest = Digest.fromMessageDigest(md.digest());
-      if (!hasBlob(digest)) {
-        AtomicFiles.move(tmp, blobPath(digest));
-      }
-      return new Written<>(digest, size, result);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 
@@ -143,7 +327,8 @@ public final class OciLayout {
     Written<Void> w =
         writeBlob(
             out -> {
-              try (InputStream in = other.openBlob(digest)) {
+              try (InputStream in = java.nio.channels.Channels.newInputStream(
+                  openRegular(other.blobPath(digest), "copy blob " + digest + " from " + other.dir))) {
                 in.transferTo(out);
               }
               return null;
@@ -154,13 +339,13 @@ public final class OciLayout {
   }
 
   public Index readIndex() throws IOException {
-    Path index = dir.resolve("index.json");
+    Path file = dir.resolve("index.json");
+    String context = "read " + file;
+    byte[] data = readSmall(file, context);
     try {
-      return Json.read(Files.readAllBytes(index), Index.class);
-    } catch (java.nio.file.FileSystemException e) {
-      throw e; // names the file already
+      return Json.read(data, Index.class);
     } catch (IOException e) {
-      throw new IOException(index + ": " + e.getMessage(), e); // a JSON error names no file
+      throw new IOException(context + ": " + e.getMessage(), e);
     }
   }
 
@@ -168,12 +353,50 @@ public final class OciLayout {
     return readIndex().find(tag);
   }
 
+  /** The image manifest {@code descriptor} names, checked against its digest and size; it must have a config. */
   public Manifest readManifest(Descriptor descriptor) throws IOException {
-    return Json.read(readBlob(descriptor.digest()), Manifest.class);
+    byte[] data = readBlob(descriptor);
+    Manifest m;
+    try {
+      m = Json.read(data, Manifest.class);
+    } catch (IOException e) {
+      throw new IOException("read manifest " + descriptor.digest() + " in " + dir + ": " + e.getMessage(), e);
+    }
+    if (m.config() == null) {
+      throw new IOException("read manifest " + descriptor.digest() + " in " + dir + ": it has no config"
+          + (MediaTypes.IMAGE_INDEX.equals(m.mediaType()) || MediaTypes.IMAGE_INDEX.equals(descriptor.mediaType())
+              ? " (it is an image index; name one of its images)" : ""));
+    }
+    return m;
   }
 
+  /**
+   * Checks an image whose blobs are about to be read by path (a push streams them from {@link #blobPath}):
+   * its manifest and config against their digests, and each layer blob is a regular file, not a symlink, of
+   * the size the manifest gives it. Layers are not hashed here: the registry receiving them checks them.
+   */
+  public Manifest checkImage(Descriptor manifest) throws IOException {
+    Manifest m = readManifest(manifest);
+    readConfig(m);
+    for (Descriptor l : m.layers()) {
+      String context = "read blob " + l.digest() + " in " + dir;
+      try (java.nio.channels.SeekableByteChannel ch = openRegular(blobPath(l.digest()), context)) {
+        if (ch.size() != l.size()) {
+          throw new IOException(context + ": it has " + ch.size() + " bytes, but its descriptor says " + l.size());
+        }
+      }
+    }
+    return m;
+  }
+
+  /** The config of {@code manifest}, checked against the digest and size the manifest gives it. */
   public ImageConfig readConfig(Manifest manifest) throws IOException {
-    return Json.read(readBlob(manifest.config().digest()), ImageConfig.class);
+    byte[] data = readBlob(manifest.config());
+    try {
+      return Json.read(data, ImageConfig.class);
+    } catch (IOException e) {
+      throw new IOException("read config " + manifest.config().digest() + " in " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -203,12 +426,23 @@ public final class OciLayout {
     }
   }
 
-  /** Points {@code tag} at a manifest already in the layout. */
+  /**
+   * Points {@code tag} at a manifest already in the layout. index.json is read, changed and replaced under
+   * the layout's lock, so processes tagging into one layout at once keep each other's tags.
+   */
   public void tag(String tag, Descriptor manifest) throws IOException {
-    Index current = readIndex();
-    Index index = current.withTag(tag, manifest);
-    if (!index.equals(current)) { // a cached rebuild re-tags everything: skip the fsync'ed rewrite when nothing moves
-      AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+    Index seen = readIndex();
+    if (seen.withTag(tag, manifest).equals(seen)) {
+      // a cached rebuild re-tags everything: no lock and no fsync'ed rewrite when nothing moves (the tag is
+      // right already, and a writer after us reads it under the lock and keeps it)
+      return;
+    }
+    try (Flock lock = lockIndex()) {
+      Index current = readIndex();
+      Index index = current.withTag(tag, manifest);
+      if (!index.equals(current)) {
+        AtomicFiles.write(dir.resolve("index.json"), Json.bytes(index));
+      }
     }
   }
 

@@ -90,7 +90,7 @@ class LayerRoundTripTest {
   }
 
   private InputStream uncompressed(LayerBlob blob) throws IOException {
-    return Compression.decompress(blob.descriptor().mediaType(), layout.openBlob(blob.descriptor().digest()));
+    return Compression.decompress(blob.descriptor().mediaType(), layout.openBlob(blob.descriptor()));
   }
 
   private List<Tars.Read> readBack(LayerBlob blob) throws IOException {

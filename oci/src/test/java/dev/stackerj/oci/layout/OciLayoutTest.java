@@ -14,6 +14,7 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class OciLayoutTest {
@@ -48,7 +50,7 @@ class OciLayoutTest {
     Index index = layout.readIndex();
     assertEquals(2, index.schemaVersion());
     assertTrue(index.manifests().isEmpty());
-    assertEquals(List.of("blobs", "index.json", "oci-layout"), listNames(dir), "no temp files left");
+    assertEquals(List.of(OciLayout.LOCK_FILE, "blobs", "index.json", "oci-layout"), listNames(dir), "no temp files left");
   }
 
   @Test
@@ -175,7 +177,7 @@ class OciLayoutTest {
     Index index = layout.readIndex();
     assertEquals(List.of("a", "b"), index.manifests().stream().map(d -> d.annotations().get(MediaTypes.REF_NAME)).toList());
     assertEquals(a2.digest(), layout.findTag("a").orElseThrow().digest());
-    assertEquals(List.of("blobs", "index.json", "oci-layout"), listNames(tmp.resolve("oci")), "no temp index left");
+    assertEquals(List.of(OciLayout.LOCK_FILE, "blobs", "index.json", "oci-layout"), listNames(tmp.resolve("oci")), "no temp index left");
   }
 
   @Test
@@ -204,5 +206,203 @@ class OciLayoutTest {
     IOException e = assertThrows(IOException.class, () -> dst.copyBlobFrom(src, d.digest()));
     assertTrue(e.getMessage().contains(d.digest().toString()), e.getMessage());
     assertFalse(dst.hasBlob(d.digest()));
+  }
+
+  /** An image "app" in a fresh layout: one layer, its config, its manifest, tagged. */
+  private OciLayout withImage() throws IOException {
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    Descriptor layer = layout.putBlob(MediaTypes.LAYER_TAR, "layer1".getBytes());
+    layout.putImage("app", config("app"), List.of(layer), Map.of());
+    return layout;
+  }
+
+  private static void assertNames(IOException e, Object... parts) {
+    for (Object p : parts) {
+      assertTrue(e.getMessage().contains(p.toString()), "\"" + e.getMessage() + "\" does not name " + p);
+    }
+  }
+
+  @Test
+  void aTamperedConfigIsRefused() throws Exception {
+    OciLayout layout = withImage();
+    Manifest m = layout.readManifest(layout.findTag("app").orElseThrow());
+    Path blob = layout.blobPath(m.config().digest());
+    // a User and Env the image never had
+    String evil = Files.readString(blob).replace("\"os\":\"linux\"", "\"os\":\"linux\",\"config\":{\"User\":\"0\",\"Env\":[\"LD_PRELOAD=/x\"]}");
+    Files.writeString(blob, evil);
+    IOException e = assertThrows(IOException.class, () -> layout.readConfig(m));
+    assertNames(e, m.config().digest(), layout.dir(), "content has digest " + Digest.sha256(evil.getBytes(StandardCharsets.UTF_8)));
+    e = assertThrows(IOException.class, () -> layout.readBlob(m.config().digest()));
+    assertNames(e, m.config().digest(), layout.dir());
+  }
+
+  @Test
+  void aTamperedManifestIsRefused() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Path blob = layout.blobPath(tagged.digest());
+    Manifest m = layout.readManifest(tagged);
+    Descriptor other = layout.putBlob(MediaTypes.LAYER_TAR, "evil!!".getBytes());
+    Files.write(blob, Json.bytes(Manifest.of(m.config(), List.of(other), Map.of())));
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(tagged));
+    assertNames(e, tagged.digest(), layout.dir());
+  }
+
+  @Test
+  void anIndexEntryWhoseBlobHasOtherContentIsRefused() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    byte[] real = layout.readBlob(tagged.digest());
+    byte[] claimed = "{\"schemaVersion\":2}".getBytes();
+    Digest fake = Digest.sha256(claimed);
+    Files.write(layout.blobPath(fake), real); // the blob named fake holds the real manifest's bytes
+    layout.tag("fake", new Descriptor(MediaTypes.IMAGE_MANIFEST, fake, real.length));
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(layout.findTag("fake").orElseThrow()));
+    assertNames(e, fake, "content has digest " + tagged.digest());
+  }
+
+  @Test
+  void anIndexEntryWithAnotherSizeIsRefused() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    for (long size : new long[] {tagged.size() - 1, tagged.size() + 1, 0, -1}) {
+      Descriptor wrong = new Descriptor(tagged.mediaType(), tagged.digest(), size);
+      IOException e = assertThrows(IOException.class, () -> layout.readManifest(wrong));
+      assertNames(e, tagged.digest(), tagged.size() + " bytes", "says " + size);
+    }
+  }
+
+  @Test
+  void anAbsurdSizeIsRefusedBeforeReading() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Descriptor huge = new Descriptor(tagged.mediaType(), tagged.digest(), 1L << 40);
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(huge));
+    assertNames(e, tagged.digest(), "1099511627776");
+    // a blob file that is itself too large is not read whole either
+    Path big = tmp.resolve("oci/blobs/sha256/" + "ab".repeat(32));
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(1L << 40);
+    }
+    e = assertThrows(IOException.class, () -> layout.readBlob(Digest.parse("sha256:" + "ab".repeat(32))));
+    assertNames(e, "sha256:" + "ab".repeat(32), "1099511627776 bytes");
+  }
+
+  @Test
+  void aBlobThatIsASymlinkIsRefused() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Path blob = layout.blobPath(tagged.digest());
+    Path elsewhere = Files.write(tmp.resolve("elsewhere"), Files.readAllBytes(blob));
+    Files.delete(blob);
+    Files.createSymbolicLink(blob, elsewhere);
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(tagged));
+    assertNames(e, tagged.digest(), "not a regular file");
+    assertFalse(layout.hasBlob(tagged.digest()));
+  }
+
+  @Test
+  @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // opening a FIFO for reading waits for a writer
+  void aBlobThatIsAFifoIsRefusedWithoutBlocking() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Path blob = layout.blobPath(tagged.digest());
+    Files.delete(blob);
+    dev.stackerj.oci.fs.Posix.mkfifo(blob, 0644);
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(tagged));
+    assertNames(e, tagged.digest(), "not a regular file");
+  }
+
+  @Test
+  void aLayoutWhoseBlobsDirectoryIsASymlinkIsRefused() throws Exception {
+    Path real = Files.createDirectories(tmp.resolve("real/sha256"));
+    Path dir = Files.createDirectories(tmp.resolve("oci"));
+    Files.createSymbolicLink(dir.resolve("blobs"), real.getParent());
+    IOException e = assertThrows(IOException.class, () -> OciLayout.openOrCreate(dir));
+    assertNames(e, dir.resolve("blobs"), "symlink");
+    Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
+    e = assertThrows(IOException.class, () -> OciLayout.open(dir));
+    assertNames(e, dir.resolve("blobs"), "symlink");
+  }
+
+  @Test
+  void anIndexThatIsASymlinkIsRefused() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("oci"));
+    Files.createDirectories(dir.resolve("blobs/sha256"));
+    Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Path elsewhere = Files.writeString(tmp.resolve("index-elsewhere.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
+    Files.createSymbolicLink(dir.resolve("index.json"), elsewhere);
+    IOException e = assertThrows(IOException.class, () -> OciLayout.open(dir).readIndex());
+    assertNames(e, dir.resolve("index.json"), "not a regular file");
+  }
+
+  @Test
+  void aStreamedBlobIsCheckedAgainstItsDescriptor() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    byte[] data = new byte[300_000];
+    new java.util.Random(1).nextBytes(data);
+    Descriptor d = layout.putBlob(MediaTypes.LAYER_TAR, data);
+    try (InputStream in = layout.openBlob(d)) {
+      assertArrayEquals(data, in.readAllBytes());
+    }
+    data[150_000] ^= 1;
+    Files.write(layout.blobPath(d.digest()), data);
+    try (InputStream in = layout.openBlob(d)) {
+      IOException e = assertThrows(IOException.class, in::readAllBytes);
+      assertNames(e, d.digest(), layout.dir(), "content has digest " + Digest.sha256(data));
+    }
+    Files.write(layout.blobPath(d.digest()), java.util.Arrays.copyOf(data, data.length + 10));
+    try (InputStream in = layout.openBlob(d)) {
+      IOException e = assertThrows(IOException.class, in::readAllBytes);
+      assertNames(e, d.digest(), "more than the 300000 bytes");
+    }
+    data[150_000] ^= 1;
+    Files.write(layout.blobPath(d.digest()), data);
+    Descriptor longer = new Descriptor(d.mediaType(), d.digest(), d.size() + 5);
+    try (OciLayout.VerifiedStream in = layout.openBlob(longer)) {
+      in.readNBytes(10); // a reader that stops early has the rest checked
+      IOException e = assertThrows(IOException.class, in::verifyRest);
+      assertNames(e, d.digest(), "300000 bytes", "says 300005");
+    }
+    try (OciLayout.VerifiedStream in = layout.openBlob(d)) {
+      in.readNBytes(10);
+      in.verifyRest();
+    }
+  }
+
+  @Test
+  void anIndexWithAMalformedOrUnsupportedDigestIsRefused() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    for (String digest : List.of("sha256:../../../../etc/passwd", "sha512:" + "ab".repeat(64), "sha256:" + "AB".repeat(32), "../x")) {
+      Files.writeString(tmp.resolve("oci/index.json"),
+          "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.IMAGE_MANIFEST + "\",\"digest\":\"" + digest + "\",\"size\":2}]}");
+      IOException e = assertThrows(IOException.class, layout::readIndex);
+      assertNames(e, tmp.resolve("oci/index.json"), "invalid digest: " + digest);
+    }
+  }
+
+  @Test
+  void aManifestWithoutAConfigIsRefused() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    Descriptor index = layout.putBlob(MediaTypes.IMAGE_INDEX, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}".getBytes());
+    IOException e = assertThrows(IOException.class, () -> layout.readManifest(index));
+    assertNames(e, index.digest(), "it has no config (it is an image index");
+  }
+
+  @Test
+  void checkImageRefusesALayerThatIsASymlinkOrOfAnotherSize() throws Exception {
+    OciLayout layout = withImage();
+    Descriptor tagged = layout.findTag("app").orElseThrow();
+    Descriptor layer = layout.checkImage(tagged).layers().get(0);
+    Path blob = layout.blobPath(layer.digest());
+    Files.writeString(blob, "layer1+");
+    IOException e = assertThrows(IOException.class, () -> layout.checkImage(tagged));
+    assertNames(e, layer.digest(), "it has 7 bytes, but its descriptor says 6");
+    Path secret = Files.writeString(tmp.resolve("secret"), "layer1");
+    Files.delete(blob);
+    Files.createSymbolicLink(blob, secret);
+    e = assertThrows(IOException.class, () -> layout.checkImage(tagged));
+    assertNames(e, layer.digest(), blob + " is not a regular file (a symlink)");
   }
 }

@@ -27,13 +27,14 @@ public final class BuildLock implements AutoCloseable {
     try {
       for (Path f : lockFiles) {
         Files.createDirectories(f.getParent());
-        // never through a link: root may clean a directory a user controls, who could point .lock anywhere
-        FileChannel ch;
-        try {
-          ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-          throw new IOException("open lock " + f + ": " + (Files.isSymbolicLink(f) ? "it is a symbolic link (not followed)" : e.getMessage()), e);
+        // root may build in a directory its user controls: a symlink planted here must not make root create
+        // or open a file elsewhere (O_NOFOLLOW), nor a FIFO hang the build
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          throw new StackerException(StackerException.Kind.BUILD_FAILED,
+              "lock " + f + ": it is " + (Files.isSymbolicLink(f) ? "a symlink" : "not a regular file") + ", not the lock file stacker makes",
+              "remove it if no stacker is running");
         }
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         lock.channels.add(ch);
         FileLock l;
         try {

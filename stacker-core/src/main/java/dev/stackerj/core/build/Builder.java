@@ -111,7 +111,8 @@ public final class Builder {
 
   public void build(List<BuildStep> steps) throws StackerException, IOException, InterruptedException {
     storage.makePrivate(); // also when every layer is cached: roots/ of an older stacker was 0755
-    privateDir(options.stackerDir().resolve("imports")); // staged imports keep their modes, setuid too
+    // each layer's imports are staged (removed, made and written) under here, with their modes, setuid too
+    privateDir(options.stackerDir().resolve("imports"));
     layout = OciLayout.openOrCreate(options.ociDir());
     layout.removeTempFiles();
     runner.removeStale();
@@ -254,7 +255,7 @@ public final class Builder {
    * Makes {@code dir} if it is missing and makes it private (0700): what is under it must reach no other local
    * user. A symlink or a directory of another user there is refused, not followed.
    */
-  private static void privateDir(Path dir) throws IOException {
+  static void privateDir(Path dir) throws IOException {
     Files.createDirectories(dir.getParent());
     try {
       Files.createDirectory(dir);
@@ -361,7 +362,7 @@ public final class Builder {
       log.info("cache miss because " + miss);
       return false;
     }
-    ImageConfig config = Json.read(layout.readBlob(e.config().digest()), ImageConfig.class);
+    ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
     if (!layer.buildOnly()) {
       layout.tag(name, e.manifest());
     }
@@ -508,7 +509,7 @@ public final class Builder {
   /** A tar base: unpacked once into a read-only volume keyed by the tarball's digest; its content becomes part of the layer. */
   private Base tarBase(From from) throws StackerException, IOException, InterruptedException {
     // local paths are taken from the current directory, as stacker does; http(s) and stacker:// as imports
-    Path tar = imports.source(new Import(from.url(), null, null, null, null, null, false, from.position()), Path.of("").toAbsolutePath());
+    Path tar = imports.source(new Import(from.url(), null, null, null, null, null, false, from.position()), Path.of("").toAbsolutePath(), true);
     if (!Files.isRegularFile(tar)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
     }
@@ -533,11 +534,17 @@ public final class Builder {
     }
     Path dir = Path.of(from.url().substring(0, colon));
     String tag = from.url().substring(colon + 1);
-    OciLayout source = OciLayout.open(dir);
-    Descriptor md = source.findTag(tag).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
-        from.position() + ": from: no tag \"" + tag + "\" in " + dir, null));
-    Manifest manifest = source.readManifest(md);
-    return imageBase("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+    try {
+      OciLayout source = OciLayout.open(dir);
+      Descriptor md = source.findTag(tag).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
+          from.position() + ": from: no tag \"" + tag + "\" in " + dir, null));
+      // checked against the index's digest and size, and the config against the manifest's: the unpacked
+      // base is kept under the manifest digest, which then stands for exactly these bytes
+      Manifest manifest = source.readManifest(md);
+      return imageBase("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+    } catch (IOException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: oci " + from.url() + ": " + e.getMessage(), null, e);
+    }
   }
 
   /**
@@ -563,6 +570,7 @@ public final class Builder {
               try (InputStream in = next) {
                 next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1), task, read) : null;
                 LayerExtractor.apply(in, rootfs, log::warn);
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // to the blob's end, where its digest is checked
               } catch (IOException | RuntimeException e) {
                 if (next != null) {
                   next.close();
@@ -605,10 +613,36 @@ public final class Builder {
 
   private static final int READ_AHEAD = 32 << 20;
 
+  /**
+   * A layer's tar, decompressed on a thread of its own. Its end is the blob's end: the blob is read to its
+   * last byte and checked against the layer's digest and size there, so a layer that is not what the manifest
+   * says fails its unpack (and the half-unpacked base is dropped) instead of becoming the base.
+   */
   private static InputStream decompressAhead(OciLayout source, Descriptor layer, ProgressSink.Task task, AtomicLong read)
       throws IOException {
-    InputStream blob = ProgressSink.counting(source.openBlob(layer.digest()), task, read);
-    return new ReadAheadInputStream(Compression.decompress(layer.mediaType(), blob), READ_AHEAD);
+    OciLayout.VerifiedStream blob = source.openBlob(layer);
+    InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));
+    InputStream checked =
+        new java.io.FilterInputStream(tar) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            if (b < 0) {
+              blob.verifyRest();
+            }
+            return b;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              blob.verifyRest(); // a decompressor may stop before the blob's last bytes
+            }
+            return n;
+          }
+        };
+    return new ReadAheadInputStream(checked, READ_AHEAD);
   }
 
   /** Fills a rootfs. */

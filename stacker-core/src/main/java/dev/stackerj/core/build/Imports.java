@@ -34,6 +34,14 @@ final class Imports {
 
   /** The host path to copy an import from, checked against its hash. */
   Path source(Import imp, Path stackerfileDir) throws StackerException, IOException, InterruptedException {
+    return source(imp, stackerfileDir, false);
+  }
+
+  /**
+   * As {@link #source(Import, Path)}; with {@code followLast} a {@code stacker://} path whose last component is
+   * a symlink gives the file it points to in that layer (for a tar base, which is read, not copied).
+   */
+  Path source(Import imp, Path stackerfileDir, boolean followLast) throws StackerException, IOException, InterruptedException {
     String p = imp.path();
     String where = imp.position().toString();
     boolean remote = p.startsWith("http://") || p.startsWith("https://");
@@ -45,7 +53,7 @@ final class Imports {
     if (remote) {
       src = http.fetch(p, where);
     } else if (p.startsWith("stacker://")) {
-      src = fromLayer(imp, where);
+      src = fromLayer(imp, where, followLast);
     } else {
       src = stackerfileDir.resolve(p).normalize();
     }
@@ -67,7 +75,7 @@ final class Imports {
   }
 
   /** {@code stacker://IMAGE/path}: a path inside a layer built earlier in this run. */
-  private Path fromLayer(Import imp, String where) throws StackerException, IOException {
+  private Path fromLayer(Import imp, String where, boolean followLast) throws StackerException, IOException {
     String rest = imp.path().substring("stacker://".length());
     int slash = rest.indexOf('/');
     if (slash <= 0 || slash == rest.length() - 1) {
@@ -79,8 +87,28 @@ final class Imports {
       throw new StackerException(StackerException.Kind.USAGE,
           where + ": import " + imp.path() + ": " + image + " is not built in this run", "a stacker:// import names a layer of the same build");
     }
-    List<String> parts = InRoot.checkedParts(rest.substring(slash + 1));
-    return InRoot.resolveDir(rootfs, parts.subList(0, parts.size() - 1), false).resolve(parts.get(parts.size() - 1));
+    // as stacker's cp in a container of that layer: every symlink resolves inside its rootfs, and the last
+    // component is followed only when the path ends in "/" (a symlink is otherwise imported as the symlink)
+    String inside = rest.substring(slash);
+    Path src;
+    try {
+      src = InRoot.resolve(rootfs, inside, followLast);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED,
+          where + ": import " + imp.path() + ": " + inside + " does not exist in layer \"" + image + "\" (it has no " + e.getFile() + ")", null);
+    } catch (java.nio.file.FileSystemException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED,
+          where + ": import " + imp.path() + ": " + inside + " in layer \"" + image + "\": " + e.getMessage(), null);
+    }
+    if (src.equals(rootfs)) {
+      throw new StackerException(StackerException.Kind.USAGE,
+          where + ": import " + imp.path() + ": names the root directory of layer \"" + image + "\"", "name a file or directory in it");
+    }
+    if (Posix.lstatOrNull(src) == null) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED,
+          where + ": import " + imp.path() + ": " + inside + " does not exist in layer \"" + image + "\"", null);
+    }
+    return src;
   }
 
   /**

@@ -102,6 +102,7 @@ public final class LayerContainer {
   public void stageImports(Path stage, Path stackerDir, Log log, Function<String, Path> builtRootfs)
       throws StackerException, IOException, InterruptedException {
     Imports imports = new Imports(new HttpImports(stackerDir.resolve("imports-cache"), log), false, builtRootfs);
+    Builder.privateDir(stage.getParent());
     Files.createDirectories(stage.resolve("imports"));
     for (Import imp : layer.imports()) {
       if (imp.dest() == null) {

@@ -1,7 +1,10 @@
 package dev.stackerj.core.runtime;
 
 import dev.stackerj.oci.Json;
+import dev.stackerj.oci.fs.InRoot;
 import dev.stackerj.oci.fs.Native;
+import dev.stackerj.oci.fs.Posix;
+import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerExtractor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +64,7 @@ public final class RuncRunner implements ContainerRunner {
     mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
     mounts.add(mount("/sys", "bind", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
     // only over an existing file: creating the mount point would leave an empty file in the layer
-    if (Files.isRegularFile(rootfs.resolve("etc/resolv.conf")) && Files.isReadable(Path.of("/etc/resolv.conf"))) {
+    if (isRegularInside(rootfs, "/etc/resolv.conf") && Files.isReadable(Path.of("/etc/resolv.conf"))) {
       mounts.add(mount("/etc/resolv.conf", "bind", "/etc/resolv.conf", List.of("bind", "ro", "nosuid", "nodev")));
     }
     for (RunSpec.Mount m : spec.mounts()) {
@@ -70,7 +73,7 @@ public final class RuncRunner implements ContainerRunner {
       mounts.add(mount(m.destination(), "bind", m.source().toAbsolutePath().toString(), opts));
     }
 
-    List<Path> created = missingMountPoints(rootfs, mounts);
+    List<String> created = missingMountPoints(rootfs, mounts);
 
     Map<String, Object> process = new LinkedHashMap<>();
     process.put("terminal", terminal);
@@ -132,7 +135,14 @@ public final class RuncRunner implements ContainerRunner {
       }
     } finally {
       for (int i = created.size() - 1; i >= 0; i--) {
-        removeIfEmpty(created.get(i));
+        // resolved again: the run may have turned a directory on the way into a symlink to the host
+        Path p;
+        try {
+          p = InRoot.resolve(rootfs, created.get(i), false);
+        } catch (IOException gone) {
+          continue;
+        }
+        removeIfEmpty(p);
       }
       LayerExtractor.removeTree(bundle);
     }
@@ -225,19 +235,43 @@ public final class RuncRunner implements ContainerRunner {
     return m;
   }
 
-  /** The outermost path of each mount destination that does not exist yet in the rootfs. */
-  private static List<Path> missingMountPoints(Path rootfs, List<Map<String, Object>> mounts) {
-    List<Path> out = new ArrayList<>();
+  /** Whether {@code path} in the rootfs, resolved inside it, is a regular file. */
+  private static boolean isRegularInside(Path rootfs, String path) {
+    try {
+      Stat st = Posix.lstatOrNull(InRoot.resolve(rootfs, path, true));
+      return st != null && st.isRegular();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The outermost path of each mount destination that does not exist yet in the rootfs, as a path inside
+   * it with every symlink on the way resolved there (as runc resolves the destination).
+   */
+  private static List<String> missingMountPoints(Path rootfs, List<Map<String, Object>> mounts) throws IOException {
+    List<String> out = new ArrayList<>();
     for (Map<String, Object> m : mounts) {
-      Path p = rootfs;
+      StringBuilder prefix = new StringBuilder();
       for (String part : ((String) m.get("destination")).split("/")) {
         if (part.isEmpty()) {
           continue;
         }
-        p = p.resolve(part);
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          if (!out.contains(p)) {
-            out.add(p);
+        prefix.append('/').append(part);
+        String inside = null;
+        try {
+          Path p = InRoot.resolve(rootfs, prefix.toString(), true);
+          if (Posix.lstatOrNull(p) == null) {
+            inside = "/" + rootfs.relativize(p);
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          inside = e.getFile(); // a symlink on the way points at a directory the rootfs does not have
+        } catch (java.nio.file.FileSystemException e) {
+          break; // runc says what is wrong with this destination
+        }
+        if (inside != null) {
+          if (!out.contains(inside)) {
+            out.add(inside);
           }
           break;
         }
