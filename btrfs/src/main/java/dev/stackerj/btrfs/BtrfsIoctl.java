@@ -43,7 +43,7 @@ final class BtrfsIoctl {
   static void snapshot(Path source, Path parent, String name) throws IOException {
     byte[] args = new byte[4096];
     putName(args, 56, name, 4039);
-    try (Fd src = open(source); Fd dir = open(parent)) {
+    try (Fd src = open(source); Fd dir = openRoots(parent)) {
       ByteBuffer.wrap(args).order(ByteOrder.nativeOrder()).putLong(0, src.fd);
       check(IOCTL.callInt(dir.fd, SNAP_CREATE_V2, args), "snapshot " + source + " ->", parent.resolve(name));
     }
@@ -52,7 +52,7 @@ final class BtrfsIoctl {
   static void destroySubvolume(Path parent, String name) throws IOException {
     byte[] args = new byte[4096];
     putName(args, 8, name, 4087);
-    try (Fd dir = open(parent)) {
+    try (Fd dir = openRoots(parent)) {
       check(IOCTL.callInt(dir.fd, SNAP_DESTROY, args), "delete subvolume", parent.resolve(name));
     }
   }
@@ -82,7 +82,21 @@ final class BtrfsIoctl {
   }
 
   private static Fd open(Path dir) throws IOException {
-    int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return open(dir, O_NOFOLLOW);
+  }
+
+  /**
+   * The roots directory a volume is made in or deleted from. It may be given as /proc/self/fd/N of a directory
+   * the caller opened without following links (clean does), a link O_NOFOLLOW would refuse. Otherwise the
+   * storage has checked that its roots is a directory of its own, not a link ({@code makePrivate}, which the
+   * builder calls first and create and snapshot call themselves).
+   */
+  private static Fd openRoots(Path dir) throws IOException {
+    return open(dir, 0);
+  }
+
+  private static Fd open(Path dir, int flags) throws IOException {
+    int fd = OPEN.callInt(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
     if (fd < 0) {
       throw Native.failed("open " + dir);
     }
