@@ -1,12 +1,12 @@
 import dev.stackerj.bench.Trees;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.diff.TreeDiff;
-import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.sys.Posix;
 import java.nio.file.Path;
 import java.util.List;
 

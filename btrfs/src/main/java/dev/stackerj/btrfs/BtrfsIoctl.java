@@ -1,10 +1,10 @@
 package dev.stackerj.btrfs;
 
+import dev.stackerj.sys.Native;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import dev.stackerj.oci.fs.Native;
 import java.nio.file.Path;
 
 /**

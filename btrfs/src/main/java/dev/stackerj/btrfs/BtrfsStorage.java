@@ -2,10 +2,10 @@ package dev.stackerj.btrfs;
 
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.ProcSelf;
-import dev.stackerj.oci.fs.Stat;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
@@ -117,7 +117,7 @@ public final class BtrfsStorage implements Storage {
       throw new IOException("delete volume " + p + ": it is " + not);
     }
     if (st.ino() != SUBVOLUME_ROOT_INO) {
-      LayerExtractor.removeTree(p); // a directory of ours that is not a subvolume: a leftover
+      Trees.remove(p); // a directory of ours that is not a subvolume: a leftover
       return;
     }
     // an unprivileged delete of a read-only subvolume fails with EROFS: clear the flag first

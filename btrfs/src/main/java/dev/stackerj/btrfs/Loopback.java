@@ -2,10 +2,10 @@ package dev.stackerj.btrfs;
 
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.oci.Digest;
-import dev.stackerj.oci.fs.DirFd;
-import dev.stackerj.oci.fs.Native;
-import dev.stackerj.oci.fs.RootOnlyPath;
-import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.sys.DirFd;
+import dev.stackerj.sys.Native;
+import dev.stackerj.sys.RootOnlyPath;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

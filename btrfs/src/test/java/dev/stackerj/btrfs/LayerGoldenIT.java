@@ -10,8 +10,6 @@ import dev.stackerj.core.testing.HostRequirements;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
@@ -20,6 +18,9 @@ import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layer.TarHeader;
 import dev.stackerj.oci.layer.TarReader;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.UnixDomainSocketAddress;
@@ -102,12 +103,12 @@ class LayerGoldenIT {
   private static void changeChild(Path r) throws IOException {
     Files.writeString(r.resolve("etc/a"), "two\n", java.nio.file.StandardOpenOption.APPEND); // modified
     Files.delete(r.resolve("etc/del")); // deleted
-    LayerExtractor.removeTree(r.resolve("gone")); // deleted tree
-    LayerExtractor.removeTree(r.resolve("recreated")); // deleted, then made again: opaque
+    Trees.remove(r.resolve("gone")); // deleted tree
+    Trees.remove(r.resolve("recreated")); // deleted, then made again: opaque
     file(r, "recreated/new/f", "n", 0644);
     Files.delete(r.resolve("typed/file")); // a file becomes a directory
     file(r, "typed/file/x", "now a dir", 0644);
-    LayerExtractor.removeTree(r.resolve("typed/dir")); // a directory becomes a file
+    Trees.remove(r.resolve("typed/dir")); // a directory becomes a file
     file(r, "typed/dir", "now a file", 0644);
     Posix.chmod(r.resolve("perm/s"), 04755); // mode alone: setuid
     Posix.chmod(r.resolve("perm"), 01777); // sticky directory
@@ -226,7 +227,7 @@ class LayerGoldenIT {
     assertEquals(diff == Diff.WALK ? GOLDEN : GOLDEN_OVERLAY, entryNames(layout, top.descriptor()));
     if (diff == Diff.OVERLAY) {
       OverlayDiff.apply(changes, storage.path("child").resolve("overlay/upper"), child);
-      LayerExtractor.removeTree(storage.path("child").resolve("overlay"));
+      Trees.remove(storage.path("child").resolve("overlay"));
       // the second, independent diff: the metadata walk of the applied snapshot finds the same changes, and
       // etc/hl2, whose link count (so its ctime) moved when etc/hl was replaced by the run's copy
       List<String> walked = new ArrayList<>(names(changes));

@@ -1,6 +1,6 @@
 package dev.stackerj.btrfs;
 
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ final class ScratchBtrfs implements AutoCloseable {
       }
     } finally {
       if (!Loopback.isMountPoint(mountPoint)) {
-        LayerExtractor.removeTree(tmp);
+        Trees.remove(tmp);
       }
     }
   }

@@ -3,18 +3,18 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.builder.ImageConfigs;
+import dev.stackerj.core.builder.LayerContainer;
 import dev.stackerj.core.host.HostProbes;
-import dev.stackerj.core.build.ImageConfigs;
-import dev.stackerj.core.build.LayerContainer;
 import dev.stackerj.core.runtime.RunSpec;
 import dev.stackerj.core.runtime.RuncRunner;
-import dev.stackerj.core.spec.Layer;
-import dev.stackerj.core.spec.Stackerfile;
-import dev.stackerj.core.spec.StackerfileException;
-import dev.stackerj.core.spec.StackerfileLoader;
+import dev.stackerj.core.stackerfile.Layer;
+import dev.stackerj.core.stackerfile.Stackerfile;
+import dev.stackerj.core.stackerfile.StackerfileException;
+import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.ImageConfig;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.Trees;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -109,7 +109,7 @@ public final class ChrootCommand implements Callable<Integer> {
       return runner.runAttached(spec, terminal);
     } finally {
       storage.delete(scratch);
-      LayerExtractor.removeTree(stage);
+      Trees.remove(stage);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.StackerException;
-import dev.stackerj.oci.fs.IoErrors;
-import dev.stackerj.oci.fs.RegularFiles;
+import dev.stackerj.sys.IoErrors;
+import dev.stackerj.sys.RegularFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

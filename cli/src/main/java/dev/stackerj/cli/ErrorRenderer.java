@@ -1,10 +1,10 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.StackerException;
-import dev.stackerj.core.spec.Problem;
-import dev.stackerj.core.spec.StackerfileException;
-import dev.stackerj.oci.fs.IoErrors;
+import dev.stackerj.core.stackerfile.Problem;
+import dev.stackerj.core.stackerfile.StackerfileException;
 import dev.stackerj.oci.registry.RegistryException;
+import dev.stackerj.sys.IoErrors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

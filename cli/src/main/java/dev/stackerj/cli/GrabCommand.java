@@ -1,9 +1,9 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.StackerException;
-import dev.stackerj.oci.fs.InRoot;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.sys.InRoot;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

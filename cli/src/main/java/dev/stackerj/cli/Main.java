@@ -1,6 +1,6 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.core.build.Builder;
+import dev.stackerj.core.builder.Builder;
 import dev.stackerj.oci.registry.HttpClientThreads;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

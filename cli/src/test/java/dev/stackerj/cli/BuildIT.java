@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.testing.HostRequirements;
 import dev.stackerj.oci.Digest;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.Trees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -135,7 +135,7 @@ class BuildIT {
         loops = loopDevicesBackedBy(work);
       }
       if (!HostProbes.isMountPoint(roots)) {
-        LayerExtractor.removeTree(work);
+        Trees.remove(work);
       }
       assertEquals(0, rc, "stacker clean exit code");
       assertFalse(mounted, "stacker clean left " + roots + " mounted");

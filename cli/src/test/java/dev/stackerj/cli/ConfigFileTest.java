@@ -81,18 +81,18 @@ class ConfigFileTest {
   void aDeviceFifoOrNonUtf8FileIsAUsageErrorNotACrashOrAHang(@TempDir Path dir) throws Exception {
     // /dev/zero was read whole (OutOfMemoryError), a FIFO waited on for ever, bad UTF-8 said "Input length = 1"
     Path fifo = dir.resolve("fifo.yaml");
-    dev.stackerj.oci.fs.Posix.mkfifo(fifo, 0600);
+    dev.stackerj.sys.Posix.mkfifo(fifo, 0600);
     Path latin1 = dir.resolve("latin1.yaml");
     Files.write(latin1, "work_dir: /caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     Map<Path, String> want = Map.of(Path.of("/dev/zero"), "not a regular file (character device)", fifo,
         "a FIFO nothing was written to for 0.5 s", latin1, "not valid UTF-8");
-    System.setProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY, "0.5");
+    System.setProperty(dev.stackerj.sys.RegularFiles.PIPE_TIMEOUT_PROPERTY, "0.5");
     for (Map.Entry<Path, String> w : want.entrySet()) {
       StackerException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
           () -> assertThrows(StackerException.class, () -> ConfigFile.load(w.getKey(), Map.of())));
       assertEquals(StackerException.Kind.USAGE, e.kind());
       assertEquals("config file " + w.getKey() + ": cannot read: " + w.getValue(), e.getMessage());
     }
-    System.clearProperty(dev.stackerj.oci.fs.RegularFiles.PIPE_TIMEOUT_PROPERTY);
+    System.clearProperty(dev.stackerj.sys.RegularFiles.PIPE_TIMEOUT_PROPERTY);
   }
 }

@@ -3,8 +3,8 @@ package dev.stackerj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.stackerj.core.StackerException;
-import dev.stackerj.oci.fs.IoErrors;
 import dev.stackerj.oci.registry.RegistryException;
+import dev.stackerj.sys.IoErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

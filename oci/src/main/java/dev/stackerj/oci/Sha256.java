@@ -1,11 +1,11 @@
 package dev.stackerj.oci;
 
-import static dev.stackerj.oci.fs.Native.CType.INT;
-import static dev.stackerj.oci.fs.Native.CType.LONG;
-import static dev.stackerj.oci.fs.Native.CType.POINTER;
-import static dev.stackerj.oci.fs.Native.CType.VOID;
+import static dev.stackerj.sys.Native.CType.INT;
+import static dev.stackerj.sys.Native.CType.LONG;
+import static dev.stackerj.sys.Native.CType.POINTER;
+import static dev.stackerj.sys.Native.CType.VOID;
 
-import dev.stackerj.oci.fs.Native;
+import dev.stackerj.sys.Native;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;

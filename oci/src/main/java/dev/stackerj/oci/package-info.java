@@ -1,6 +1,7 @@
 /**
  * OCI records (digests, descriptors, manifests, indexes, image configs) with canonical JSON, and the
  * {@link dev.stackerj.oci.ProgressSink} long byte-moving work reports to.
- * Depends on the JDK and Jackson only; knows nothing of stackerfiles.
+ * Depends on sys (libc, for the digests' libcrypto SHA-256 and the layout's file calls), Jackson and
+ * zstd-jni; knows nothing of stackerfiles.
  */
 package dev.stackerj.oci;

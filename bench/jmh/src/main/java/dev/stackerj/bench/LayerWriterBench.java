@@ -4,7 +4,6 @@ import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
-import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.LayerWriter;
 import dev.stackerj.oci.layer.TarHeader;
 import dev.stackerj.oci.layer.TarWriter;
@@ -77,7 +76,7 @@ public class LayerWriterBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    LayerExtractor.removeTree(dir);
+    dev.stackerj.sys.Trees.remove(dir);
   }
 
   /** The same blob every time: the layout's atomic write replaces it. */

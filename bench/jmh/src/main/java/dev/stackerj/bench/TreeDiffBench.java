@@ -2,7 +2,6 @@ package dev.stackerj.bench;
 
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.oci.layer.LayerEntry;
-import dev.stackerj.oci.layer.LayerExtractor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,7 +54,7 @@ public class TreeDiffBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    LayerExtractor.removeTree(dir);
+    dev.stackerj.sys.Trees.remove(dir);
   }
 
   /** What a child layer's build does after its run (the fallback diff; the overlay diff costs what changed). */

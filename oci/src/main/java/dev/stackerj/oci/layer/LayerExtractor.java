@@ -1,9 +1,11 @@
 package dev.stackerj.oci.layer;
 
-import dev.stackerj.oci.fs.DirFd;
-import dev.stackerj.oci.fs.InRoot;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.sys.DirFd;
+import dev.stackerj.sys.InRoot;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
+import dev.stackerj.sys.UnsafePathException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,9 +59,9 @@ public final class LayerExtractor {
         String victim = base.substring(4);
         if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
           // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent
-          throw new UnsafeLayerException("refusing whiteout of \"" + victim + "\" in layer: " + e.name());
+          throw new UnsafePathException("refusing whiteout of \"" + victim + "\" in layer: " + e.name());
         }
-        removeTree(parent.resolve(victim));
+        Trees.remove(parent.resolve(victim));
       } else {
         String rel = String.join("/", parts);
         createEntry(tar, e, parent.resolve(base), rel);
@@ -79,7 +81,7 @@ public final class LayerExtractor {
   private void createEntry(TarReader tar, TarHeader e, Path target, String rel) throws IOException {
     Stat existing = Posix.lstatOrNull(target);
     if (existing != null && !(e.isDirectory() && existing.isDir())) {
-      removeTree(target); // a different type (or a file rewritten) replaces what was there, trees included
+      Trees.remove(target); // a different type (or a file rewritten) replaces what was there, trees included
     }
     if (e.isDirectory()) {
       if (existing == null || !existing.isDir()) {
@@ -90,7 +92,7 @@ public final class LayerExtractor {
     } else if (e.type() == TarHeader.HARDLINK) {
       List<String> linkParts = InRoot.checkedParts(e.linkName());
       if (linkParts.isEmpty()) {
-        throw new UnsafeLayerException("hard link /" + rel + " points at the root directory");
+        throw new UnsafePathException("hard link /" + rel + " points at the root directory");
       }
       // the link's directories resolve inside the root; link(2) itself never follows a final symlink
       Path linkParent = InRoot.resolveDir(root, linkParts.subList(0, linkParts.size() - 1), false);
@@ -113,7 +115,7 @@ public final class LayerExtractor {
     } else if (e.type() == TarHeader.FIFO) {
       Posix.mkfifo(target, e.mode());
     } else if (e.isRegular()) {
-      try (OutputStream out = dev.stackerj.oci.fs.IoErrors.naming(
+      try (OutputStream out = dev.stackerj.sys.IoErrors.naming(
           Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), target)) {
         tar.content().transferTo(out);
       }
@@ -155,30 +157,11 @@ public final class LayerExtractor {
       for (Path child : (Iterable<Path>) children::iterator) {
         String rel = relDir.isEmpty() ? child.getFileName().toString() : relDir + "/" + child.getFileName();
         if (!createdHere.contains(rel) && !aboveCreated.contains(rel)) {
-          removeTree(child);
+          Trees.remove(child);
         } else if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           hideLower(child, rel);
         }
       }
     }
-  }
-
-  /**
-   * Deletes a file or a whole tree: no symbolic link is followed (a link is removed itself, also one put in
-   * place of a directory meanwhile: each directory is opened without following links and removed relative to
-   * its parent's descriptor), and no filesystem mounted below {@code path} is entered: an IOException names
-   * the mount point instead.
-   */
-  public static void removeTree(Path path) throws IOException {
-    Stat st = Posix.lstatOrNull(path);
-    if (st == null) {
-      return;
-    }
-    if (st.isDir()) {
-      try (DirFd dir = DirFd.open(path)) {
-        dir.removeContents();
-      }
-    }
-    Files.delete(path); // unlink or rmdir of the name itself
   }
 }

@@ -7,7 +7,7 @@ import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
-import dev.stackerj.oci.fs.Flock;
+import dev.stackerj.sys.Flock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -303,7 +303,7 @@ public final class OciLayout {
         // the streams are not closed: that would close the channel, and drop the temp file's lock, before the rename
         CountingOutputStream counter =
             new CountingOutputStream(new java.io.BufferedOutputStream(
-                dev.stackerj.oci.fs.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp.path()), 1 << 16));
+                dev.stackerj.sys.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp.path()), 1 << 16));
         DigestOutputStream out = new DigestOutputStream(counter, md);
         T result = writer.writeTo(out);
         out.flush();

@@ -1,8 +1,8 @@
 package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Json;
-import dev.stackerj.oci.fs.IoErrors;
-import dev.stackerj.oci.fs.RegularFiles;
+import dev.stackerj.sys.IoErrors;
+import dev.stackerj.sys.RegularFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -189,7 +189,7 @@ public final class HttpCalls {
 
   /** "4 MiB", "64 KiB", "100 bytes". */
   public static String mib(long bytes) {
-    return dev.stackerj.oci.fs.RegularFiles.size(bytes);
+    return dev.stackerj.sys.RegularFiles.size(bytes);
   }
 
   /** {@code body}, noting the time and count of each piece the connection takes. */

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.UnsafePathException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ class LayerExtractorSafetyTest {
   }
 
   private void assertRefused(Tars tars) {
-    assertThrows(UnsafeLayerException.class, () -> extract(tars));
+    assertThrows(UnsafePathException.class, () -> extract(tars));
   }
 
   @Test
@@ -172,14 +173,14 @@ class LayerExtractorSafetyTest {
   @Test
   void whiteoutThroughASymlinkDeletesNothingOutside() throws Exception {
     extract(new Tars().symlink("out", outside.toString()).file("out/.wh.victim", ""));
-    assertThrows(UnsafeLayerException.class,
+    assertThrows(UnsafePathException.class,
         () -> extract(new Tars().symlink("up", "../../../outside").file("up/.wh.victim", "")));
   }
 
   @Test
   void opaqueMarkerThroughASymlinkHidesNothingOutside() throws Exception {
     extract(new Tars().symlink("out", outside.toString()).file("out/.wh..wh..opq", ""));
-    assertThrows(UnsafeLayerException.class,
+    assertThrows(UnsafePathException.class,
         () -> extract(new Tars().symlink("up", "../../../outside").file("up/.wh..wh..opq", "")));
   }
 
@@ -216,7 +217,7 @@ class LayerExtractorSafetyTest {
     t.putArchiveEntry(e);
     t.closeArchiveEntry();
     t.finish();
-    assertThrows(UnsafeLayerException.class,
+    assertThrows(UnsafePathException.class,
         () -> LayerExtractor.apply(new java.io.ByteArrayInputStream(bytes.toByteArray()), root, s -> {}));
   }
 

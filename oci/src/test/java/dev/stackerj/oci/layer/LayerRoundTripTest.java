@@ -1,6 +1,5 @@
 package dev.stackerj.oci.layer;
 
-import dev.stackerj.oci.fs.ProcSelf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,9 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stackerj.oci.Digest;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

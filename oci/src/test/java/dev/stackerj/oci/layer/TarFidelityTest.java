@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.stackerj.oci.layer;
 
-import dev.stackerj.oci.fs.ProcSelf;
+import dev.stackerj.sys.ProcSelf;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

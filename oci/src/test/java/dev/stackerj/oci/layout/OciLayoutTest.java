@@ -308,7 +308,7 @@ class OciLayoutTest {
     Descriptor tagged = layout.findTag("app").orElseThrow();
     Path blob = layout.blobPath(tagged.digest());
     Files.delete(blob);
-    dev.stackerj.oci.fs.Posix.mkfifo(blob, 0644);
+    dev.stackerj.sys.Posix.mkfifo(blob, 0644);
     IOException e = assertThrows(IOException.class, () -> layout.readManifest(tagged));
     assertNames(e, tagged.digest(), "not a regular file");
   }

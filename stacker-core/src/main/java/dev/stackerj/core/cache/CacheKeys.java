@@ -1,8 +1,8 @@
 package dev.stackerj.core.cache;
 
-import dev.stackerj.core.spec.Bind;
-import dev.stackerj.core.spec.Import;
-import dev.stackerj.core.spec.Layer;
+import dev.stackerj.core.stackerfile.Bind;
+import dev.stackerj.core.stackerfile.Import;
+import dev.stackerj.core.stackerfile.Layer;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import java.io.IOException;

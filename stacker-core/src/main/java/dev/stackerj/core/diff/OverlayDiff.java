@@ -1,10 +1,10 @@
 package dev.stackerj.core.diff;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerEntry;
-import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.Xattrs;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,7 +119,7 @@ public final class OverlayDiff {
       movedTree = null;
       Path t = target.resolve(path);
       if (e instanceof LayerEntry.Whiteout) {
-        LayerExtractor.removeTree(t);
+        Trees.remove(t);
       } else if (e instanceof LayerEntry.FromFs f) {
         // a directory over nothing, over another type, or opaque, replaces what was there whole, as in the run
         Stat src = Posix.lstat(f.source());
@@ -128,7 +128,7 @@ public final class OverlayDiff {
           copyMetadata(f.source(), src, t);
         } else {
           if (cur != null && (cur.isDir() || src.isDir())) {
-            LayerExtractor.removeTree(t);
+            Trees.remove(t);
           }
           Posix.rename(f.source(), t);
           if (src.isDir()) {

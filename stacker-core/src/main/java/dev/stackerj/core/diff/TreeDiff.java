@@ -1,9 +1,9 @@
 package dev.stackerj.core.diff;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.Xattrs;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.stackerj.core.host;
 
 import dev.stackerj.core.runtime.UserNamespace;
-import dev.stackerj.oci.fs.ProcSelf;
+import dev.stackerj.sys.ProcSelf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package dev.stackerj.core.plan;
 
-import dev.stackerj.core.spec.From;
-import dev.stackerj.core.spec.Import;
-import dev.stackerj.core.spec.Layer;
-import dev.stackerj.core.spec.Position;
-import dev.stackerj.core.spec.Problem;
-import dev.stackerj.core.spec.Stackerfile;
-import dev.stackerj.core.spec.StackerfileException;
-import dev.stackerj.core.spec.Suggestions;
+import dev.stackerj.core.stackerfile.From;
+import dev.stackerj.core.stackerfile.Import;
+import dev.stackerj.core.stackerfile.Layer;
+import dev.stackerj.core.stackerfile.Position;
+import dev.stackerj.core.stackerfile.Problem;
+import dev.stackerj.core.stackerfile.Stackerfile;
+import dev.stackerj.core.stackerfile.StackerfileException;
+import dev.stackerj.core.stackerfile.Suggestions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.stackerj.core.runtime;
 
-import dev.stackerj.oci.fs.Native;
+import dev.stackerj.sys.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

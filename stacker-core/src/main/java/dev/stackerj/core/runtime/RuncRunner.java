@@ -1,11 +1,11 @@
 package dev.stackerj.core.runtime;
 
 import dev.stackerj.oci.Json;
-import dev.stackerj.oci.fs.InRoot;
-import dev.stackerj.oci.fs.Native;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.InRoot;
+import dev.stackerj.sys.Native;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +105,7 @@ public final class RuncRunner implements ContainerRunner {
     config.put("linux", linux);
 
     Path bundle = bundleDir.resolve(spec.id());
-    LayerExtractor.removeTree(bundle);
+    Trees.remove(bundle);
     Files.createDirectories(bundle);
     Files.createDirectories(stateDir);
     Files.write(bundle.resolve("config.json"), Json.prettyBytes(config));
@@ -144,7 +144,7 @@ public final class RuncRunner implements ContainerRunner {
         }
         removeIfEmpty(p);
       }
-      LayerExtractor.removeTree(bundle);
+      Trees.remove(bundle);
     }
   }
 

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
 import dev.stackerj.oci.layer.LayerEntry;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.core.spec.Position;
-import dev.stackerj.core.spec.Problem;
-import dev.stackerj.core.spec.Stackerfile;
-import dev.stackerj.core.spec.StackerfileException;
-import dev.stackerj.core.spec.StackerfileParser;
+import dev.stackerj.core.stackerfile.Position;
+import dev.stackerj.core.stackerfile.Problem;
+import dev.stackerj.core.stackerfile.Stackerfile;
+import dev.stackerj.core.stackerfile.StackerfileException;
+import dev.stackerj.core.stackerfile.StackerfileParser;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.stackerj.core.storage;
 
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.ProcSelf;
-import dev.stackerj.oci.fs.Stat;
-import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -162,7 +162,7 @@ public final class CopyStorage implements Storage {
       return;
     }
     makeDirsWritable(volume); // a non-root owner cannot empty a 0555 directory
-    LayerExtractor.removeTree(volume);
+    Trees.remove(volume);
   }
 
   private static void makeDirsWritable(Path p) throws IOException {

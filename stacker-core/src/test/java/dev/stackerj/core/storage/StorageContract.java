@@ -1,6 +1,5 @@
 package dev.stackerj.core.storage;
 
-import dev.stackerj.oci.fs.ProcSelf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stackerj.oci.Digest;
-import dev.stackerj.oci.fs.Posix;
-import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import dev.stackerj.sys.Stat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -1,9 +1,0 @@
-package dev.stackerj.core.spec;
-
-/** Where a value was written: file, 1-based line and column. */
-public record Position(String file, int line, int column) {
-  @Override
-  public String toString() {
-    return file + ":" + line + ":" + column;
-  }
-}

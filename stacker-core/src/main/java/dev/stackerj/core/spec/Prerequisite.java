@@ -1,4 +1,0 @@
-package dev.stackerj.core.spec;
-
-/** A {@code config: prerequisites:} entry: another stackerfile, relative to the one naming it, built first. */
-public record Prerequisite(String path, Position position) {}

@@ -1,0 +1,158 @@
+package dev.stackerj.core.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
+import dev.stackerj.core.plan.Planner;
+import dev.stackerj.core.runtime.ContainerRunner;
+import dev.stackerj.core.runtime.RunSpec;
+import dev.stackerj.core.stackerfile.StackerfileLoader;
+import dev.stackerj.core.storage.CopyStorage;
+import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The builder's volumes, driven with the plain-copy storage and a runner that runs nothing: what a failed
+ * layer leaves behind, where each layer's volume is, and the container id its run gets.
+ */
+class BuilderVolumesTest {
+  @TempDir Path work;
+
+  private Path roots;
+  private CopyStorage storage;
+  private final List<RunSpec> runs = new ArrayList<>();
+  /** The exit code the fake runner gives; a runner that throws is told by a negative one. */
+  private int exit;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    roots = Files.createDirectories(work.resolve("roots"));
+    storage = new CopyStorage(roots);
+    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n"); // only has to exist: nothing runs it
+  }
+
+  /** A base with a "shell" (imported as this user, so that no chown to root is needed) and a child that runs. */
+  private String stackerfile(String child) {
+    return """
+        base:
+          from: {type: scratch}
+          imports:
+            - path: sh
+              dest: /bin/sh
+              mode: 0755
+              uid: %1$d
+              gid: %2$d
+        "%3$s":
+          from: {type: built, tag: base}
+          run: echo hi > /greeting
+        """.formatted(ProcSelf.euid(), ProcSelf.egid(), child);
+  }
+
+  private void build(String yaml) throws Exception {
+    Path file = work.resolve("stacker.yaml");
+    Files.writeString(file, yaml);
+    ContainerRunner runner = new ContainerRunner() {
+      @Override
+      public int run(RunSpec spec) throws IOException {
+        runs.add(spec);
+        if (exit < 0) {
+          throw new IOException("runc exited " + -exit);
+        }
+        Files.writeString(spec.rootfs().resolve("greeting"), "hi\n");
+        return exit;
+      }
+
+      @Override
+      public int runAttached(RunSpec spec, boolean terminal) {
+        throw new AssertionError("not attached");
+      }
+
+      @Override
+      public void removeStale() {}
+    };
+    BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", 0L, false, false,
+        null, null, BuildOptions.DiffMode.WALK);
+    new Builder(storage, runner, QUIET, options).build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
+  }
+
+  @Test
+  void aLayerWhoseRunFailsLeavesNoVolumeBehind() throws Exception {
+    exit = 3;
+    StackerException e = assertThrows(StackerException.class, () -> build(stackerfile("app")));
+    assertTrue(e.getMessage().contains("exit status 3"), e.getMessage());
+    assertFalse(Files.exists(storage.path("app"), LinkOption.NOFOLLOW_LINKS), "the failed layer's writable volume is still there");
+    assertTrue(storage.isReadOnly("base"), "the layer built before it stays");
+    assertFalse(Files.exists(work.resolve(".stacker/imports/app"), LinkOption.NOFOLLOW_LINKS), "its staged imports are still there");
+  }
+
+  @Test
+  void aLayerWhoseRunnerFailsLeavesNoVolumeBehind() throws Exception {
+    exit = -1;
+    IOException e = assertThrows(IOException.class, () -> build(stackerfile("app")));
+    assertEquals("runc exited 1", e.getMessage());
+    assertFalse(Files.exists(storage.path("app"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void aBuiltLayerIsReadOnlyAndPrivate() throws Exception {
+    build(stackerfile("app"));
+    assertTrue(storage.isReadOnly("app"));
+    assertEquals("hi\n", Files.readString(storage.rootfs("app").resolve("greeting")));
+    assertEquals(0700, Posix.lstat(roots).perm());
+    assertEquals(0700, Posix.lstat(storage.path("app")).perm());
+    assertEquals(0700, Posix.lstat(work.resolve(".stacker/imports")).perm());
+  }
+
+  /** Its volume, not the work directory: ".." cannot come from a stackerfile, but nothing below relies on that. */
+  @Test
+  void aLayerNameThatLooksLikeAPathStaysInsideRoots() throws Exception {
+    Files.writeString(work.resolve("sentinel"), "kept");
+    for (String name : List.of("a/b", "a_b", ".lock", "%")) {
+      build(stackerfile(name));
+    }
+    assertTrue(storage.isReadOnly("a+2Fb"));
+    assertTrue(storage.isReadOnly("a_b"));
+    assertTrue(storage.isReadOnly("+2Elock"));
+    assertTrue(storage.isReadOnly("+25"));
+    assertEquals(List.of("stacker-a+2Fb", "stacker-a_b", "stacker-+2Elock", "stacker-+25"), runs.stream().map(RunSpec::id).toList());
+    assertEquals("kept", Files.readString(work.resolve("sentinel")));
+  }
+
+  @Test
+  void aCacheEntryForAnotherVolumeIsAMiss() throws Exception {
+    build(stackerfile("a/b"));
+    build(stackerfile("a/b"));
+    assertEquals(1, runs.size(), "the second build is a cache hit");
+    Path cacheFile = work.resolve(".stacker/build.cache");
+    // as an older stacker wrote it: "a/b" stored as a_b, the volume another layer has
+    Files.writeString(cacheFile, Files.readString(cacheFile).replace("\"volume\":\"a+2Fb\"", "\"volume\":\"a_b\""));
+    build(stackerfile("a/b"));
+    assertEquals(2, runs.size(), "a cache entry naming another layer's volume was used");
+  }
+
+  private static final Log QUIET = new Log() {
+    @Override
+    public void info(String message) {}
+
+    @Override
+    public void warn(String message) {}
+
+    @Override
+    public void debug(String message) {}
+  };
+}

@@ -1,0 +1,425 @@
+package dev.stackerj.sys;
+
+import static dev.stackerj.sys.Native.CType.INT;
+import static dev.stackerj.sys.Native.CType.LONG;
+import static dev.stackerj.sys.Native.CType.POINTER;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.Charset;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An open directory, and the {@code *at} calls relative to it. What root does in a directory another user
+ * can write goes through one of these: a name is looked up in this very directory (never through a symbolic
+ * link, whatever was renamed meanwhile), a file is created only when nothing is there ({@code O_EXCL}), and
+ * a recursive removal neither follows links nor enters another filesystem mounted below.
+ *
+ * <p>The path it was opened by is kept for messages only; no call here resolves it again.
+ */
+public final class DirFd implements AutoCloseable {
+  private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
+  private static final int O_RDONLY = 0;
+  private static final int O_WRONLY = 1;
+  private static final int O_CREAT = 0100;
+  private static final int O_EXCL = 0200;
+  private static final int O_DIRECTORY = ARM64 ? 040000 : 0200000;
+  private static final int O_NOFOLLOW = ARM64 ? 0100000 : 0400000;
+  private static final int O_CLOEXEC = 02000000;
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int AT_REMOVEDIR = 0x200;
+  private static final int AT_NO_AUTOMOUNT = 0x800;
+  private static final int AT_EMPTY_PATH = 0x1000;
+  private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int STATX_MNT_ID = 0x1000;
+  private static final int ENOENT = 2;
+  private static final int EEXIST = 17;
+  private static final int ENOTDIR = 20;
+  private static final int ELOOP = 40;
+  private static final int EISDIR = 21;
+  private static final int DT_UNKNOWN = 0;
+  private static final int DT_DIR = 4;
+
+  private static final class Lib {
+    static final Native.Function OPENAT = Native.libc("openat", INT, INT, POINTER, INT, INT);
+    static final Native.Function CLOSE = Native.libc("close", INT, INT);
+    static final Native.Function STATX = Native.libc("statx", INT, INT, POINTER, INT, INT, POINTER);
+    static final Native.Function MKDIRAT = Native.libc("mkdirat", INT, INT, POINTER, INT);
+    static final Native.Function UNLINKAT = Native.libc("unlinkat", INT, INT, POINTER, INT);
+    static final Native.Function RENAMEAT = Native.libc("renameat", INT, INT, POINTER, INT, POINTER);
+    static final Native.Function FCHOWN = Native.libc("fchown", INT, INT, INT, INT);
+    static final Native.Function FCHMOD = Native.libc("fchmod", INT, INT, INT);
+    static final Native.Function GETDENTS64 = Native.libc("getdents64", LONG, INT, POINTER, LONG);
+    static final Native.Function WRITE = Native.libc("write", LONG, INT, POINTER, LONG);
+    static final Native.Function FTRUNCATE = Native.libc("ftruncate", INT, INT, LONG);
+    static final Native.Function FSYNC = Native.libc("fsync", INT, INT);
+    static final Native.Function FSTATFS = Native.libc("fstatfs", INT, INT, POINTER);
+  }
+
+  private static final Charset CHARSET = Charset.defaultCharset();
+  private static final ThreadLocal<ByteBuffer> DENTS_BUF =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder()));
+  private static final ThreadLocal<ByteBuffer> STATX_BUF =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256).order(ByteOrder.nativeOrder()));
+
+  private final int fd;
+  private final Path path;
+  private boolean closed;
+
+  private DirFd(int fd, Path path) {
+    this.fd = fd;
+    this.path = path;
+  }
+
+  /**
+   * Opens {@code dir}; its last component must not be a symbolic link (the ones before it are followed, as
+   * the caller named them).
+   */
+  public static DirFd open(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    int fd = Lib.OPENAT.callInt(AT_FDCWD, abs.toString(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+      throw openError(abs, Native.errno());
+    }
+    return new DirFd(fd, abs);
+  }
+
+  /**
+   * Opens the absolute path {@code dir} one component at a time from {@code /}, following no symbolic link
+   * at all: give it a real path ({@link Path#toRealPath}); a link put in its way meanwhile fails the open.
+   */
+  public static DirFd openNoLinks(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    DirFd d = open(Path.of("/"));
+    try {
+      for (Path part : abs) {
+        DirFd next = d.openDir(part.toString());
+        d.close();
+        d = next;
+      }
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  /** The path this was opened by, for messages. */
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * A path that reaches this very directory while it is open, whatever happens to the name it was opened
+   * by: {@code /proc/PID/fd/N}, usable by this process and by commands it starts as the same user.
+   */
+  public Path procPath() {
+    return Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "fd", Integer.toString(fd));
+  }
+
+  /** Opens the directory {@code name} in this one, never through a link. */
+  public DirFd openDir(String name) throws IOException {
+    int child = Lib.OPENAT.callInt(fd, checkName(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (child < 0) {
+      throw openError(path.resolve(name), Native.errno());
+    }
+    return new DirFd(child, path.resolve(name));
+  }
+
+  /** This directory's own metadata. */
+  public Stat stat() throws IOException {
+    ByteBuffer b = STATX_BUF.get();
+    if (Lib.STATX.callInt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
+      throw error("stat", path, Native.errno());
+    }
+    return Posix.statx(b);
+  }
+
+  /** The metadata of {@code name} itself (a link is not followed), or null when there is none. */
+  public Stat lstat(String name) throws IOException {
+    return lstat(checkName(name).getBytes(CHARSET));
+  }
+
+  private Stat lstat(byte[] name) throws IOException {
+    ByteBuffer b = STATX_BUF.get();
+    if (Lib.STATX.callInt(fd, cString(name), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
+      int errno = Native.errno();
+      if (errno == ENOENT) {
+        return null;
+      }
+      throw error("lstat", child(name), errno);
+    }
+    return Posix.statx(b);
+  }
+
+  /** The id of the mount this directory is on (statx's {@code stx_mnt_id}; Linux 5.8). */
+  public long mountId() throws IOException {
+    return mountId(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, path);
+  }
+
+  private static long mountId(int dirfd, Object name, int flags, Path forMessage) throws IOException {
+    ByteBuffer b = STATX_BUF.get();
+    if (Lib.STATX.callInt(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_MNT_ID, b) < 0) {
+      throw error("stat", forMessage, Native.errno());
+    }
+    if ((b.getInt(0) & STATX_MNT_ID) == 0) {
+      throw new IOException("stat " + forMessage + ": this kernel reports no mount id (Linux 5.8 or later needed)");
+    }
+    return b.getLong(144);
+  }
+
+  /** The type of the filesystem this directory is on ({@code f_type} of fstatfs, e.g. 0x9123683e for btrfs). */
+  public long fsType() throws IOException {
+    ByteBuffer b = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder()); // struct statfs: f_type first
+    if (Lib.FSTATFS.callInt(fd, b) < 0) {
+      throw error("statfs", path, Native.errno());
+    }
+    return b.getLong(0);
+  }
+
+  /** Makes the directory {@code name}; fails when anything is there already. */
+  public void mkdir(String name, int mode) throws IOException {
+    if (Lib.MKDIRAT.callInt(fd, checkName(name), mode) < 0) {
+      int errno = Native.errno();
+      throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString()) : error("mkdir", path.resolve(name), errno);
+    }
+  }
+
+  /** Removes the non-directory {@code name} (a link itself, never its target). */
+  public void unlink(String name) throws IOException {
+    unlink(checkName(name).getBytes(CHARSET), 0);
+  }
+
+  /** Removes the empty directory {@code name}. */
+  public void rmdir(String name) throws IOException {
+    unlink(checkName(name).getBytes(CHARSET), AT_REMOVEDIR);
+  }
+
+  private void unlink(byte[] name, int flags) throws IOException {
+    if (Lib.UNLINKAT.callInt(fd, cString(name), flags) < 0) {
+      throw error("remove", child(name), Native.errno());
+    }
+  }
+
+  /** Renames {@code from} to {@code to} within this directory, replacing what {@code to} was (a link itself). */
+  public void rename(String from, String to) throws IOException {
+    if (Lib.RENAMEAT.callInt(fd, checkName(from), fd, checkName(to)) < 0) {
+      throw error("rename " + path.resolve(from) + " to", path.resolve(to), Native.errno());
+    }
+  }
+
+  /** Changes this directory's owner. */
+  public void chown(int uid, int gid) throws IOException {
+    if (Lib.FCHOWN.callInt(fd, uid, gid) < 0) {
+      throw error("chown", path, Native.errno());
+    }
+  }
+
+  /** Changes this directory's permission bits. */
+  public void chmod(int mode) throws IOException {
+    if (Lib.FCHMOD.callInt(fd, mode & 07777) < 0) {
+      throw error("chmod", path, Native.errno());
+    }
+  }
+
+  /**
+   * Creates the regular file {@code name} with {@code content} and {@code mode}: only where nothing is
+   * (not even a dangling link), so that nothing anyone placed there is written through.
+   */
+  public void createFile(String name, byte[] content, int mode) throws IOException {
+    Path p = path.resolve(name);
+    int f = Lib.OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+    if (f < 0) {
+      int errno = Native.errno();
+      throw errno == EEXIST ? new FileAlreadyExistsException(p.toString()) : error("create", p, errno);
+    }
+    try {
+      for (int off = 0; off < content.length; ) {
+        byte[] chunk = off == 0 ? content : java.util.Arrays.copyOfRange(content, off, content.length);
+        long n = Lib.WRITE.call(f, chunk, (long) chunk.length);
+        if (n < 0) {
+          throw error("write", p, Native.errno());
+        }
+        off += (int) n;
+      }
+      if (Lib.FCHMOD.callInt(f, mode & 07777) < 0 || Lib.FSYNC.callInt(f) < 0) { // the umask does not decide
+        throw error("write", p, Native.errno());
+      }
+    } finally {
+      Lib.CLOSE.call(f);
+    }
+  }
+
+  /**
+   * Creates the empty regular file {@code name} of {@code size} bytes (sparse) and {@code mode}, only where
+   * nothing is.
+   */
+  public void createSparseFile(String name, long size, int mode) throws IOException {
+    Path p = path.resolve(name);
+    int f = Lib.OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+    if (f < 0) {
+      int errno = Native.errno();
+      throw errno == EEXIST ? new FileAlreadyExistsException(p.toString()) : error("create", p, errno);
+    }
+    try {
+      if (Lib.FTRUNCATE.callInt(f, size) < 0 || Lib.FCHMOD.callInt(f, mode & 07777) < 0) {
+        throw error("create", p, Native.errno());
+      }
+    } finally {
+      Lib.CLOSE.call(f);
+    }
+  }
+
+  /** The names in this directory, without . and .. (as bytes: a name need not be valid in any charset). */
+  public List<byte[]> list() throws IOException {
+    List<byte[]> names = new ArrayList<>();
+    for (Entry e : entries()) {
+      names.add(e.name);
+    }
+    return names;
+  }
+
+  /** A name and its d_type (DT_UNKNOWN when the filesystem does not say). */
+  private record Entry(byte[] name, int type) {}
+
+  private List<Entry> entries() throws IOException {
+    // getdents64 reads from the descriptor's offset: a second listing must start over
+    List<Entry> names = new ArrayList<>();
+    try (DirFd again = openDir(".")) {
+      ByteBuffer buf = DENTS_BUF.get(); // free again when this returns: a listing is whole before anything recurses
+      while (true) {
+        long n = Lib.GETDENTS64.call(again.fd, buf, (long) buf.capacity());
+        if (n < 0) {
+          throw error("list", path, Native.errno());
+        }
+        if (n == 0) {
+          return names;
+        }
+        // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name (NUL-terminated)
+        for (int off = 0; off < n; ) {
+          int reclen = buf.getShort(off + 16) & 0xffff;
+          int start = off + 19;
+          int end = start;
+          while (buf.get(end) != 0) {
+            end++;
+          }
+          byte[] name = new byte[end - start];
+          buf.get(start, name);
+          if (!(name.length == 1 && name[0] == '.') && !(name.length == 2 && name[0] == '.' && name[1] == '.')) {
+            names.add(new Entry(name, buf.get(off + 18) & 0xff));
+          }
+          off += reclen;
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes {@code name} and, when it is a directory, everything below it: no symbolic link is followed
+   * (a link is removed itself), and a filesystem mounted anywhere below is not entered: the removal stops
+   * with an error naming the mount point. Nothing there is a no-op.
+   */
+  public void removeTree(String name) throws IOException {
+    removeTree(checkName(name).getBytes(CHARSET), mountId());
+  }
+
+  /** Removes everything in this directory, as {@link #removeTree} would, keeping the directory itself. */
+  public void removeContents() throws IOException {
+    removeContents(mountId());
+  }
+
+  private void removeContents(long mount) throws IOException {
+    for (Entry child : entries()) {
+      // what the listing says is no directory is unlinked at once (one call, and unlinkat never follows a
+      // link); EISDIR: it became one meanwhile, and is looked at like the rest
+      if (child.type != DT_DIR && child.type != DT_UNKNOWN) {
+        if (Lib.UNLINKAT.callInt(fd, cString(child.name), 0) == 0) {
+          continue;
+        }
+        int errno = Native.errno();
+        if (errno == ENOENT) {
+          continue;
+        }
+        if (errno != EISDIR) {
+          throw error("remove", child(child.name), errno);
+        }
+      }
+      removeTree(child.name, mount);
+    }
+  }
+
+  private void removeTree(byte[] name, long mount) throws IOException {
+    Stat st = lstat(name);
+    if (st == null) {
+      return;
+    }
+    if (!st.isDir()) {
+      unlink(name, 0);
+      return;
+    }
+    if (mountId(fd, cString(name), AT_SYMLINK_NOFOLLOW, child(name)) != mount) {
+      throw new IOException("refusing to remove " + child(name) + ": " + child(name) + " is a mount point (another filesystem is mounted there; unmount it first)");
+    }
+    int sub = Lib.OPENAT.callInt(fd, cString(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (sub < 0) {
+      throw openError(child(name), Native.errno());
+    }
+    try (DirFd d = new DirFd(sub, child(name))) {
+      // what was opened must be what was looked at: a directory renamed into its place meanwhile is refused
+      Stat opened = d.stat();
+      if (opened.ino() != st.ino() || opened.dev() != st.dev() || d.mountId() != mount) {
+        throw new IOException("refusing to remove " + d.path + ": it changed while being removed");
+      }
+      d.removeContents(mount);
+    }
+    unlink(name, AT_REMOVEDIR);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      Lib.CLOSE.call(fd);
+    }
+  }
+
+  private Path child(byte[] name) {
+    return path.resolve(new String(name, CHARSET));
+  }
+
+  /** A single name, not a path: nothing here may reach beyond this directory. */
+  private static String checkName(String name) {
+    if (name.isEmpty() || name.contains("/") || name.equals("..")) {
+      throw new IllegalArgumentException("not a name in a directory: \"" + name + "\"");
+    }
+    return name;
+  }
+
+  private static byte[] cString(byte[] name) {
+    return java.util.Arrays.copyOf(name, name.length + 1);
+  }
+
+  private static IOException openError(Path p, int errno) {
+    if (errno == ELOOP || errno == ENOTDIR) { // O_DIRECTORY reports a link as ENOTDIR: look, for the message
+      Stat st = null;
+      try {
+        st = Posix.lstatOrNull(p);
+      } catch (IOException e) {
+        // the message says less
+      }
+      return new IOException("open " + p + ": " + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
+    }
+    return error("open", p, errno);
+  }
+
+  private static IOException error(String op, Path p, int errno) {
+    String msg = op + " " + p + ": " + Native.strerror(errno);
+    return errno == ENOENT ? new NoSuchFileException(p.toString(), null, msg) : new IOException(msg);
+  }
+}
