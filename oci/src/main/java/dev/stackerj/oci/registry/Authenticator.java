@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,10 @@ final class Authenticator {
     this.errors = errors;
   }
 
-  /** Whether {@code target} is the registry at {@code base} itself (scheme, host and port): the only place its credentials and tokens go. */
+  /**
+   * Whether {@code target} is the registry at {@code base} itself (scheme, host and port): the only place
+   * its credentials and tokens go.
+   */
   static boolean isRegistry(URI base, URI target) {
     return HttpCalls.origin(target).equals(HttpCalls.origin(base));
   }
@@ -71,11 +75,12 @@ final class Authenticator {
   }
 
   /**
-   * Answers the registry's 401 {@code challenge}: fetches a token for {@code scope} when it asks for a
-   * bearer token, else takes the user's credentials for basic auth; none to take is an UNAUTHORIZED error.
+   * Answers the registry's 401 (its {@code challenge} headers): fetches a token for {@code scope} when it
+   * asks for a bearer token, else takes the user's credentials for basic auth; none to take is an
+   * UNAUTHORIZED error.
    */
-  void authenticate(HttpResponse<?> challenge, Scope scope, URI base) throws IOException, InterruptedException {
-    List<WwwAuthenticate> challenges = challenge.headers().allValues("WWW-Authenticate").stream().map(h -> {
+  void authenticate(HttpHeaders challenge, Scope scope, URI base) throws IOException, InterruptedException {
+    List<WwwAuthenticate> challenges = challenge.allValues("WWW-Authenticate").stream().map(h -> {
       try {
         return WwwAuthenticate.parse(h);
       } catch (IllegalArgumentException e) {
@@ -104,8 +109,8 @@ final class Authenticator {
     try {
       realm = new URI(text);
     } catch (URISyntaxException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " names an invalid token service: "
-          + e.getMessage(), null, null);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+          "registry " + registry + " names an invalid token service: " + e.getMessage(), null, null);
     }
     String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(Locale.ROOT);
     String refused = null;
@@ -118,7 +123,8 @@ final class Authenticator {
     }
     if (refused != null) {
       throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "registry " + registry + ": its token service "
-          + HttpCalls.safe(realm) + " " + refused + "; refused", "the registry's auth configuration is wrong, or hostile", null);
+          + HttpCalls.safe(realm) + " " + refused + "; refused",
+          "the registry's auth configuration is wrong, or hostile", null);
     }
     return realm;
   }
@@ -145,8 +151,8 @@ final class Authenticator {
     }
     if (RetryPolicy.isTransientStatus(r.statusCode())) {
       Responses.drain(r);
-      throw new RegistryException(RegistryException.Kind.SERVER, "token service " + where + " answered " + r.statusCode(), null, null,
-          true);
+      throw new RegistryException(RegistryException.Kind.SERVER,
+          "token service " + where + " answered " + r.statusCode(), null, null, true);
     }
     errors.expect(r, 200, "get token from " + where);
     Map<String, Object> j;
@@ -163,7 +169,8 @@ final class Authenticator {
       token = Objects.requireNonNullElse(Json.str(j, "access_token"), "");
     }
     if (token.isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + where + " returned no token", null, null);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, "token service " + where + " returned no token",
+          null, null);
     }
     return token;
   }
@@ -181,7 +188,7 @@ final class Authenticator {
     return l.credentials();
   }
 
-  /** The registry refused {@code scope} for reason {@code why}: which credentials were tried, and how to give others. */
+  /** The registry refused {@code scope} because {@code why}: which credentials were tried, and how to give others. */
   RegistryException unauthorized(Scope scope, String why) {
     String where;
     if (given != null) {
@@ -193,8 +200,10 @@ final class Authenticator {
               .orElse("no credentials for " + registry + "; " + l.searchedText());
     }
     return new RegistryException(RegistryException.Kind.UNAUTHORIZED,
-        "registry " + registry + " refused " + scope.actions() + " access to " + scope.repository() + ": " + why + " (" + where + ")",
-        "log in (skopeo login " + registry + ", which writes auth.json), set REGISTRY_AUTH_FILE, or pass --username and --password",
+        "registry " + registry + " refused " + scope.actions() + " access to " + scope.repository() + ": " + why
+            + " (" + where + ")",
+        "log in (skopeo login " + registry + ", which writes auth.json), set REGISTRY_AUTH_FILE, "
+            + "or pass --username and --password",
         null);
   }
 }

@@ -3,6 +3,7 @@ package dev.stackerj.oci.registry;
 import dev.stackerj.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
@@ -21,8 +22,8 @@ final class BlobChecker {
 
   /** One HEAD with {@code scope}'s authorization, for callers that retry a larger operation. */
   boolean exists(String repository, Digest digest, Scope scope) throws IOException, InterruptedException {
-    HttpResponse<InputStream> r = transport.send("HEAD", transport.uri("/v2/" + repository + "/blobs/" + digest), scope, Map.of(),
-        null, null);
+    URI blob = transport.uri("/v2/" + repository + "/blobs/" + digest);
+    HttpResponse<InputStream> r = transport.send("HEAD", blob, scope, Map.of(), null, null);
     Responses.drain(r);
     if (r.statusCode() == 404) {
       return false;

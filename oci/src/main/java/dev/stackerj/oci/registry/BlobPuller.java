@@ -38,18 +38,21 @@ final class BlobPuller {
    */
   void pull(String repository, Descriptor blob, OciLayout into) throws IOException {
     if (blob.size() < 0) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, "blob " + blob.digest() + " of " + transport.registry() + "/"
-          + repository + " has size " + blob.size() + " in its descriptor", "the image's manifest is invalid; it cannot be pulled", null);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+          "blob " + blob.digest() + " of " + transport.registry() + "/" + repository + " has size " + blob.size()
+              + " in its descriptor",
+          "the image's manifest is invalid; it cannot be pulled", null);
     }
     if (into.hasBlob(blob.digest())) {
       return;
     }
     Scope scope = Scope.pull(repository);
-    try (ProgressSink.Task task = transport.options().progress().start("pulling " + shortDigest(blob.digest()), blob.size())) {
-      String what = "pull blob " + blob.digest();
+    String what = "pull blob " + blob.digest();
+    String path = "/v2/" + repository + "/blobs/" + blob.digest();
+    ProgressSink progress = transport.options().progress();
+    try (ProgressSink.Task task = progress.start("pulling " + shortDigest(blob.digest()), blob.size())) {
       transport.call(what, () -> {
-        HttpResponse<InputStream> r = transport.sendFollowing("GET", "/v2/" + repository + "/blobs/" + blob.digest(), scope, Map.of(),
-            what);
+        HttpResponse<InputStream> r = transport.sendFollowing("GET", path, scope, Map.of(), what);
         if (r.statusCode() == 404) {
           Responses.drain(r);
           throw new RegistryException(RegistryException.Kind.NOT_FOUND,
@@ -63,8 +66,8 @@ final class BlobPuller {
   }
 
   /** Writes the body of {@code r} to a temp file beside the blob's place and moves it there once verified. */
-  private void save(HttpResponse<InputStream> r, String repository, Descriptor blob, OciLayout into, ProgressSink.Task task)
-      throws IOException {
+  private void save(HttpResponse<InputStream> r, String repository, Descriptor blob, OciLayout into,
+      ProgressSink.Task task) throws IOException {
     String from = " from " + transport.registry() + "/" + repository;
     long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
     if (declared >= 0 && declared != blob.size()) {

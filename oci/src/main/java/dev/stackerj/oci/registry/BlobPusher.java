@@ -32,8 +32,8 @@ final class BlobPusher {
     Scope scope = mount ? Scope.pushMounting(repository, mountFrom) : Scope.push(repository);
     RegistryClient.Stats stats = transport.stats();
     String registry = transport.registry();
-    try (ProgressSink.Task task = transport.options().progress().start("pushing " + BlobPuller.shortDigest(blob.digest()),
-        blob.size())) {
+    String name = BlobPuller.shortDigest(blob.digest());
+    try (ProgressSink.Task task = transport.options().progress().start("pushing " + name, blob.size())) {
       return transport.call("push blob " + blob.digest(), () -> {
         if (new BlobChecker(transport).exists(repository, blob.digest(), scope)) {
           stats.blobsPresent.incrementAndGet();
@@ -62,23 +62,28 @@ final class BlobPusher {
   private HttpResponse<InputStream> start(String repository, Descriptor blob, String mountFrom, Scope scope)
       throws IOException, InterruptedException {
     String path = "/v2/" + repository + "/blobs/uploads/"
-        + (mountFrom != null ? "?mount=" + blob.digest() + "&from=" + URLEncoder.encode(mountFrom, StandardCharsets.UTF_8) : "");
+        + (mountFrom != null ? "?mount=" + blob.digest() + "&from=" + encode(mountFrom) : "");
     return transport.send("POST", transport.uri(path), scope, Map.of(), HttpRequest.BodyPublishers.noBody(), null);
   }
 
   /** The bytes in one streamed PATCH to the session at {@code location}, then the PUT that names their digest. */
   private void upload(URI location, Descriptor blob, Path file, Scope scope, ProgressSink.Task task)
       throws IOException, InterruptedException {
-    HttpResponse<InputStream> patch = transport.send("PATCH", location, scope, Map.of("Content-Type", "application/octet-stream"),
-        HttpRequest.BodyPublishers.ofFile(file), task::update);
+    HttpResponse<InputStream> patch = transport.send("PATCH", location, scope,
+        Map.of("Content-Type", "application/octet-stream"), HttpRequest.BodyPublishers.ofFile(file), task::update);
     transport.expect(patch, 202, "upload " + blob.digest());
     Responses.drain(patch);
     URI done = transport.location(patch);
     String sep = done.getRawQuery() == null ? "?" : "&";
-    URI commit = URI.create(done + sep + "digest=" + URLEncoder.encode(blob.digest().toString(), StandardCharsets.UTF_8));
-    HttpResponse<InputStream> put = transport.send("PUT", commit, scope, Map.of(), HttpRequest.BodyPublishers.noBody(), null);
+    URI commit = URI.create(done + sep + "digest=" + encode(blob.digest().toString()));
+    HttpResponse<InputStream> put = transport.send("PUT", commit, scope, Map.of(),
+        HttpRequest.BodyPublishers.noBody(), null);
     transport.expect(put, 201, "finish upload of " + blob.digest());
     Responses.drain(put);
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   private void debug(String message) {

@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-/** GET of a manifest or index by tag or digest, with its exact bytes, bounded and checked against a digest reference. */
+/** GET of a manifest or index by tag or digest: its exact bytes, bounded, checked against a digest reference. */
 final class ManifestPuller {
   private final Transport transport;
 
@@ -25,8 +25,8 @@ final class ManifestPuller {
     String what = "get manifest " + repository + ":" + reference;
     String registry = transport.registry();
     return transport.call(what, () -> {
-      HttpResponse<InputStream> r = transport.sendFollowing("GET", "/v2/" + repository + "/manifests/" + reference, scope,
-          Map.of("Accept", String.join(", ", RegistryClient.MANIFEST_TYPES)), what);
+      HttpResponse<InputStream> r = transport.sendFollowing("GET", "/v2/" + repository + "/manifests/" + reference,
+          scope, Map.of("Accept", String.join(", ", RegistryClient.MANIFEST_TYPES)), what);
       if (r.statusCode() == 404) {
         throw new RegistryException(RegistryException.Kind.NOT_FOUND, "manifest " + registry + "/" + repository
             + (reference.contains(":") ? "@" : ":") + reference + " not found" + RegistryErrors.errorText(r),

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
 public final class RegistryClient {
   /** Every manifest type we can read, so the registry never converts to an old schema for us. */
   public static final List<String> MANIFEST_TYPES =
-      List.of(MediaTypes.IMAGE_MANIFEST, MediaTypes.IMAGE_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST);
+      List.of(MediaTypes.IMAGE_MANIFEST, MediaTypes.IMAGE_INDEX, MediaTypes.DOCKER_MANIFEST,
+          MediaTypes.DOCKER_MANIFEST_LIST);
 
   /** The largest manifest or index read, as Docker's registry (distribution) and containers/image allow. */
   public static final long MAX_MANIFEST_BYTES = 4L << 20;
@@ -44,7 +45,8 @@ public final class RegistryClient {
    * @param debug where request-level messages go
    * @param progress told the bytes of each blob pulled or pushed
    */
-  public record Options(boolean insecure, Credentials credentials, RetryPolicy retry, Consumer<String> debug, ProgressSink progress) {
+  public record Options(boolean insecure, Credentials credentials, RetryPolicy retry, Consumer<String> debug,
+      ProgressSink progress) {
     public Options {
       progress = progress == null ? ProgressSink.NONE : progress;
     }
@@ -78,7 +80,8 @@ public final class RegistryClient {
     @Override
     public String toString() {
       return requests + " requests, " + blobsUploaded + " blobs uploaded (" + bytesUploaded + " bytes), " + blobsPresent
-          + " already present, " + blobsMounted + " mounted, " + bytesDownloaded + " bytes downloaded, " + retries + " retries";
+          + " already present, " + blobsMounted + " mounted, " + bytesDownloaded + " bytes downloaded, " + retries
+          + " retries";
     }
   }
 

@@ -43,8 +43,8 @@ final class RegistryErrors {
   /** Unless {@code r} has {@code status}, an error with the registry's error text (its body, read only then). */
   void expect(HttpResponse<InputStream> r, int status, String what) throws RegistryException {
     if (r.statusCode() != status && !(status == 200 && r.statusCode() == 204)) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + " answered " + r.statusCode()
-          + errorText(r), null, null);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+          what + ": registry " + registry + " answered " + r.statusCode() + errorText(r), null, null);
     }
   }
 
@@ -55,23 +55,29 @@ final class RegistryErrors {
       return attempts > 1 ? new RegistryException(re.kind(), re.getMessage() + tries, re.hint(), re) : re;
     }
     if (e instanceof SSLException && !RetryPolicy.isTransient(e)) {
-      return new RegistryException(RegistryException.Kind.TLS, what + ": TLS with registry " + registry + " failed: " + e.getMessage(),
-          "if the registry uses a self-signed certificate or plain http, pass --skip-tls (publish) or set insecure: true (from:)", e);
+      return new RegistryException(RegistryException.Kind.TLS, what + ": TLS with registry " + registry + " failed: "
+          + e.getMessage(), "if the registry uses a self-signed certificate or plain http, pass --skip-tls (publish) "
+              + "or set insecure: true (from:)", e);
     }
     if (e instanceof HttpCalls.TooLargeException) {
-      return new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage() + "; refused",
+      return new RegistryException(RegistryException.Kind.PROTOCOL,
+          what + ": registry " + registry + ": " + e.getMessage() + "; refused",
           "registries keep manifests and tokens under a few MiB; this one is not a registry to trust", e);
     }
     if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
-      return new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": registry " + registry + ": " + describe(e) + tries,
-          "the registry or the network stalled; try again later, or allow a slow link more time with " + HttpCalls.TIMEOUT_ENV
-              + "=SECONDS (now " + HttpCalls.seconds(idle) + ")", e);
+      return new RegistryException(RegistryException.Kind.UNREACHABLE,
+          what + ": registry " + registry + ": " + describe(e) + tries,
+          "the registry or the network stalled; try again later, or allow a slow link more time with "
+              + HttpCalls.TIMEOUT_ENV + "=SECONDS (now " + HttpCalls.seconds(idle) + ")", e);
     }
-    if (e instanceof ConnectException || e instanceof UnknownHostException || unresolved(e) || e instanceof HttpTimeoutException) {
-      return new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": cannot reach registry " + registry + ": "
-          + describe(e) + tries, "check that the registry runs and the host name and port are right (" + host + ")", e);
+    if (e instanceof ConnectException || e instanceof UnknownHostException || unresolved(e)
+        || e instanceof HttpTimeoutException) {
+      return new RegistryException(RegistryException.Kind.UNREACHABLE,
+          what + ": cannot reach registry " + registry + ": " + describe(e) + tries,
+          "check that the registry runs and the host name and port are right (" + host + ")", e);
     }
-    return new RegistryException(RegistryException.Kind.UNREACHABLE, what + ": registry " + registry + ": " + describe(e) + tries,
+    return new RegistryException(RegistryException.Kind.UNREACHABLE,
+        what + ": registry " + registry + ": " + describe(e) + tries,
         "the connection failed; check the registry and the network, then try again", e);
   }
 

@@ -26,17 +26,19 @@ final class SchemeProbe {
    * server costs a handshake's worth of JSSE start-up or, with some servers, a timeout. A refused
    * connection decides nothing: it is thrown.
    */
-  static String scheme(HttpClient http, String registry, String host, boolean insecure, Duration idle, RegistryClient.Stats stats,
-      Consumer<String> debug) throws IOException, InterruptedException {
+  static String scheme(HttpClient http, String registry, String host, boolean insecure, Duration idle,
+      RegistryClient.Stats stats, Consumer<String> debug) throws IOException, InterruptedException {
     if (!insecure) {
       return "https";
     }
     try {
       stats.requests.incrementAndGet();
-      HttpResponse<InputStream> r = HttpCalls.send(http, HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")), "GET", null,
-          PROBE_TIMEOUT.compareTo(idle) < 0 ? PROBE_TIMEOUT : idle, null);
+      HttpRequest.Builder api = HttpRequest.newBuilder(URI.create("http://" + host + "/v2/"));
+      HttpResponse<InputStream> r =
+          HttpCalls.send(http, api, "GET", null, PROBE_TIMEOUT.compareTo(idle) < 0 ? PROBE_TIMEOUT : idle, null);
       Responses.drain(r);
-      if (r.headers().firstValue("Docker-Distribution-Api-Version").isPresent() || r.statusCode() == 200 || r.statusCode() == 401) {
+      boolean distribution = r.headers().firstValue("Docker-Distribution-Api-Version").isPresent();
+      if (distribution || r.statusCode() == 200 || r.statusCode() == 401) {
         debug.accept("registry " + registry + " speaks plain http");
         return "http";
       }

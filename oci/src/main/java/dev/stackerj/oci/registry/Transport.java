@@ -89,7 +89,8 @@ final class Transport {
         throw new InterruptedIOException(what + ": interrupted");
       } catch (IllegalArgumentException e) {
         // java.net.http's answer to a URL or header it will not send (a registry's Location, a realm)
-        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage(), null, e);
+        throw new RegistryException(RegistryException.Kind.PROTOCOL,
+            what + ": registry " + registry + ": " + e.getMessage(), null, e);
       }
     }
   }
@@ -134,23 +135,26 @@ final class Transport {
         Responses.drain(r);
         if (!toRegistry) {
           throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "registry " + registry + " sent us to "
-              + HttpCalls.safe(uri) + ", which asks for credentials; the registry's credentials go to the registry only", null, null);
+              + HttpCalls.safe(uri) + ", which asks for credentials; the registry's credentials go to the registry "
+              + "only", null, null);
         }
         if (authenticated) {
           throw authenticator.unauthorized(scope, "it refused the credentials");
         }
-        authenticator.authenticate(r, scope, base);
+        authenticator.authenticate(r.headers(), scope, base);
         authenticated = true;
         continue;
       }
       if (r.statusCode() == 403) {
         Responses.drain(r);
-        throw authenticator.unauthorized(scope, "access to " + scope.repository() + " (" + scope.actions() + ") was denied");
+        String denied = "access to " + scope.repository() + " (" + scope.actions() + ") was denied";
+        throw authenticator.unauthorized(scope, denied);
       }
       if (RetryPolicy.isTransientStatus(r.statusCode())) {
         Responses.drain(r);
-        throw new RegistryException(RegistryException.Kind.SERVER, "registry " + registry + " answered " + r.statusCode()
-            + " to " + method + " " + uri.getPath(), "the registry has a problem; try again later", null, true);
+        throw new RegistryException(RegistryException.Kind.SERVER,
+            "registry " + registry + " answered " + r.statusCode() + " to " + method + " " + uri.getPath(),
+            "the registry has a problem; try again later", null, true);
       }
       return r;
     }
@@ -160,19 +164,19 @@ final class Transport {
    * A GET (or HEAD) of {@code path} on the registry that follows redirects as {@link HttpCalls#checkRedirect}
    * allows: a blob store or CDN elsewhere gets no credentials, and https never leads to plain http.
    */
-  HttpResponse<InputStream> sendFollowing(String method, String path, Scope scope, Map<String, String> headers, String what)
-      throws IOException, InterruptedException {
+  HttpResponse<InputStream> sendFollowing(String method, String path, Scope scope, Map<String, String> headers,
+      String what) throws IOException, InterruptedException {
     HttpResponse<InputStream> r = send(method, uri(path), scope, headers, null, null);
     for (int hops = 0; HttpCalls.isRedirect(r.statusCode()); hops++) {
       Responses.drain(r);
       if (hops == MAX_REDIRECTS) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": more than " + MAX_REDIRECTS
-            + " redirects", null, null);
+        throw new RegistryException(RegistryException.Kind.PROTOCOL,
+            what + ": registry " + registry + ": more than " + MAX_REDIRECTS + " redirects", null, null);
       }
       Optional<String> location = r.headers().firstValue("Location");
       if (location.isEmpty()) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + " answered " + r.statusCode()
-            + " without a Location", null, null);
+        throw new RegistryException(RegistryException.Kind.PROTOCOL,
+            what + ": registry " + registry + " answered " + r.statusCode() + " without a Location", null, null);
       }
       r = send(method, redirect(r.uri(), location.get(), what), scope, headers, null, null);
     }
@@ -182,7 +186,8 @@ final class Transport {
   /** An upload's next URL: the Location header, followed under the same rules as a redirect. */
   URI location(HttpResponse<?> r) throws IOException {
     String loc = r.headers().firstValue("Location").orElseThrow(() ->
-        new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location", null, null));
+        new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location",
+            null, null));
     return redirect(r.uri(), loc, "upload");
   }
 
@@ -191,12 +196,13 @@ final class Transport {
     try {
       return HttpCalls.checkRedirect(from, location);
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + ": registry " + registry + ": " + e.getMessage(),
+      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+          what + ": registry " + registry + ": " + e.getMessage(),
           "the registry or a proxy in front of it is misconfigured, or hostile", null);
     }
   }
 
-  /** Unless {@code r} has {@code status}, an error with the registry's error text (see {@link RegistryErrors#expect}). */
+  /** Unless {@code r} has {@code status}, an error with the registry's error text ({@link RegistryErrors#expect}). */
   void expect(HttpResponse<InputStream> r, int status, String what) throws RegistryException {
     errors.expect(r, status, what);
   }
