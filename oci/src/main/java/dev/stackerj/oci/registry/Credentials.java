@@ -85,7 +85,7 @@ public record Credentials(String username, String password, String source) {
       searched.add(f);
       Map<String, Object> root;
       try {
-        root = RegistryClient.jsonObject(RegularFiles.read(f, MAX_FILE_BYTES));
+        root = Responses.jsonObject(RegularFiles.read(f, MAX_FILE_BYTES));
       } catch (IOException e) {
         throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "read credentials from " + f + ": " + IoErrors.reason(e),
             "fix or remove the file (skopeo login writes it), or point REGISTRY_AUTH_FILE at another", e);
@@ -172,7 +172,7 @@ public record Credentials(String username, String password, String source) {
       if (p.waitFor() != 0) {
         return Optional.empty();
       }
-      Map<String, Object> j = RegistryClient.jsonObject(out);
+      Map<String, Object> j = Responses.jsonObject(out);
       String user = text(j, "Username", "");
       String secret = text(j, "Secret", "");
       return secret.isEmpty() ? Optional.empty() : Optional.of(new Credentials(user, secret, program));

@@ -55,7 +55,7 @@ public final class PullCache {
     byte[] topBytes;
     if (ref.digest() != null && layout.hasBlob(ref.digest())) {
       topBytes = layout.readBlob(ref.digest());
-      top = new Descriptor(RegistryClient.mediaTypeOf(topBytes), ref.digest(), topBytes.length);
+      top = new Descriptor(ManifestPuller.mediaTypeOf(topBytes), ref.digest(), topBytes.length);
     } else {
       try {
         RegistryClient.ManifestResponse r = client.getManifest(ref.repository(), ref.manifestReference());
