@@ -8,7 +8,6 @@ import dev.stackerj.sys.Stat;
 import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,15 +26,9 @@ public final class BtrfsStorage implements Storage {
   private final int uid = ProcSelf.euid();
   private boolean madePrivate;
 
-  /** @param roots a directory on btrfs (see {@link #isBtrfs}) */
+  /** @param roots a directory on btrfs (see {@link BtrfsPrerequisites#onBtrfs}) */
   public BtrfsStorage(Path roots) {
     this.roots = roots.toAbsolutePath().normalize();
-  }
-
-  /** Whether {@code dir} (which must exist) lies on a btrfs filesystem. */
-  public static boolean isBtrfs(Path dir) throws IOException {
-    FileStore store = Files.getFileStore(dir);
-    return "btrfs".equals(store.type());
   }
 
   @Override

@@ -39,7 +39,7 @@ class BtrfsStorageIT extends StorageContract {
         .command("btrfs", "btrfs-progs")
         .command("mount", "mount")
         .loopDevices()
-        .kernel();
+        .probe(new BtrfsPrerequisites().kernel());
     if (!host.met()) {
       System.err.println("BtrfsStorageIT: " + host);
       return; // each test reports it too: see newStorage
@@ -47,7 +47,7 @@ class BtrfsStorageIT extends StorageContract {
     btrfs = ScratchBtrfs.mount("stacker-btrfs-it-");
     Path mountPoint = btrfs.mountPoint();
     assertTrue(Loopback.isMountPoint(mountPoint), "nothing mounted on " + mountPoint);
-    assertTrue(BtrfsStorage.isBtrfs(mountPoint), mountPoint + " is not btrfs");
+    assertTrue(BtrfsPrerequisites.onBtrfs(mountPoint), mountPoint + " is not btrfs");
   }
 
   /** Runs even when tests (or the mount itself) failed: nothing may stay mounted or on disk. */

@@ -54,7 +54,7 @@ class LayerGoldenIT {
   @BeforeAll
   static void mountBtrfs() throws Exception {
     host = HostRequirements.check().root().command("mkfs.btrfs", "btrfs-progs").command("mount", "mount")
-        .command("umoci", "umoci").loopDevices().kernel();
+        .command("umoci", "umoci").loopDevices().probe(new BtrfsPrerequisites().kernel());
     if (!host.met()) {
       return;
     }

@@ -10,7 +10,6 @@ import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.runtime.RuncRunner;
-import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.core.stackerfile.Stackerfile;
 import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.oci.layer.Compression;
@@ -68,13 +67,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
-    if (!orderOnly && !HostProbes.isHostRoot() && !UserNamespace.inside()) {
-      List<HostProbes.Problem> problems = HostSetup.problems(global);
-      if (problems.isEmpty()) {
-        return HostSetup.reexecInUserNamespace(); // the re-run parses the files; once is enough
+    if (!orderOnly) {
+      // an invalid file is reported before the setup; the re-run parses the files itself
+      Integer reexec = NamespaceEntry.enter(global, () -> Planner.plan(loader.loadAll(stackerfiles())));
+      if (reexec != null) {
+        return reexec;
       }
-      Planner.plan(loader.loadAll(stackerfiles())); // an invalid file is reported before the setup
-      HostSetup.throwIfProblems(problems);
     }
     // parse and plan before touching the host: a bad file changes nothing
     List<Stackerfile> files = loader.loadAll(stackerfiles());
@@ -93,7 +91,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
       HostSetup.ensureStorage(global, log);
     } else {
       // the launcher may have entered the namespace without the other probes: the storage is checked here
-      HostSetup.throwIfProblems(HostSetup.withSetupCommand(global, HostProbes.userStorage(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you"))));
+      HostSetup.throwIfProblems(HostSetup.withSetupCommand(global,
+          HostSetup.STORAGE.forUser(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you"))));
     }
 
     BuildOptions.DiffMode diff;

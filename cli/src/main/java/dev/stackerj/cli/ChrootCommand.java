@@ -63,7 +63,7 @@ public final class ChrootCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = parent.global.ready();
-    Integer reexec = HostSetup.reexecIfUser(global);
+    Integer reexec = NamespaceEntry.enter(global);
     if (reexec != null) {
       return reexec;
     }

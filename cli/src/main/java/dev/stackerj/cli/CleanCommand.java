@@ -7,7 +7,6 @@ import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
-import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.RootOnlyPath;
@@ -42,9 +41,10 @@ public final class CleanCommand implements Callable<Integer> {
     global = parent.global.ready();
     Path roots = global.roots();
     boolean hostRoot = HostProbes.isHostRoot();
-    if (!hostRoot && !UserNamespace.inside() && Files.isDirectory(roots) && HostSetup.problems(global).isEmpty()) {
-      // files owned by the subordinate ids can only be removed from inside the namespace
-      return HostSetup.reexecInUserNamespace();
+    // files owned by the subordinate ids can only be removed from inside the namespace
+    Integer reexec = NamespaceEntry.enterIfReady(global);
+    if (reexec != null) {
+      return reexec;
     }
     try (Top r = Top.of(roots); Top s = Top.of(global.stacker()); Top o = Top.of(global.oci())) {
       if (r.exists() && s.exists()) {

@@ -28,7 +28,7 @@ public final class GrabCommand implements Callable<Integer> {
     if (colon <= 0 || colon == what.length() - 1) {
       throw new StackerException(StackerException.Kind.USAGE, "grab " + what + ": expected TAG:PATH", "e.g. stacker grab web:/etc/os-release");
     }
-    Integer reexec = HostSetup.reexecIfUser(global); // files of subordinate ids are readable only in the namespace
+    Integer reexec = NamespaceEntry.enter(global); // files of subordinate ids are readable only in the namespace
     if (reexec != null) {
       return reexec;
     }

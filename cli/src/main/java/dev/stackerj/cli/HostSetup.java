@@ -1,10 +1,11 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.Loopback;
+import dev.stackerj.btrfs.BtrfsPrerequisites;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.host.HostProbes.Problem;
 import dev.stackerj.core.host.HostProbes;
+import dev.stackerj.core.host.StoragePrerequisites;
 import dev.stackerj.core.runtime.UserNamespace;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
@@ -31,6 +32,9 @@ final class HostSetup {
     // not needed by stacker itself: the offline base image of examples/ and of the tests
     TOOLS.put("busybox", "busybox-static");
   }
+
+  /** What the storage stacker builds on needs of the host, told by the backend itself. */
+  static final StoragePrerequisites STORAGE = new BtrfsPrerequisites();
 
   private HostSetup() {}
 
@@ -84,7 +88,8 @@ final class HostSetup {
     requireRootOnly(g);
     try (DirFd stackerParent = openOrMake(g.stacker().getParent()); DirFd rootsParent = openOrMake(g.roots().getParent());
         DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
-        DirFd roots = btrfsRoots(rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), 0, 0), log)) {
+        DirFd roots = BtrfsPrerequisites.ensureRoots(
+            rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), 0, 0), log)) {
       roots.chmod(0700);
     }
   }
@@ -111,7 +116,8 @@ final class HostSetup {
     try (DirFd stackerParent = openUserParent(g.stacker().getParent(), username, uid);
         DirFd rootsParent = openUserParent(g.roots().getParent(), username, uid);
         DirFd stacker = ownDir(stackerParent, name(g.stacker()), uid, gid);
-        DirFd roots = btrfsRoots(rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), uid, gid), log)) {
+        DirFd roots = BtrfsPrerequisites.ensureRoots(
+            rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), uid, gid), log)) {
       roots.chown(uid, gid);
       roots.chmod(0700);
       stacker.chown(uid, gid);
@@ -203,45 +209,9 @@ final class HostSetup {
         "remove " + p + ", or pick another directory (--work-dir, --stacker-dir, --roots-dir)");
   }
 
-  /**
-   * {@code roots} (open, as {@code name} in {@code parent}) on btrfs: as it is, or with the loop filesystem
-   * mounted on it; returns the directory to use (the mounted one), closing {@code roots} when it is replaced.
-   */
-  private static DirFd btrfsRoots(DirFd parent, String name, DirFd roots, Log log) throws IOException, InterruptedException, StackerException {
-    Path at = parent.path().resolve(name);
-    try {
-      if (Loopback.isBtrfs(roots)) {
-        return roots;
-      }
-      if (roots.mountId() != parent.mountId()) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, at + " is a mount point but not btrfs", "unmount it, or pick another --roots-dir");
-      }
-      if (!roots.list().isEmpty()) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, at + " is not on btrfs and not empty",
-            "run 'stacker clean', or pick another --roots-dir");
-      }
-      // the parent was opened by its real path: this is the real path of roots/, which names its loop file
-      try (DirFd loops = Loopback.openLoops()) {
-        Path file = Loopback.ensureFile(loops, Loopback.fileName(at));
-        log.info("setting up btrfs storage: " + file + " mounted on " + at);
-        Loopback.mount(file, roots);
-      }
-    } catch (IOException | StackerException | InterruptedException | RuntimeException e) {
-      roots.close();
-      throw e;
-    }
-    roots.close();
-    DirFd mounted = parent.openDir(name);
-    if (!Loopback.isBtrfs(mounted) || mounted.mountId() == parent.mountId()) {
-      mounted.close();
-      throw new IOException("mount btrfs on " + at + ": " + at + " changed while it was mounted");
-    }
-    return mounted;
-  }
-
   /** Every missing piece of setup for whoever runs this (see {@link HostProbes#forBuild}). */
   static List<Problem> problems(GlobalOptions g) throws IOException {
-    return withSetupCommand(g, HostProbes.forBuild(g.roots()));
+    return withSetupCommand(g, HostProbes.forBuild(g.roots(), STORAGE));
   }
 
   /** The problems, with the fix "unpriv-setup" spelled out for this user and these directories. */
@@ -274,19 +244,6 @@ final class HostSetup {
     return s.matches("[A-Za-z0-9_./+,:=@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /**
-   * As a normal user outside the namespace: re-runs this command inside it (files owned by subordinate
-   * ids are only reachable there) and returns its exit code; null when this process should go on itself.
-   * Host setup problems are rendered as for {@code build}.
-   */
-  static Integer reexecIfUser(GlobalOptions g) throws IOException, InterruptedException, StackerException {
-    if (HostProbes.isHostRoot() || UserNamespace.inside()) {
-      return null;
-    }
-    throwIfProblems(problems(g));
-    return reexecInUserNamespace();
-  }
-
   /** The error {@code build} and friends stop with when the host is not set up (fixes as {@link #withSetupCommand} spells them). */
   static void throwIfProblems(List<Problem> problems) throws StackerException {
     if (problems.isEmpty()) {
@@ -300,21 +257,5 @@ final class HostSetup {
     throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
         "this host is not set up for " + (HostProbes.isHostRoot() ? "builds" : "unprivileged builds") + ":\n  " + String.join("\n  ", lines),
         setup != null ? "run once: " + setup : "fix the problems above; 'stacker check' lists them again");
-  }
-
-  /** Re-runs this very command inside a user namespace and returns its exit code. */
-  static int reexecInUserNamespace() throws IOException, InterruptedException {
-    ProcessHandle.Info info = ProcessHandle.current().info();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(info.command().orElseThrow(() -> new IOException("cannot find the java command to re-execute")));
-    for (String arg : info.arguments().orElseThrow(() -> new IOException("cannot find this process's arguments"))) {
-      if (!arg.startsWith("-XX:ArchiveClassesAtExit")) { // one class-data archive writer is enough
-        cmd.add(arg);
-      }
-    }
-    ProcessBuilder pb = new ProcessBuilder(UserNamespace.reexecCommand(cmd)).inheritIO();
-    pb.environment().put(UserNamespace.MARKER, "1");
-    pb.environment().put("STACKER_CALLER", System.getProperty("user.name"));
-    return pb.start().waitFor();
   }
 }

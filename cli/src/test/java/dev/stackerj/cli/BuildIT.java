@@ -96,7 +96,7 @@ class BuildIT {
     // what stacker check would report for a root build in a temp dir, and what the tests themselves use
     host = HostRequirements.check()
         .root()
-        .buildHost(Path.of(System.getProperty("java.io.tmpdir"), "stacker-build-it", "roots"))
+        .buildHost(Path.of(System.getProperty("java.io.tmpdir"), "stacker-build-it", "roots"), HostSetup.STORAGE)
         .command("mount", "mount")
         .that(Files.isRegularFile(BUSYBOX) && isStatic(BUSYBOX),
             BUSYBOX + " is missing or not statically linked (it is the only program in the test image)", "apt-get install busybox-static");

@@ -11,8 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What a host needs before a build, probed one piece at a time; every probe returns the problems it found
@@ -39,9 +37,6 @@ public final class HostProbes {
     TOOLS = Collections.unmodifiableMap(tools);
   }
 
-  /** Oldest kernel with the btrfs ioctls stacker uses (SNAP_DESTROY_V2 arrived in 5.7). */
-  static final int[] MIN_KERNEL = {5, 7};
-
   private HostProbes() {}
 
   /** One thing missing on this host, and the command or step that fixes it. */
@@ -56,19 +51,20 @@ public final class HostProbes {
    * Every missing piece of setup for whoever runs this, each with its fix; empty when a build can start.
    * As host root, missing packages and the loop storage are things {@code build} makes itself, so only
    * what it cannot make is reported; as a normal user everything {@code unpriv-setup} or the admin must do.
+   * What the storage needs, {@code storage} (the backend's own probes) tells.
    */
-  public static List<Problem> forBuild(Path roots) throws IOException {
-    List<Problem> problems = new ArrayList<>(kernel());
+  public static List<Problem> forBuild(Path roots, StoragePrerequisites storage) throws IOException {
+    List<Problem> problems = new ArrayList<>(storage.kernel());
     boolean root = isHostRoot();
     problems.addAll(tools(root));
     if (root) {
-      problems.addAll(rootStorage(roots));
+      problems.addAll(storage.forRoot(roots));
     } else {
       String user = System.getProperty("user.name");
       problems.addAll(subordinateIds(user, ProcSelf.euid()));
       problems.addAll(setuidHelpers());
       problems.addAll(userNamespaces());
-      problems.addAll(userStorage(roots, user));
+      problems.addAll(storage.forUser(roots, user));
     }
     return problems;
   }
@@ -82,21 +78,6 @@ public final class HostProbes {
   public static List<Problem> hostRoot() {
     int euid = ProcSelf.euid();
     return euid == 0 ? List.of() : List.of(new Problem("not running as root (euid " + euid + ")", "run it as root, e.g. with sudo"));
-  }
-
-  /** The kernel is new enough for the btrfs ioctls stacker uses. */
-  public static List<Problem> kernel() {
-    String release = System.getProperty("os.version", "");
-    Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
-    if (m.find()) {
-      int major = Integer.parseInt(m.group(1));
-      int minor = Integer.parseInt(m.group(2));
-      if (major < MIN_KERNEL[0] || (major == MIN_KERNEL[0] && minor < MIN_KERNEL[1])) {
-        return List.of(new Problem("kernel " + release + " is too old; stacker needs " + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or newer",
-            "upgrade the kernel (Debian 12 ships 6.1)"));
-      }
-    }
-    return List.of();
   }
 
   /** Every command of {@link #TOOLS}; as host root the fix says that build installs it. */
@@ -160,39 +141,6 @@ public final class HostProbes {
     return problems;
   }
 
-  /**
-   * A normal user's storage: roots/ (or where it will be made) on btrfs and writable. Also checked inside
-   * the user namespace, which the launcher may enter without the other probes.
-   */
-  public static List<Problem> userStorage(Path roots, String user) throws IOException {
-    Path existing = nearestExisting(roots);
-    if (!onBtrfs(roots)) {
-      return List.of(new Problem(roots + " is not on btrfs", SETUP_HINT));
-    }
-    if (!Files.isWritable(existing)) {
-      return List.of(new Problem(existing + " is not writable by \"" + user + "\"", SETUP_HINT));
-    }
-    return List.of();
-  }
-
-  /** As host root: btrfs under roots/, or everything needed to make the loop filesystem there. */
-  public static List<Problem> rootStorage(Path roots) throws IOException {
-    if (onBtrfs(roots)) {
-      return List.of();
-    }
-    if (Files.isDirectory(roots) && isMountPoint(roots)) {
-      return List.of(new Problem(roots + " is a mount point but not btrfs", "unmount it, or pick another --roots-dir"));
-    }
-    List<Problem> loop = loopDevices();
-    if (!loop.isEmpty()) {
-      return List.of(new Problem(roots + " is not on btrfs and " + loop.get(0).what(), loop.get(0).fix() + ", or put --roots-dir on a btrfs filesystem"));
-    }
-    if (!kernelHasBtrfs()) {
-      return List.of(new Problem(roots + " is not on btrfs and the kernel has no btrfs", "sudo modprobe btrfs"));
-    }
-    return List.of();
-  }
-
   /** Loop devices can be made, for mounting a btrfs image file. */
   public static List<Problem> loopDevices() {
     return Files.exists(Path.of("/dev/loop-control"))
@@ -208,11 +156,6 @@ public final class HostProbes {
       }
     }
     return null;
-  }
-
-  /** Whether {@code dir}, or the directory it would be created in, is on btrfs. */
-  public static boolean onBtrfs(Path dir) throws IOException {
-    return "btrfs".equals(Files.getFileStore(nearestExisting(dir)).type());
   }
 
   /** Whether something is mounted on {@code dir}. */
@@ -239,21 +182,6 @@ public final class HostProbes {
       }
     }
     return sb.toString();
-  }
-
-  private static Path nearestExisting(Path dir) {
-    Path p = dir.toAbsolutePath();
-    while (!Files.isDirectory(p) && p.getParent() != null) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
-  private static boolean kernelHasBtrfs() throws IOException {
-    if (Files.isDirectory(Path.of("/sys/fs/btrfs"))) {
-      return true;
-    }
-    return Files.isReadable(Path.of("/proc/filesystems")) && Files.readString(Path.of("/proc/filesystems")).contains("btrfs");
   }
 
   /** A numeric sysctl under /proc/sys, or -1 when this kernel has no such knob. */

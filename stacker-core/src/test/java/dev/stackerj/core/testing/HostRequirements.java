@@ -1,6 +1,7 @@
 package dev.stackerj.core.testing;
 
 import dev.stackerj.core.host.HostProbes;
+import dev.stackerj.core.host.StoragePrerequisites;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,17 +68,12 @@ public final class HostRequirements {
     return probe(HostProbes.loopDevices());
   }
 
-  /** A kernel with the btrfs ioctls stacker uses. */
-  public HostRequirements kernel() {
-    return probe(HostProbes.kernel());
-  }
-
   /**
-   * Everything {@code stacker check} asks of this host for builds in {@code roots}: the very problems
-   * {@code build} would stop with.
+   * Everything {@code stacker check} asks of this host for builds in {@code roots} on {@code storage}: the
+   * very problems {@code build} would stop with.
    */
-  public HostRequirements buildHost(Path roots) throws IOException {
-    return probe(HostProbes.forBuild(roots));
+  public HostRequirements buildHost(Path roots, StoragePrerequisites storage) throws IOException {
+    return probe(HostProbes.forBuild(roots, storage));
   }
 
   /** Whether everything checked is there. */

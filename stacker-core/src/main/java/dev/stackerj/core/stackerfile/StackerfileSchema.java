@@ -1,0 +1,271 @@
+package dev.stackerj.core.stackerfile;
+
+import static dev.stackerj.core.stackerfile.Keys.key;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * The stackerfile's keys: for each map of the file, the keys it may hold, the type each is read as and where
+ * its value goes, followed by the checks that need a whole map (a layer needs "from", an import a path). The
+ * YAML itself (positions, merge keys, typed values) is {@link NodeReader}'s.
+ */
+final class StackerfileSchema {
+  private StackerfileSchema() {}
+
+  /** {@code config:} at the top level, beside the layers. */
+  static final Keys<List<Prerequisite>> CONFIG = Keys.of(
+      key("prerequisites", StackerfileSchema::prerequisites, List::addAll));
+
+  /** A layer: {@code NAME: {from: ..., run: ...}}. */
+  static final Keys<LayerDraft> LAYER = Keys.of(
+      key("from", StackerfileSchema::from, (d, v) -> {
+        d.fromGiven = true; // even when refused: "missing" would mislead
+        d.from = v;
+      }),
+      key("imports", StackerfileSchema::imports, (d, v) -> d.imports.addAll(v)),
+      key("import", StackerfileSchema::imports, (d, v) -> d.imports.addAll(v)), // stacker's older spelling
+      key("run", NodeReader::stringOrList, (d, v) -> d.run.addAll(v)),
+      key("environment", NodeReader::stringMap, (d, v) -> d.environment.putAll(v)),
+      key("labels", NodeReader::stringMap, (d, v) -> d.labels.putAll(v)),
+      key("volumes", NodeReader::stringOrList, (d, v) -> d.volumes.addAll(v)),
+      key("working_dir", NodeReader::string, (d, v) -> d.workingDir = v),
+      key("entrypoint", NodeReader::command, (d, v) -> d.entrypoint = v),
+      key("cmd", NodeReader::command, (d, v) -> d.cmd = v),
+      key("full_command", NodeReader::command, (d, v) -> d.fullCommand = v),
+      key("runtime_user", NodeReader::string, (d, v) -> d.runtimeUser = v),
+      key("annotations", NodeReader::stringMap, (d, v) -> d.annotations.putAll(v)),
+      key("build_env", NodeReader::stringMap, (d, v) -> d.buildEnv.putAll(v)),
+      key("build_only", NodeReader::bool, (d, v) -> d.buildOnly = v),
+      key("os", NodeReader::nonEmpty, (d, v) -> d.os = v),
+      key("arch", NodeReader::nonEmpty, (d, v) -> d.arch = v),
+      key("build_env_passthrough", NodeReader::regexes, (d, v) -> d.passthrough = v),
+      key("binds", StackerfileSchema::binds, (d, v) -> d.binds.addAll(v)),
+      key("generate_labels", NodeReader::stringOrList, (d, v) -> d.generateLabels.addAll(v)));
+
+  /** A layer's {@code from:}. */
+  static final Keys<FromDraft> FROM = Keys.of(
+      key("type", (r, v, k, d) -> {
+        d.type = r.string(v, k);
+        d.typeNode = v;
+      }),
+      key("url", NodeReader::string, (d, v) -> d.url = v),
+      key("tag", NodeReader::string, (d, v) -> d.tag = v),
+      key("insecure", NodeReader::bool, (d, v) -> d.insecure = v));
+
+  /** An entry of {@code imports:} written as a map (a plain string is its path). */
+  static final Keys<ImportDraft> IMPORT = Keys.of(
+      key("path", NodeReader::string, (d, v) -> d.path = v),
+      key("hash", NodeReader::string, (d, v) -> d.hash = v),
+      key("dest", NodeReader::string, (d, v) -> d.dest = v),
+      key("mode", (r, v, k) -> r.integer(v, k, true), (d, v) -> d.mode = v),
+      key("uid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.uid = v),
+      key("gid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.gid = v));
+
+  /** An entry of {@code binds:} written as a map (or as {@code SOURCE [-> DEST]}). */
+  static final Keys<BindDraft> BIND = Keys.of(
+      key("source", NodeReader::string, (d, v) -> d.source = v),
+      key("dest", NodeReader::string, (d, v) -> d.dest = v));
+
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+
+  /** The layer {@code name} defined at {@code keyNode}, or null when it has no usable base. */
+  static Layer layer(NodeReader r, String name, Node keyNode, Node node) {
+    MappingNode map = r.mapping(node, "the layer");
+    if (map == null) {
+      return null;
+    }
+    LayerDraft d = new LayerDraft();
+    LAYER.read(r, map, d, null, "");
+    if (d.from == null) {
+      if (!d.fromGiven) { // a bad "from" has been reported already
+        r.problem(keyNode, "missing \"from\": every layer needs a base (for an empty one: from: {type: scratch})");
+      }
+      return null;
+    }
+    return new Layer(
+        name, r.pos(keyNode), d.from, d.imports, d.run, d.environment, d.labels, d.volumes, d.workingDir,
+        d.entrypoint, d.cmd, d.fullCommand, d.runtimeUser, d.annotations, d.buildEnv, d.buildOnly, d.os, d.arch,
+        d.binds, d.generateLabels, d.passthrough);
+  }
+
+  private static List<Prerequisite> prerequisites(NodeReader r, Node node, String key) {
+    List<Prerequisite> out = new ArrayList<>();
+    for (Node item : NodeReader.items(node)) {
+      String path = r.string(item, "prerequisites entry");
+      if (path != null && path.isBlank()) {
+        r.problem(item, "prerequisites entry must not be empty");
+      } else if (path != null) {
+        out.add(new Prerequisite(path, r.pos(item)));
+      }
+    }
+    return out;
+  }
+
+  private static From from(NodeReader r, Node node, String key) {
+    MappingNode map = r.mapping(node, "from");
+    if (map == null) {
+      return null;
+    }
+    FromDraft d = new FromDraft();
+    FROM.read(r, map, d, "from", "from.");
+    if (d.type == null) {
+      r.problem(node, "from: missing \"type\" (one of scratch, tar, oci, docker, built)");
+      return null;
+    }
+    From.Type parsed = null;
+    for (From.Type ty : From.Type.values()) {
+      if (ty.key().equals(d.type)) {
+        parsed = ty;
+      }
+    }
+    if (parsed == null) {
+      List<String> names = Arrays.stream(From.Type.values()).map(From.Type::key).toList();
+      r.problem(d.typeNode, "from: unknown type \"" + d.type + "\"" + Suggestions.didYouMean(d.type, names)
+          + " (one of scratch, tar, oci, docker, built)");
+      return null;
+    }
+    switch (parsed) {
+      case BUILT -> {
+        if (d.tag == null || d.tag.isBlank()) {
+          r.problem(node, "from: type built needs \"tag\", the name of a layer built here");
+          return null;
+        }
+      }
+      case TAR, OCI, DOCKER -> {
+        if (d.url == null || d.url.isBlank()) {
+          r.problem(node, "from: type " + d.type + " needs \"url\"");
+          return null;
+        }
+      }
+      case SCRATCH -> {}
+    }
+    return new From(parsed, d.url, d.tag, d.insecure, r.pos(node));
+  }
+
+  /** {@code imports:} (or the older {@code import:}, which {@code key} names) entries: paths or maps. */
+  private static List<Import> imports(NodeReader r, Node node, String key) {
+    List<Import> out = new ArrayList<>();
+    boolean legacy = key.equals("import");
+    for (Node item : NodeReader.items(node)) {
+      if (item instanceof ScalarNode s) {
+        if (NodeReader.isNull(s) || s.getValue().isBlank()) {
+          r.problem(item, key + ": an import needs a path");
+        } else {
+          out.add(new Import(s.getValue(), null, null, null, null, null, legacy, r.pos(item)));
+        }
+        continue;
+      }
+      MappingNode map = r.mapping(item, key + " entry");
+      if (map == null) {
+        continue;
+      }
+      ImportDraft d = new ImportDraft();
+      IMPORT.read(r, map, d, key, key + ".");
+      if (d.path == null || d.path.isBlank()) {
+        r.problem(item, key + ": an import needs \"path\"");
+        continue;
+      }
+      if (d.hash != null && !SHA256.matcher(d.hash).matches()) {
+        r.problem(item, key + ": hash \"" + d.hash + "\" is not valid: a sha256 is 64 hexadecimal digits");
+        continue;
+      }
+      if (d.dest != null && !d.dest.startsWith("/")) {
+        r.problem(item, key + ": dest \"" + d.dest + "\" must be an absolute path in the image");
+        continue;
+      }
+      out.add(new Import(d.path, d.dest, d.mode, d.uid, d.gid, d.hash, legacy, r.pos(item)));
+    }
+    return out;
+  }
+
+  /** {@code binds:} entries in stacker's three forms: {@code /a}, {@code /a -> /b} and {@code {source, dest}}. */
+  private static List<Bind> binds(NodeReader r, Node node, String key) {
+    List<Bind> out = new ArrayList<>();
+    for (Node item : NodeReader.items(node)) {
+      BindDraft d = new BindDraft();
+      if (item instanceof ScalarNode s && !NodeReader.isNull(s)) {
+        String[] parts = s.getValue().split("->", -1);
+        if (parts.length > 2) {
+          r.problem(item, "binds: \"" + s.getValue() + "\" has more than one \"->\" (write SOURCE -> DEST)");
+          continue;
+        }
+        d.source = parts[0].strip();
+        d.dest = parts.length == 2 ? parts[1].strip() : d.source;
+      } else {
+        MappingNode map = r.mapping(item, "binds entry");
+        if (map == null) {
+          continue;
+        }
+        BIND.read(r, map, d, "binds", "binds.");
+        if (d.source != null && d.dest == null) {
+          d.dest = d.source;
+        }
+      }
+      if (d.source == null || d.source.isEmpty() || d.dest.isEmpty()) {
+        r.problem(item, "binds: a bind needs a source (and optionally \"-> DEST\")");
+        continue;
+      }
+      out.add(new Bind(d.source, d.dest, r.pos(item)));
+    }
+    return out;
+  }
+
+  // ---- drafts: what has been read of one map so far (null: the key is absent, or its value was refused) ----
+
+  /** A layer being read. */
+  static final class LayerDraft {
+    From from;
+    boolean fromGiven;
+    final List<Import> imports = new ArrayList<>();
+    final List<String> run = new ArrayList<>();
+    final Map<String, String> environment = new LinkedHashMap<>();
+    final Map<String, String> labels = new LinkedHashMap<>();
+    final List<String> volumes = new ArrayList<>();
+    String workingDir;
+    List<String> entrypoint;
+    List<String> cmd;
+    List<String> fullCommand;
+    String runtimeUser;
+    final Map<String, String> annotations = new LinkedHashMap<>();
+    final Map<String, String> buildEnv = new LinkedHashMap<>();
+    boolean buildOnly;
+    String os;
+    String arch;
+    final List<Bind> binds = new ArrayList<>();
+    final List<String> generateLabels = new ArrayList<>();
+    List<String> passthrough;
+  }
+
+  /** A {@code from:} being read. */
+  static final class FromDraft {
+    String type;
+    Node typeNode;
+    String url;
+    String tag;
+    boolean insecure;
+  }
+
+  /** An import entry being read. */
+  static final class ImportDraft {
+    String path;
+    String hash;
+    String dest;
+    Integer mode;
+    Integer uid;
+    Integer gid;
+  }
+
+  /** A bind entry being read. */
+  static final class BindDraft {
+    String source;
+    String dest;
+  }
+}
