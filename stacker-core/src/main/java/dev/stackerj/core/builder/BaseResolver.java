@@ -13,6 +13,7 @@ import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Manifest;
+import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.oci.registry.HttpCalls;
 import dev.stackerj.oci.registry.ImageReference;
@@ -39,22 +40,25 @@ final class BaseResolver {
   private final BaseUnpacker unpacker;
   private final Path pullCache;
   private final Log log;
+  private final ProgressSink progress;
   private final Function<String, Built> built;
 
   /**
    * @param pullCache where registry images are pulled to (blobs fetched once)
+   * @param progress where unpacks and pulls report bytes done
    * @param built the layers built so far by name (null: not built)
    */
   BaseResolver(Storage storage, OciLayout layout, Imports imports, DigestMemo digests, Path pullCache, Log log,
-      Function<String, Built> built) {
+      ProgressSink progress, Function<String, Built> built) {
     this.storage = storage;
     this.layout = layout;
     this.imports = imports;
     this.digests = digests;
     this.pullCache = pullCache;
     this.log = log;
+    this.progress = progress;
     this.built = built;
-    this.unpacker = new BaseUnpacker(storage, log.progress(), log::warn);
+    this.unpacker = new BaseUnpacker(storage, progress, log::warn);
   }
 
   Base prepare(BuildStep step) throws StackerException, IOException, InterruptedException {
@@ -136,7 +140,7 @@ final class BaseResolver {
     }
     try {
       // only the reference is the user's: whatever else fails here is the registry's or the network's (exit 1)
-      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, log.progress());
+      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, progress);
       String os = layer.os() != null ? layer.os() : "linux";
       String arch = layer.arch() != null ? layer.arch() : ImageConfigs.hostArch();
       pulled = new PullCache(pullCache).pull(ref, os, arch, opts, log::info);

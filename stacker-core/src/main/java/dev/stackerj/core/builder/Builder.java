@@ -42,9 +42,11 @@ public final class Builder {
   private final Storage storage;
   private final ContainerRunner runner;
   private final Log log;
+  private final BuildListener events;
   private final BuildOptions options;
   private final StepTimer timer;
   private final Map<String, Built> built = new HashMap<>();
+  private final LayerVolumes volumes;
   private final RunOverlay overlays;
   private final RunScript scripts;
   private final GenerateLabels labels;
@@ -58,12 +60,20 @@ public final class Builder {
   private DigestMemo digests;
   private BaseResolver bases;
 
+  /** A builder whose events are the log lines ({@link BuildListener#logLines}). */
   public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options) {
+    this(storage, runner, log, options, BuildListener.logLines(log));
+  }
+
+  /** @param events follows the build (the log lines among them: {@code log} gets only the other messages) */
+  public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options, BuildListener events) {
     this.storage = storage;
     this.runner = runner;
     this.log = log;
+    this.events = events;
     this.options = options;
     this.timer = new StepTimer(log::debug);
+    this.volumes = new LayerVolumes(storage, timer, log::warn);
     this.overlays = new RunOverlay(storage, options.diff(), log::info);
     this.scripts = new RunScript(runner, options.onRunFailure(), log::info);
     this.labels = new GenerateLabels(storage, runner);
@@ -113,7 +123,8 @@ public final class Builder {
     digests = options.noCache() ? DigestMemo.none() : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
     imports = new Imports(new HttpImports(options.stackerDir().resolve("imports-cache"), log), options.requireHash(),
         name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
-    bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log, built::get);
+    bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
+        events.progress(), built::get);
     reuse = new CacheReuse(storage, layout, options.layerCompression());
     for (String gone : cache.prune(reuse::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
@@ -123,7 +134,7 @@ public final class Builder {
   private void buildOne(BuildStep step) throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     String name = layer.name();
-    log.info("preparing image " + name + "...");
+    events.on(new BuildEvent.LayerStarted(name));
     Base base = bases.prepare(step);
     LayerImports sources = LayerImports.resolve(imports, step, digests);
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch());
@@ -132,8 +143,8 @@ public final class Builder {
       reuseCached(layer, hit.entry(), key);
       return;
     }
-    log.info(verdict instanceof CacheReuse.Miss miss ? "cache miss because " + miss.reason()
-        : "rebuilding cached layer due to use of binds in stacker file");
+    events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
+        : new BuildEvent.RebuiltForBinds(name));
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
     String volume = VolumeNames.forLayer(name);
@@ -141,7 +152,7 @@ public final class Builder {
     try {
       buildInto(volume, stage, step, base, sources, key);
     } catch (Throwable failure) {
-      discard(volume, stage, failure);
+      volumes.discard(volume, stage, failure);
       throw failure;
     }
   }
@@ -153,39 +164,14 @@ public final class Builder {
       layout.tag(layer.name(), e.manifest());
     }
     built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest()));
-    log.info("found cached layer " + layer.name());
-  }
-
-  /**
-   * A failed layer leaves no writable filesystem behind (a later run of anything could change what a child
-   * starts from, and nothing half-built is worth keeping), nor its staged imports: both are deleted.
-   */
-  private void discard(String volume, Path stage, Throwable failure) {
-    try {
-      OverlayMount.unmountUnder(storage.path(volume));
-      storage.delete(volume);
-      Trees.remove(stage);
-    } catch (IOException | RuntimeException e) {
-      failure.addSuppressed(e);
-      log.warn("could not remove the filesystem of the failed layer, " + storage.path(volume) + ": " + e.getMessage());
-    }
+    events.on(new BuildEvent.CacheHit(layer.name()));
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
   private void buildInto(String volume, Path stage, BuildStep step, Base base, LayerImports sources, CacheKey key)
       throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
-    timer.time("removing the old volume", () -> {
-      OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
-      storage.delete(volume);
-    });
-    timer.time("snapshot", () -> {
-      if (base.volume() == null) {
-        storage.create(volume);
-      } else {
-        storage.snapshot(base.volume(), volume);
-      }
-    });
+    volumes.fresh(volume, base);
     Path rootfs = storage.rootfs(volume);
     Path overlay = storage.path(volume).resolve("overlay"); // in the layer's own subvolume: applying it is renames
     OverlayMount mount = timer.time("overlay mount", () -> {
@@ -230,7 +216,7 @@ public final class Builder {
     Trees.remove(stage);
     cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
     built.put(layer.name(), new Built(volume, layers, config, key.digest()));
-    log.info("filesystem " + layer.name() + " built successfully");
+    events.on(new BuildEvent.LayerBuilt(layer.name()));
   }
 
   /** Imports into the rootfs (or staged for /stacker), then the layer's run commands, if any. */
@@ -247,7 +233,7 @@ public final class Builder {
     if (changes.isEmpty()) {
       return null;
     }
-    LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), log.progress()).write(layout, changes, options.layerCompression());
+    LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), events.progress()).write(layout, changes, options.layerCompression());
     log.debug("layer " + name + ": " + changes.size() + " entries (" + (overlay ? "overlay" : "metadata walk") + "), "
         + blob.descriptor().digest());
     return blob;
