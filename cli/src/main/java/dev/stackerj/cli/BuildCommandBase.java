@@ -3,6 +3,7 @@ package dev.stackerj.cli;
 import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.builder.BuildListener;
 import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.builder.BuildOptions;
 import dev.stackerj.core.builder.Builder;
@@ -107,14 +108,18 @@ abstract class BuildCommandBase implements Callable<Integer> {
       throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
     }
     Progress progress = global.progress() && !(global.quiet && global.progress == null)
-        ? new Progress(log, System.out, plan.stream().map(BuildStep::name).toList(), global.bars()) : null;
+        ? new Progress(System.out, plan.stream().map(BuildStep::name).toList(), global.bars()) : null;
+    Log buildLog = progress != null ? progress.around(log) : log;
+    BuildListener events = progress != null ? BuildListener.both(BuildListener.logLines(buildLog), progress)
+        : BuildListener.logLines(buildLog);
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
-            progress != null ? progress : log,
+            buildLog,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash,
-                shellFail ? "/bin/sh" : onRunFailure, compression, diff));
+                shellFail ? "/bin/sh" : onRunFailure, compression, diff),
+            events);
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);

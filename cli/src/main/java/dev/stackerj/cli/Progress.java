@@ -1,6 +1,8 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.Log;
+import dev.stackerj.core.builder.BuildEvent;
+import dev.stackerj.core.builder.BuildListener;
 import dev.stackerj.oci.ProgressSink;
 import java.io.PrintStream;
 import java.util.List;
@@ -8,18 +10,11 @@ import java.util.Locale;
 
 /**
  * Per-layer status lines on stdout while a build runs ({@code --progress}, the default on a terminal),
- * on top of the plain log on stderr. It follows the build through the log lines stacker prints and
- * scripts grep for ("preparing image", "found cached layer", "built successfully"). On a terminal it also
- * hands the core {@link Bars} for long work (base unpack, layer compression, pulls), labelled with the
- * layer being built.
+ * on top of the plain log on stderr. It follows the builder's typed events (layer started, cache hit,
+ * layer built), not the log's text. On a terminal it also hands the core {@link Bars} for long work (base
+ * unpack, layer compression, pulls), labelled with the layer being built.
  */
-final class Progress implements Log {
-  private static final String PREPARING = "preparing image ";
-  private static final String CACHED = "found cached layer ";
-  private static final String BUILT_PREFIX = "filesystem ";
-  private static final String BUILT_SUFFIX = " built successfully";
-
-  private final Log log;
+final class Progress implements BuildListener {
   private final PrintStream out;
   private final List<String> names;
   private final Bars bars;
@@ -30,47 +25,43 @@ final class Progress implements Log {
   private int cached;
 
   /** @param bars where long work draws its bars, or null for none (not a terminal, -q) */
-  Progress(Log log, PrintStream out, List<String> names, Bars bars) {
-    this.log = bars != null ? bars.around(log) : log;
+  Progress(PrintStream out, List<String> names, Bars bars) {
     this.out = out;
     this.names = List.copyOf(names);
     this.bars = bars;
   }
 
+  /**
+   * The log a build with this display writes its other lines to: {@code log}, clearing the bar before each
+   * line when there are bars.
+   */
+  Log around(Log log) {
+    return bars != null ? bars.around(log) : log;
+  }
+
   @Override
-  public void info(String message) {
-    log.info(message);
-    if (message.startsWith(PREPARING) && message.endsWith("...")) {
-      current = message.substring(PREPARING.length(), message.length() - 3);
+  public void on(BuildEvent event) {
+    if (event instanceof BuildEvent.LayerStarted e) {
+      current = e.layer();
       currentStart = System.nanoTime();
       status(current, "building");
       if (bars != null) {
         bars.prefix(position(current) + current + ": ");
       }
-    } else if (message.startsWith(CACHED)) {
+    } else if (event instanceof BuildEvent.CacheHit e) {
       cached++;
-      status(message.substring(CACHED.length()), "cached");
+      status(e.layer(), "cached");
       current = null;
-    } else if (message.startsWith(BUILT_PREFIX) && message.endsWith(BUILT_SUFFIX)) {
+    } else if (event instanceof BuildEvent.LayerBuilt e) {
       built++;
-      status(message.substring(BUILT_PREFIX.length(), message.length() - BUILT_SUFFIX.length()), "built in " + seconds(currentStart));
+      status(e.layer(), "built in " + seconds(currentStart));
       current = null;
     }
   }
 
   @Override
-  public void warn(String message) {
-    log.warn(message);
-  }
-
-  @Override
-  public void debug(String message) {
-    log.debug(message);
-  }
-
-  @Override
   public ProgressSink progress() {
-    return log.progress();
+    return bars != null ? bars : ProgressSink.NONE;
   }
 
   /** The last line: how the build ended. */

@@ -6,6 +6,7 @@ import dev.stackerj.core.runtime.RunSpec;
 import dev.stackerj.core.stackerfile.Bind;
 import dev.stackerj.core.stackerfile.Import;
 import dev.stackerj.core.stackerfile.Layer;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.ImageConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,6 +93,11 @@ public final class LayerContainer {
     return new RunSpec(id, rootfs, mounts, env(System.getenv()), cwd, args);
   }
 
+  /** The container of a build's run or generate_labels: named for the layer's volume, starting in /. */
+  RunSpec inBuild(Path rootfs, Path stage, List<String> args, List<RunSpec.Mount> extra) throws StackerException {
+    return spec("stacker-" + VolumeNames.forLayer(layer.name()), rootfs, stage, "/", args, extra);
+  }
+
   /**
    * Copies the layer's imports without {@code dest} into {@code stage} as a run sees them: under
    * {@code imports/}, or (the deprecated {@code import:}) straight under it. Imports with a dest are not
@@ -102,7 +108,7 @@ public final class LayerContainer {
   public void stageImports(Path stage, Path stackerDir, Log log, Function<String, Path> builtRootfs)
       throws StackerException, IOException, InterruptedException {
     Imports imports = new Imports(new HttpImports(stackerDir.resolve("imports-cache"), log), false, builtRootfs);
-    Builder.privateDir(stage.getParent());
+    PrivateDirs.make(stage.getParent());
     Files.createDirectories(stage.resolve("imports"));
     for (Import imp : layer.imports()) {
       if (imp.dest() == null) {

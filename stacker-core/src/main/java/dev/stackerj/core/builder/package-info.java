@@ -1,6 +1,8 @@
 /**
- * The Builder that sequences a build (base, imports, run, diff, layer, config, layout) and the pure
- * translation from a layer definition to its image config. Depends on spec, plan, diff, runtime, storage
+ * The Builder, a short sequence over small steps: the base (BaseResolver, BaseUnpacker), the cache rules
+ * (CacheReuse), imports (Imports, LayerImports), the run (LayerContainer, RunScript, RunOverlay), the layer,
+ * the config (ImageConfigs, Authorship, GenerateLabels) and the manifest (Annotations); what happens is told
+ * to a BuildListener as typed BuildEvents. Depends on stackerfile, plan, cache, diff, runtime, storage, sys
  * and the oci module; never on an implementation of Storage or ContainerRunner.
  */
 package dev.stackerj.core.builder;

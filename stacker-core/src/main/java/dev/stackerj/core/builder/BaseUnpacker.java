@@ -1,0 +1,131 @@
+package dev.stackerj.core.builder;
+
+import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.ProgressSink;
+import dev.stackerj.oci.layer.Compression;
+import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.oci.layer.ReadAheadInputStream;
+import dev.stackerj.oci.layout.OciLayout;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Fills the read-only volume of a base image once: a tarball, or an image's layers in order (each one
+ * decompressed on a thread of its own while the one before it is being unpacked). A killed build never
+ * leaves a half-unpacked base under the real name.
+ */
+final class BaseUnpacker {
+  private static final int READ_AHEAD = 32 << 20;
+
+  private final Storage storage;
+  private final ProgressSink progress;
+  private final Consumer<String> warn;
+
+  BaseUnpacker(Storage storage, ProgressSink progress, Consumer<String> warn) {
+    this.storage = storage;
+    this.progress = progress;
+    this.warn = warn;
+  }
+
+  /** Fills a rootfs. */
+  @FunctionalInterface
+  interface Unpacker {
+    void into(Path rootfs) throws IOException;
+  }
+
+  /** Volume {@code volume} holding the tarball {@code tar} (compressed or not), unless it is there already. */
+  void tar(String volume, Path tar) throws IOException {
+    once(volume, rootfs -> {
+      try (ProgressSink.Task task = progress.start("unpacking base " + tar.getFileName(), Files.size(tar));
+          InputStream in = new ReadAheadInputStream(Compression.sniff(ProgressSink.counting(Files.newInputStream(tar), task)),
+              READ_AHEAD)) {
+        LayerExtractor.apply(in, rootfs, warn);
+      }
+    });
+  }
+
+  /** Volume {@code volume} holding the image layers {@code layers} of {@code source}, unless it is there already. */
+  void layers(String volume, OciLayout source, List<Descriptor> layers) throws IOException {
+    once(volume, rootfs -> {
+      long total = layers.stream().mapToLong(Descriptor::size).sum();
+      AtomicLong read = new AtomicLong();
+      try (ProgressSink.Task task = progress.start("unpacking base (" + layers.size() + " layers)", total)) {
+        InputStream next = layers.isEmpty() ? null : decompressAhead(source, layers.get(0), task, read);
+        for (int i = 0; i < layers.size(); i++) {
+          try (InputStream in = next) {
+            next = i + 1 < layers.size() ? decompressAhead(source, layers.get(i + 1), task, read) : null;
+            LayerExtractor.apply(in, rootfs, warn);
+            in.transferTo(OutputStream.nullOutputStream()); // to the blob's end, where its digest is checked
+          } catch (IOException | RuntimeException e) {
+            if (next != null) {
+              next.close();
+            }
+            throw e;
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Makes the read-only base volume {@code volume} unless it exists: unpacked into a temporary volume
+   * first and renamed, so a killed build never leaves a half-unpacked base under the real name.
+   */
+  void once(String volume, Unpacker unpacker) throws IOException {
+    if (storage.exists(volume)) {
+      return;
+    }
+    String tmp = VolumeNames.unpacking(volume);
+    storage.delete(tmp);
+    storage.create(tmp);
+    try {
+      unpacker.into(storage.rootfs(tmp));
+    } catch (IOException | RuntimeException e) {
+      storage.delete(tmp);
+      throw e;
+    }
+    storage.rename(tmp, volume);
+    storage.markReadOnly(volume);
+  }
+
+  /**
+   * A layer's tar, decompressed on a thread of its own. Its end is the blob's end: the blob is read to its
+   * last byte and checked against the layer's digest and size there, so a layer that is not what the manifest
+   * says fails its unpack (and the half-unpacked base is dropped) instead of becoming the base.
+   */
+  private static InputStream decompressAhead(OciLayout source, Descriptor layer, ProgressSink.Task task, AtomicLong read)
+      throws IOException {
+    OciLayout.VerifiedStream blob = source.openBlob(layer);
+    InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));
+    InputStream checked =
+        new FilterInputStream(tar) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            if (b < 0) {
+              blob.verifyRest();
+            }
+            return b;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              blob.verifyRest(); // a decompressor may stop before the blob's last bytes
+            }
+            return n;
+          }
+        };
+    return new ReadAheadInputStream(checked, READ_AHEAD);
+  }
+}

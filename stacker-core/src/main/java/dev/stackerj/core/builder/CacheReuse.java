@@ -1,0 +1,74 @@
+package dev.stackerj.core.builder;
+
+import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.cache.CacheKey;
+import dev.stackerj.core.stackerfile.Layer;
+import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.oci.layer.Compression;
+import dev.stackerj.oci.layout.OciLayout;
+
+/**
+ * The rules for reusing a layer's cached result: its key is unchanged and every output it names (volume,
+ * manifest, layer blobs of the asked compression) is still there. A layer with binds is always rebuilt:
+ * what a bind shows is not in its key.
+ */
+final class CacheReuse {
+  /** What the cache says about one layer. */
+  sealed interface Verdict permits Hit, Miss, Binds {}
+
+  /** The entry can be used as it is. */
+  record Hit(BuildCache.Entry entry) implements Verdict {}
+
+  /** The layer is built again, because of {@code reason} ("its filesystem ... is gone"). */
+  record Miss(String reason) implements Verdict {}
+
+  /** The layer has binds, so it is built again whatever the cache holds. */
+  record Binds() implements Verdict {}
+
+  private final Storage storage;
+  private final OciLayout layout;
+  private final Compression compression;
+
+  /** @param compression how new layers are compressed: a cached layer compressed otherwise is a miss */
+  CacheReuse(Storage storage, OciLayout layout, Compression compression) {
+    this.storage = storage;
+    this.layout = layout;
+    this.compression = compression;
+  }
+
+  /**
+   * Whether {@code entry}, the cache's entry for {@code layer} (or null), can stand for the layer whose key is
+   * {@code key} on a base with {@code baseLayers} image layers.
+   */
+  Verdict check(Layer layer, CacheKey key, BuildCache.Entry entry, int baseLayers) {
+    if (!layer.binds().isEmpty()) {
+      return new Binds();
+    }
+    String name = layer.name();
+    String volume = VolumeNames.forLayer(name);
+    String miss = null;
+    if (entry == null) {
+      miss = name + " has not been built before";
+    } else if (!entry.key().equals(key)) {
+      miss = key.reasonAgainst(entry.key());
+    } else if (!volume.equals(entry.volume())) {
+      miss = "its filesystem is stored as " + entry.volume() + ", not as " + volume + " (an older stacker named it)";
+    } else if (!storage.exists(entry.volume())) {
+      miss = "its filesystem " + storage.path(entry.volume()) + " is gone";
+    } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
+      miss = "its image is not in " + layout.dir();
+    } else if (entry.layers().size() > baseLayers
+        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())) {
+      miss = "its layer was compressed otherwise than --layer-compression " + compression.key() + " asks";
+    }
+    return miss != null ? new Miss(miss) : new Hit(entry);
+  }
+
+  /** Whether everything {@code e} names is still there; an entry without is dropped before the build. */
+  boolean outputsPresent(BuildCache.Entry e) {
+    return VolumeNames.isLayerVolume(e.volume()) && storage.exists(e.volume()) && layout.hasBlob(e.config().digest())
+        && (e.manifest() == null || layout.hasBlob(e.manifest().digest()))
+        && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
+  }
+}

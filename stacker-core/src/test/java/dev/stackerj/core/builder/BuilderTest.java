@@ -1,0 +1,303 @@
+package dev.stackerj.core.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
+import dev.stackerj.core.builder.BuildEvent.CacheHit;
+import dev.stackerj.core.builder.BuildEvent.CacheMiss;
+import dev.stackerj.core.builder.BuildEvent.LayerBuilt;
+import dev.stackerj.core.builder.BuildEvent.LayerStarted;
+import dev.stackerj.core.builder.BuildEvent.RebuiltForBinds;
+import dev.stackerj.core.plan.Planner;
+import dev.stackerj.core.stackerfile.StackerfileLoader;
+import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.ImageConfig;
+import dev.stackerj.oci.Manifest;
+import dev.stackerj.oci.layer.Compression;
+import dev.stackerj.oci.layer.TarHeader;
+import dev.stackerj.oci.layer.TarReader;
+import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.ProcSelf;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The builder on fakes: storage on plain directories whose snapshots keep inodes ({@link LinkStorage}), a
+ * runner whose runs are scripted changes ({@link ScriptedRunner}), and the metadata walk as the diff (the
+ * overlay needs a mount). No root, btrfs or runc.
+ */
+class BuilderTest {
+  @TempDir Path work;
+
+  private LinkStorage storage;
+  private final ScriptedRunner runner = new ScriptedRunner();
+  private final List<BuildEvent> events = new ArrayList<>();
+  private Long sourceDateEpoch = 0L;
+  private Compression compression = Compression.GZIP;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    storage = new LinkStorage(Files.createDirectories(work.resolve("roots")));
+    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n"); // only has to exist: nothing runs it
+    runner.changes.put("app", (rootfs, stage) -> ScriptedRunner.write(rootfs, "greeting", "hi\n"));
+  }
+
+  /** A base with a "shell" (as this user: no chown to root needed), imports prepended; {@code more} after it. */
+  private String yaml(String baseExtra, String more) {
+    return """
+        base:
+          from: {type: scratch}
+          imports:
+            - path: sh
+              dest: /bin/sh
+              mode: 0755
+              uid: %1$d
+              gid: %2$d
+        %3$s
+        %4$s
+        """.formatted(ProcSelf.euid(), ProcSelf.egid(), baseExtra, more);
+  }
+
+  private static final String APP = """
+      app:
+        from: {type: built, tag: base}
+        run: echo hi > /greeting
+      """;
+
+  /** Builds {@code yaml}; returns the events of this build. */
+  private List<BuildEvent> build(String yaml) throws Exception {
+    Path file = work.resolve("stacker.yaml");
+    Files.writeString(file, yaml);
+    BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", sourceDateEpoch,
+        false, false, null, compression, BuildOptions.DiffMode.WALK);
+    int from = events.size();
+    new Builder(storage, runner, QUIET, options, events::add)
+        .build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
+    return List.copyOf(events.subList(from, events.size()));
+  }
+
+  private OciLayout layout() throws IOException {
+    return OciLayout.open(work.resolve("oci"));
+  }
+
+  private Manifest manifest(String tag) throws IOException {
+    OciLayout layout = layout();
+    return layout.readManifest(layout.findTag(tag).orElseThrow());
+  }
+
+  /** The entries of the last layer of {@code tag}'s image, by name. */
+  private Map<String, TarHeader> lastLayer(String tag) throws IOException {
+    Manifest m = manifest(tag);
+    Descriptor layer = m.layers().get(m.layers().size() - 1);
+    Map<String, TarHeader> entries = new TreeMap<>();
+    try (InputStream in = Compression.decompress(layer.mediaType(), layout().openBlob(layer))) {
+      TarReader tar = new TarReader(in);
+      for (TarHeader h = tar.next(); h != null; h = tar.next()) {
+        entries.put(h.name(), h);
+      }
+    }
+    return entries;
+  }
+
+  private static CacheMiss miss(String layer, String reason) {
+    return new CacheMiss(layer, reason);
+  }
+
+  @Test
+  void aFirstBuildMissesAndASecondOneHitsWithoutRunning() throws Exception {
+    assertEquals(List.of(new LayerStarted("base"), miss("base", "base has not been built before"), new LayerBuilt("base"),
+        new LayerStarted("app"), miss("app", "app has not been built before"), new LayerBuilt("app")), build(yaml("", APP)));
+    Descriptor first = layout().findTag("app").orElseThrow();
+    assertEquals(List.of(new LayerStarted("base"), new CacheHit("base"), new LayerStarted("app"), new CacheHit("app")),
+        build(yaml("", APP)));
+    assertEquals(1, runner.runsOf("app"));
+    assertEquals(first, layout().findTag("app").orElseThrow());
+  }
+
+  @Test
+  void aChangedDefinitionIsAMissAndItsChildSeesANewBase() throws Exception {
+    build(yaml("", APP));
+    List<BuildEvent> again = build(yaml("  environment: {A: b}", APP));
+    assertTrue(again.contains(miss("base", "the layer's definition changed")), again.toString());
+    assertTrue(again.contains(miss("app", "its base changed")), again.toString());
+  }
+
+  @Test
+  void aChangedImportIsAMiss() throws Exception {
+    build(yaml("", APP));
+    Files.writeString(work.resolve("sh"), "#!/another/shell\n");
+    assertTrue(build(yaml("", APP)).contains(miss("base", "import sh changed")));
+  }
+
+  @Test
+  void anotherSourceDateEpochIsAMiss() throws Exception {
+    build(yaml("", APP));
+    sourceDateEpoch = 1L;
+    assertTrue(build(yaml("", APP)).contains(miss("base", "SOURCE_DATE_EPOCH changed")));
+  }
+
+  @Test
+  void anotherLayerCompressionIsAMiss() throws Exception {
+    build(yaml("", APP));
+    compression = Compression.ZSTD;
+    assertTrue(build(yaml("", APP)).contains(miss("base", "its layer was compressed otherwise than --layer-compression zstd asks")));
+  }
+
+  @Test
+  void aLayerWhoseVolumeIsGoneIsBuiltAgain() throws Exception {
+    build(yaml("", APP));
+    storage.delete("app");
+    assertTrue(build(yaml("", APP)).contains(miss("app", "app has not been built before")), "its entry is pruned first");
+    assertEquals(2, runner.runsOf("app"));
+  }
+
+  @Test
+  void aLayerWithBindsIsAlwaysRebuilt() throws Exception {
+    Files.createDirectories(work.resolve("hostdir"));
+    String bound = APP + "  binds:\n    - " + work.resolve("hostdir") + " -> /mnt/in\n";
+    build(yaml("", bound));
+    List<BuildEvent> again = build(yaml("", bound));
+    assertTrue(again.contains(new RebuiltForBinds("app")), again.toString());
+    assertEquals(2, runner.runsOf("app"));
+    assertTrue(runner.runs.get(runner.runs.size() - 1).mounts().stream().anyMatch(m -> m.destination().equals("/mnt/in")));
+  }
+
+  @Test
+  void aChildHasItsParentsLayersAndOneWithWhatItsRunChanged() throws Exception {
+    build(yaml("", APP));
+    Manifest base = manifest("base");
+    Manifest app = manifest("app");
+    assertEquals(base.layers(), app.layers().subList(0, 1));
+    assertEquals(2, app.layers().size());
+    assertEquals(List.of("greeting"), List.copyOf(lastLayer("app").keySet()), "only what the run changed");
+    ImageConfig config = layout().readConfig(app);
+    assertEquals(2, config.rootfs().diffIds().size());
+    assertEquals(layout().readConfig(base).rootfs().diffIds(), config.rootfs().diffIds().subList(0, 1));
+    assertTrue(storage.isReadOnly("app"));
+  }
+
+  @Test
+  void aRunThatChangesNothingAddsNoLayer() throws Exception {
+    runner.changes.put("app", (rootfs, stage) -> {});
+    assertTrue(build(yaml("", APP)).contains(new LayerBuilt("app")));
+    assertEquals(manifest("base").layers(), manifest("app").layers());
+    assertEquals(layout().readConfig(manifest("base")).rootfs().diffIds(), layout().readConfig(manifest("app")).rootfs().diffIds());
+  }
+
+  @Test
+  void aBuildOnlyLayerHasNoTagButItsChildHasItsLayers() throws Exception {
+    build(yaml("  build_only: true", APP));
+    assertTrue(layout().findTag("base").isEmpty());
+    assertEquals(2, manifest("app").layers().size());
+    List<BuildEvent> again = build(yaml("  build_only: true", APP));
+    assertEquals(List.of(new LayerStarted("base"), new CacheHit("base"), new LayerStarted("app"), new CacheHit("app")), again);
+    assertTrue(layout().findTag("base").isEmpty());
+  }
+
+  @Test
+  void aChainOfBuiltLayersEachAddsItsOwn() throws Exception {
+    runner.changes.put("tool", (rootfs, stage) -> ScriptedRunner.write(rootfs, "usr/bin/tool", "tool\n"));
+    build(yaml("", APP + """
+        tool:
+          from: {type: built, tag: app}
+          run: make tool
+        """));
+    Manifest tool = manifest("tool");
+    assertEquals(manifest("app").layers(), tool.layers().subList(0, 2));
+    assertEquals(List.of("usr/", "usr/bin/", "usr/bin/tool"), List.copyOf(lastLayer("tool").keySet()));
+    assertTrue(Files.exists(storage.rootfs("tool").resolve("greeting")), "the grandparent's run is in it");
+  }
+
+  @Test
+  void aFailedRunLeavesNoLayerAndIsBuiltAgainNextTime() throws Exception {
+    runner.exits.put("app", 3);
+    StackerException e = assertThrows(StackerException.class, () -> build(yaml("", APP)));
+    assertEquals(StackerException.Kind.BUILD_FAILED, e.kind());
+    assertTrue(e.getMessage().startsWith("run commands failed for layer \"app\": exit status 3"), e.getMessage());
+    assertFalse(events.contains(new LayerBuilt("app")));
+    assertFalse(storage.exists("app"));
+    assertTrue(layout().findTag("app").isEmpty());
+    runner.exits.remove("app");
+    assertTrue(build(yaml("", APP)).contains(miss("app", "app has not been built before")));
+  }
+
+  @Test
+  void importsLandAtTheirDestWithModeAndOwnerOrInStacker() throws Exception {
+    Files.writeString(work.resolve("data"), "data\n");
+    Files.writeString(work.resolve("note"), "note\n");
+    runner.changes.put("app", (rootfs, stage) ->
+        ScriptedRunner.write(rootfs, "copied", Files.readString(stage.resolve("imports/note"))));
+    int uid = ProcSelf.euid();
+    int gid = ProcSelf.egid();
+    build(yaml("", """
+        app:
+          from: {type: built, tag: base}
+          imports:
+            - path: data
+              dest: /etc/conf/
+              mode: 0640
+              uid: %d
+              gid: %d
+            - note
+          run: cp /stacker/imports/note /copied
+        """.formatted(uid, gid)));
+    Path data = storage.rootfs("app").resolve("etc/conf/data");
+    assertEquals(0640, Posix.lstat(data).perm());
+    assertEquals(uid, Posix.lstat(data).uid());
+    Map<String, TarHeader> layer = lastLayer("app");
+    assertEquals(List.of("copied", "etc/", "etc/conf/", "etc/conf/data"), List.copyOf(layer.keySet()), "no note: it was only staged");
+    assertEquals(0640, layer.get("etc/conf/data").mode() & 07777);
+    assertEquals(uid, layer.get("etc/conf/data").uid());
+    assertEquals(gid, layer.get("etc/conf/data").gid());
+    assertEquals("note\n", Files.readString(storage.rootfs("app").resolve("copied")));
+    assertFalse(Files.exists(work.resolve(".stacker/imports/app")), "the staged imports are removed after the build");
+  }
+
+  @Test
+  void generatedLabelsLandInTheConfig() throws Exception {
+    runner.labels.put("app", Map.of("version", "1.2", "commit", "abc"));
+    build(yaml("", APP + "  generate_labels: echo 1.2 > /stacker/oci-labels/version\n"));
+    Map<String, String> labels = layout().readConfig(manifest("app")).config().labels();
+    assertEquals("1.2", labels.get("version"));
+    assertEquals("abc", labels.get("commit"));
+    assertFalse(storage.exists(dev.stackerj.core.storage.VolumeNames.labels("app")), "its scratch snapshot is gone");
+  }
+
+  @Test
+  void theManifestCarriesStackersAnnotations() throws Exception {
+    build(yaml("", APP + "  annotations: {org.example.a: b}\n"));
+    Map<String, String> a = manifest("app").annotations();
+    assertEquals("test", a.get("io.stackeroci.stacker.stacker_version"));
+    assertEquals(Files.readString(work.resolve("stacker.yaml")), a.get("io.stackeroci.stacker.stacker_yaml"));
+    assertEquals("b", a.get("org.example.a"));
+    Map<String, String> labels = layout().readConfig(manifest("app")).config().labels();
+    assertTrue(labels == null || labels.isEmpty(), "no labels were asked for: " + labels);
+    assertNotEquals(manifest("base").config(), manifest("app").config());
+  }
+
+  private static final Log QUIET = new Log() {
+    @Override
+    public void info(String message) {}
+
+    @Override
+    public void warn(String message) {}
+
+    @Override
+    public void debug(String message) {}
+  };
+}
