@@ -93,7 +93,8 @@ YAML
   read -r cdigest csize <<<"$(put_blob baseoci config.json)"
   jq -c --arg d "$cdigest" --argjson s "$csize" '.config.digest = $d | .config.size = $s' manifest.json > manifest2.json
   read -r mdigest msize <<<"$(put_blob baseoci manifest2.json)"
-  jq -c --arg d "$mdigest" --argjson s "$msize" '(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "first")) |= (.digest = $d | .size = $s)' \
+  jq -c --arg d "$mdigest" --argjson s "$msize" \
+    '(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "first")) |= (.digest = $d | .size = $s)' \
     baseoci/index.json > index.json
   mv index.json baseoci/index.json
   cat > stacker.yaml <<YAML
@@ -114,7 +115,8 @@ YAML
   [ "$(jq -r '."os.version"' <<<"$config")" = 10.0.1 ]
   [ "$(jq -c '."com.example.vendor"' <<<"$config")" = '{"z":1,"a":[true]}' ]
   [ "$(jq -c '.config.Healthcheck' <<<"$config")" = '{"Test":["CMD","true"],"Interval":30000000000}' ]
-  [ "$(jq -c '[.config.Shell, .config.OnBuild, .config.ArgsEscaped, .config.Labels.child]' <<<"$config")" = '[["/bin/sh","-c"],["RUN x"],true,"yes"]' ]
+  [ "$(jq -c '[.config.Shell, .config.OnBuild, .config.ArgsEscaped, .config.Labels.child]' <<<"$config")" \
+    = '[["/bin/sh","-c"],["RUN x"],true,"yes"]' ]
 }
 
 hostile_build() {

@@ -34,7 +34,8 @@ class InstallCommandTest {
   void installsTheLibrariesTheManifestNamesNotWhateverLibHolds() throws Exception {
     Files.createDirectories(dir.resolve("lib"));
     Files.writeString(dir.resolve("lib/jackson-databind-2.0.jar"), "left by an older build");
-    assertEquals(List.of("oci-1.jar", "jackson-core-2.0.jar"), InstallCommand.libraries(jar("lib/oci-1.jar lib/jackson-core-2.0.jar")));
+    assertEquals(List.of("oci-1.jar", "jackson-core-2.0.jar"), InstallCommand.libraries(jar("lib/oci-1.jar lib/jacks"
+        + "on-core-2.0.jar")));
     assertEquals(List.of(), InstallCommand.libraries(jar(null)));
   }
 

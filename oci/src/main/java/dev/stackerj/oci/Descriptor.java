@@ -10,8 +10,12 @@ import java.util.TreeMap;
  * ({@code urls}, {@code artifactType}, {@code data}, ...) are kept in {@code unknown} and written back.
  */
 public record Descriptor(
-    String mediaType, Digest digest, long size, Map<String, String> annotations, Platform platform, Map<String, Object> unknown)
-    implements Json.Form {
+    String mediaType,
+    Digest digest,
+    long size,
+    Map<String, String> annotations,
+    Platform platform,
+    Map<String, Object> unknown) implements Json.Form {
   private static final Set<String> NAMED = Set.of("mediaType", "digest", "size", "annotations", "platform");
 
   public Descriptor {
@@ -63,7 +67,8 @@ public record Descriptor(
   }
 
   /** The platform of an index entry; {@code os.version}, {@code os.features} and others are kept in {@code unknown}. */
-  public record Platform(String architecture, String os, String variant, Map<String, Object> unknown) implements Json.Form {
+  public record Platform(String architecture, String os, String variant, Map<String, Object> unknown)
+      implements Json.Form {
     private static final Set<String> NAMED = Set.of("architecture", "os", "variant");
 
     public Platform {
@@ -76,7 +81,8 @@ public record Descriptor(
 
     @Override
     public Object toJson() {
-      return new Json.Obj().nonEmpty("architecture", architecture).nonEmpty("os", os).nonEmpty("variant", variant).unknown(unknown);
+      return new Json.Obj().nonEmpty("architecture", architecture).nonEmpty("os", os).nonEmpty("variant", variant)
+          .unknown(unknown);
     }
 
     static Platform fromJson(Map<String, Object> o) {

@@ -22,7 +22,8 @@ public record ImageConfig(
     RootFs rootfs,
     List<History> history,
     Map<String, Object> unknown) implements Json.Form {
-  private static final Set<String> NAMED = Set.of("created", "author", "architecture", "os", "config", "rootfs", "history");
+  private static final Set<String> NAMED =
+      Set.of("created", "author", "architecture", "os", "config", "rootfs", "history");
 
   public ImageConfig {
     config = config == null ? Config.EMPTY : config;
@@ -31,7 +32,8 @@ public record ImageConfig(
     unknown = Json.unknown(unknown, NAMED);
   }
 
-  public ImageConfig(String created, String author, String architecture, String os, Config config, RootFs rootfs, List<History> history) {
+  public ImageConfig(String created, String author, String architecture, String os, Config config, RootFs rootfs,
+      List<History> history) {
     this(created, author, architecture, os, config, rootfs, history, null);
   }
 
@@ -49,7 +51,8 @@ public record ImageConfig(
     return new ImageConfig(Json.str(o, "created"), Json.str(o, "author"), Json.str(o, "architecture"), Json.str(o, "os"),
         config == null ? null : Config.fromJson(config),
         rootfs == null ? null
-            : new RootFs(Json.str(rootfs, "type"), diffIds == null ? null : diffIds.stream().map(Digest::parse).toList(), rootfs),
+            : new RootFs(Json.str(rootfs, "type"),
+                diffIds == null ? null : diffIds.stream().map(Digest::parse).toList(), rootfs),
         Json.list(o, "history", h -> {
           Map<String, Object> e = Json.obj(h);
           return new History(Json.str(e, "created"), Json.str(e, "created_by"), Json.str(e, "author"), Json.str(e, "comment"),
@@ -84,8 +87,9 @@ public record ImageConfig(
       unknown = Json.unknown(unknown, NAMED);
     }
 
-    public Config(String user, List<String> env, List<String> entrypoint, List<String> cmd, Map<String, Map<String, Object>> volumes,
-        String workingDir, Map<String, String> labels, Map<String, Map<String, Object>> exposedPorts, String stopSignal) {
+    public Config(String user, List<String> env, List<String> entrypoint, List<String> cmd,
+        Map<String, Map<String, Object>> volumes, String workingDir, Map<String, String> labels,
+        Map<String, Map<String, Object>> exposedPorts, String stopSignal) {
       this(user, env, entrypoint, cmd, volumes, workingDir, labels, exposedPorts, stopSignal, null);
     }
 
@@ -133,7 +137,8 @@ public record ImageConfig(
   }
 
   /** One history entry; {@code empty_layer} marks entries that added no layer. */
-  public record History(String created, String createdBy, String author, String comment, boolean emptyLayer, Map<String, Object> unknown)
+  public record History(
+      String created, String createdBy, String author, String comment, boolean emptyLayer, Map<String, Object> unknown)
       implements Json.Form {
     private static final Set<String> NAMED = Set.of("created", "created_by", "author", "comment", "empty_layer");
 

@@ -24,7 +24,8 @@ public record Manifest(
     unknown = Json.unknown(unknown, NAMED);
   }
 
-  public Manifest(int schemaVersion, String mediaType, Descriptor config, List<Descriptor> layers, Map<String, String> annotations) {
+  public Manifest(int schemaVersion, String mediaType, Descriptor config, List<Descriptor> layers,
+      Map<String, String> annotations) {
     this(schemaVersion, mediaType, config, layers, annotations, null);
   }
 

@@ -23,38 +23,50 @@ class UnknownMembersTest {
   @Test
   void anImageConfigKeepsItsUnnamedMembersInOrderWhenANamedOneChanges() throws Exception {
     ImageConfig read = read("""
-        {"architecture":"arm64","variant":"v8","os":"linux","os.version":"5.1","x-vendor":{"b":1,"a":{"d":null,"c":1.5}},
+        {"architecture":"arm64","variant":"v8","os":"linux","os.version":"5.1",
+         "x-vendor":{"b":1,"a":{"d":null,"c":1.5}},
          "config":{"User":"a","Healthcheck":{"Test":["CMD-SHELL","true"],"Retries":3},"Shell":["/bin/sh","-c"],
            "OnBuild":null,"ArgsEscaped":true},
          "rootfs":{"type":"layers","diff_ids":[],"x-rootfs":"r"},"history":[{"created_by":"x","x-h":[1]}]}
         """, ImageConfig.class);
     ImageConfig.Config c = read.config();
-    ImageConfig.Config changed = new ImageConfig.Config("b", c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), c.labels(),
+    ImageConfig.Config changed = new ImageConfig.Config(""
+        + "b", c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), c.labels(),
         c.exposedPorts(), c.stopSignal(), c.unknown());
-    ImageConfig rewritten = new ImageConfig("2024", read.author(), read.architecture(), read.os(), changed, read.rootfs(), read.history(),
+    ImageConfig rewritten = new ImageConfig("202"
+        + "4", read.author(), read.architecture(), read.os(), changed, read.rootfs(), read.history(),
         read.unknown());
     assertEquals("{\"created\":\"2024\",\"architecture\":\"arm64\",\"os\":\"linux\","
-        + "\"config\":{\"User\":\"b\",\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"],\"Retries\":3},\"Shell\":[\"/bin/sh\",\"-c\"],"
+        + "\"config\":{\"User\":\"b\",\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"],\"Retries\":3},\"Shell\":"
+        + "[\"/bin/sh\",\"-c\"],"
         + "\"OnBuild\":null,\"ArgsEscaped\":true},"
-        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[],\"x-rootfs\":\"r\"},\"history\":[{\"created_by\":\"x\",\"x-h\":[1]}],"
-        + "\"variant\":\"v8\",\"os.version\":\"5.1\",\"x-vendor\":{\"b\":1,\"a\":{\"d\":null,\"c\":1.5}}}", text(rewritten));
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[],\"x-rootfs\":\"r\"},\"history\":[{\"created_by\":\"x\",\""
+        + "x-h\":[1]}],"
+        + "\"variant\":\"v8\",\"os.version\":\"5.1\",\"x-vendor\":{\"b\":1,\"a\":{\"d\":null,\"c\":1.5}}"
+        + "}", text(rewritten));
     assertEquals(rewritten, read(text(rewritten), ImageConfig.class), "what was written reads back equal");
   }
 
   @Test
   void descriptorsManifestsAndIndexesKeepTheirsToo() throws Exception {
-    String layer = "{\"mediaType\":\"m\",\"digest\":\"" + D1 + "\",\"size\":3,\"urls\":[\"https://x/l\"],\"data\":\"AA==\"}";
-    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.IMAGE_MANIFEST + "\",\"config\":" + layer + ",\"layers\":["
+    String layer = "{\"mediaType\":\"m\",\"digest\":\"" + D1 + "\",\"size\":3,\"urls\":[\"https://x/l\"],\"data\":\""
+        + "AA==\"}";
+    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.IMAGE_MANIFEST + "\",\"config\""
+        + ":" + layer + ",\"layers\":["
         + layer + "],\"artifactType\":\"a/b\",\"subject\":" + layer + "}";
     assertEquals(manifest, text(read(manifest, Manifest.class)));
-    String entry = "{\"mediaType\":\"m\",\"digest\":\"" + D1 + "\",\"size\":3,\"annotations\":{\"" + MediaTypes.REF_NAME + "\":\"t\"},"
-        + "\"platform\":{\"architecture\":\"arm\",\"os\":\"windows\",\"variant\":\"v7\",\"os.version\":\"10\",\"os.features\":[\"f\"]},"
+    String entry = "{\"mediaType\":\"m\",\"digest\":\"" + D1 + "\",\"size\":3,\"annotations\":"
+        + "{\"" + MediaTypes.REF_NAME + "\":\"t\"},"
+        + "\"platform\":{\"architecture\":\"arm\",\"os\":\"windows\",\"variant\":\"v7\",\"os.version\":\"10\",\"os.f"
+        + "eatures\":[\"f\"]},"
         + "\"artifactType\":\"x\"}";
     Index index = read("{\"schemaVersion\":2,\"manifests\":[" + entry + "],\"x-index\":true}", Index.class);
     Index retagged = index.withTag("t", index.manifests().get(0));
-    assertEquals("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.IMAGE_INDEX + "\",\"manifests\":[" + entry + "],\"x-index\":true}",
+    assertEquals("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.IMAGE_INDEX + "\",\"manifests\":[" + entry + ""
+        + "],\"x-index\":true}",
         text(retagged));
-    assertEquals(Map.of("os.version", "10", "os.features", List.of("f")), index.manifests().get(0).platform().unknown());
+    assertEquals(Map.of("os.version", "10", "os.features", List.of(""
+        + "f")), index.manifests().get(0).platform().unknown());
   }
 
   @Test

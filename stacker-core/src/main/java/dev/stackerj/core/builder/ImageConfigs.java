@@ -106,8 +106,8 @@ public final class ImageConfigs {
     merged.putAll(labels);
     ImageConfig.Config nc = new ImageConfig.Config(c.user(), c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), merged,
         c.exposedPorts(), c.stopSignal(), c.unknown());
-    return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(), config.history(),
-        config.unknown());
+    return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(),
+        config.history(), config.unknown());
   }
 
   /** The host architecture in OCI terms (amd64, arm64, ...). */

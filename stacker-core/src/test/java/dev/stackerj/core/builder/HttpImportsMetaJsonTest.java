@@ -11,11 +11,13 @@ import org.junit.jupiter.api.Test;
 class HttpImportsMetaJsonTest {
   @Test
   void sameAsDatabind() throws Exception {
-    List<HttpImports.Meta> samples = List.of(new HttpImports.Meta("http://h/a?b=\"c\"", "ab", 12, "Wed, 21 Oct 2015 07:28:00 GMT"),
+    List<HttpImports.Meta> samples = List.of(new HttpImports.Meta("http://h/a?b=\"c\"", "ab", 12, "Wed, 21 Oct 2015 "
+        + "07:28:00 GMT"),
         new HttpImports.Meta(null, null, 0, null));
     // what databind wrote for each, and read back equal to it
     List<String> databind = List.of(
-        "{\"url\":\"http://h/a?b=\\\"c\\\"\",\"sha256\":\"ab\",\"size\":12,\"lastModified\":\"Wed, 21 Oct 2015 07:28:00 GMT\"}",
+        "{\"url\":\"http://h/a?b=\\\"c\\\"\",\"sha256\":\"ab\",\"size\":12,\"lastModified\":\"Wed, 21 Oct 2015 07:28"
+            + ":00 GMT\"}",
         "{\"url\":null,\"sha256\":null,\"size\":0,\"lastModified\":null}");
     for (int i = 0; i < samples.size(); i++) {
       HttpImports.Meta m = samples.get(i);

@@ -23,7 +23,8 @@ class ImageConfigsTest {
   private static final Digest D2 = Digest.sha256("layer2".getBytes());
 
   private static Layer layer(String body) throws Exception {
-    String yaml = "app:\n  from: {type: scratch}\n" + body.stripIndent().lines().map(l -> "  " + l + "\n").reduce("", String::concat);
+    String yaml = "app:\n  from: {type: scratch}\n" + body.stripIndent().lines().map(l -> " "
+        + " " + l + "\n").reduce("", String::concat);
     return StackerfileParser.parse(yaml, Path.of("s.yaml")).layers().get(0);
   }
 
@@ -173,10 +174,13 @@ class ImageConfigsTest {
 
   @Test
   void aChildKeepsWhatItsBaseSaysThatStackerDoesNotName() throws Exception {
-    ImageConfig child = ImageConfigs.apply(baseWithUnknownMembers(), layer("labels: {b: child}\ncmd: [serve]"), SETTINGS, D2);
+    ImageConfig child = ImageConfigs.apply(baseWithUnknownMembers(), layer("labels: {b: child}\ncmd: [serve"
+        + "]"), SETTINGS, D2);
     String json = new String(Json.bytes(child), StandardCharsets.UTF_8);
-    assertEquals("{\"created\":\"2024-01-01T00:00:00Z\",\"author\":\"builder@host\",\"architecture\":\"amd64\",\"os\":\"linux\","
-        + "\"config\":{\"User\":\"daemon\",\"Env\":[\"PATH=/opt/bin\"],\"Cmd\":[\"serve\"],\"Labels\":{\"a\":\"base\",\"b\":\"child\"},"
+    assertEquals("{\"created\":\"2024-01-01T00:00:00Z\",\"author\":\"builder@host\",\"architecture\":\"amd64\",\"o"
+        + "s\":\"linux\","
+        + "\"config\":{\"User\":\"daemon\",\"Env\":[\"PATH=/opt/bin\"],\"Cmd\":[\"serve\"],\"Labels\":{\"a\":\"bas"
+        + "e\",\"b\":\"child\"},"
         + "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":30000000000},\"Shell\":[\"/bin/bash\",\"-c\"],"
         + "\"OnBuild\":[\"RUN make\"],\"ArgsEscaped\":true},"
         + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + D1 + "\",\"" + D2 + "\"]},"
@@ -184,10 +188,12 @@ class ImageConfigsTest {
         + "{\"created\":\"2024-01-01T00:00:00Z\",\"created_by\":\"stacker build of app\",\"author\":\"builder@host\"}],"
         + "\"variant\":\"v2\",\"os.version\":\"10.0.17763\",\"os.features\":[\"win32k\"],"
         + "\"com.example.vendor\":{\"z\":1,\"a\":[null,2.5]}}", json);
-    ImageConfig grandchild = ImageConfigs.withLabels(ImageConfigs.apply(child, layer("run: x"), SETTINGS, null), Map.of("g", "1"));
+    ImageConfig grandchild = ImageConfigs.withLabels(ImageConfigs.apply(child, layer("run: "
+        + "x"), SETTINGS, null), Map.of("g", "1"));
     assertEquals("v2", grandchild.unknown().get("variant"));
     assertEquals("10.0.17763", grandchild.unknown().get("os.version"));
-    assertEquals(Map.of("Test", List.of("CMD", "true"), "Interval", 30000000000L), grandchild.config().unknown().get("Healthcheck"));
+    assertEquals(Map.of("Test", List.of("CMD", "true"), "Interva"
+        + "l", 30000000000L), grandchild.config().unknown().get("Healthcheck"));
   }
 
   @Test

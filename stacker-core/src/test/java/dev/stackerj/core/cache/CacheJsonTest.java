@@ -33,14 +33,16 @@ class CacheJsonTest {
 
   // What Jackson's databind wrote for samples() when the records still had its annotations: a cache key's
   // digest is a build's cache identity, so these bytes must not move.
-  private static final String K1 = "{\"definition\":\"def\",\"base\":\"built:abc\",\"imports\":{\"a b/\\\"q\\\"\":\"sha256:2\","
+  private static final String K1 = "{\"definition\":\"def\",\"base\":\"built:abc\",\"imports\":{\"a b/\\\"q\\\"\":\""
+      + "sha256:2\","
       + "\"z.txt\":\"sha256:1\"},\"sourceDateEpoch\":1700000000}";
   private static final String K2 = "{\"definition\":null,\"base\":\"scratch\",\"imports\":{},\"sourceDateEpoch\":null}";
   private static final String DJ = "{\"mediaType\":\"" + MediaTypes.IMAGE_CONFIG + "\",\"digest\":\"" + D.digest()
       + "\",\"size\":12,\"annotations\":{\"a\":\"b\"}}";
   private static final String E1 = "{\"key\":" + K1 + ",\"volume\":\"web\",\"manifest\":" + DJ + ",\"config\":" + DJ
       + ",\"layers\":[" + DJ + "," + DJ + "]}";
-  private static final String E2 = "{\"key\":" + K2 + ",\"volume\":\"base\",\"manifest\":null,\"config\":" + DJ + ",\"layers\":[]}";
+  private static final String E2 = "{\"key\":" + K2 + ",\"volume\":\"base\",\"manifest\":null,\"config\":" + DJ + ""
+      + ",\"layers\":[]}";
 
   private static List<String> databindBytes() {
     return List.of(K1, K2, E1, E2, "{\"version\":1,\"layers\":{\"base\":" + E2 + ",\"web\":" + E1 + "}}",
