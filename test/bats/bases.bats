@@ -65,6 +65,60 @@ YAML
   ! grep -qx 'bin/busybox' <<<"$entries" || false
 }
 
+# Stores file $2 as a blob of the layout at $1 and prints its descriptor's "digest size".
+put_blob() {
+  local d
+  d="$(sha256sum "$2" | cut -d' ' -f1)"
+  cp "$2" "$1/blobs/sha256/$d"
+  echo "sha256:$d $(stat -c %s "$2")"
+}
+
+@test "from: oci keeps what the base's config says that stacker has no field for" {
+  make_busybox_tar
+  cat > base.yaml <<YAML
+first:
+  from:
+    type: tar
+    url: $WORK/base.tar.gz
+YAML
+  run stacker build -f base.yaml --oci-dir "$WORK/baseoci"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the base's config as another tool writes it: members stacker's records do not name
+  manifest_of baseoci first > manifest.json
+  cat "baseoci/blobs/sha256/$(jq -r '.config.digest | sub("sha256:"; "")' manifest.json)" \
+    | jq -c '. + {variant: "v2", "os.version": "10.0.1", "com.example.vendor": {z: 1, a: [true]}}
+             | .config += {Healthcheck: {Test: ["CMD", "true"], Interval: 30000000000}, Shell: ["/bin/sh", "-c"],
+                           OnBuild: ["RUN x"], ArgsEscaped: true}' > config.json
+  read -r cdigest csize <<<"$(put_blob baseoci config.json)"
+  jq -c --arg d "$cdigest" --argjson s "$csize" '.config.digest = $d | .config.size = $s' manifest.json > manifest2.json
+  read -r mdigest msize <<<"$(put_blob baseoci manifest2.json)"
+  jq -c --arg d "$mdigest" --argjson s "$msize" \
+    '(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "first")) |= (.digest = $d | .size = $s)' \
+    baseoci/index.json > index.json
+  mv index.json baseoci/index.json
+  cat > stacker.yaml <<YAML
+second:
+  from:
+    type: oci
+    url: $WORK/baseoci:first
+  run: echo second > /etc/second
+  labels:
+    child: "yes"
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 0 ]
+  config="$(cat "oci/blobs/sha256/$(manifest_of oci second | jq -r '.config.digest | sub("sha256:"; "")')")"
+  echo "$config"
+  [ "$(jq -r '.variant' <<<"$config")" = v2 ]
+  [ "$(jq -r '."os.version"' <<<"$config")" = 10.0.1 ]
+  [ "$(jq -c '."com.example.vendor"' <<<"$config")" = '{"z":1,"a":[true]}' ]
+  [ "$(jq -c '.config.Healthcheck' <<<"$config")" = '{"Test":["CMD","true"],"Interval":30000000000}' ]
+  [ "$(jq -c '[.config.Shell, .config.OnBuild, .config.ArgsEscaped, .config.Labels.child]' <<<"$config")" \
+    = '[["/bin/sh","-c"],["RUN x"],true,"yes"]' ]
+}
+
 hostile_build() {
   cat > stacker.yaml <<YAML
 evil:

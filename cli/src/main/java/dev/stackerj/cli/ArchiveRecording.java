@@ -20,7 +20,7 @@ final class ArchiveRecording {
   /** Set by the launcher on the run that records the archive. */
   static final String PROPERTY = "stacker.cds.record";
 
-  /** Jars in lib/ whose classes a build may use; Jackson's databind (publish, pulls) is left to load on demand. */
+  /** Jars in lib/ whose classes a build may use. */
   private static final List<String> LIBRARIES = List.of("oci-", "stacker-core-", "btrfs-", "jackson-core-", "snakeyaml-", "jffi-", "zstd-jni-");
 
   private ArchiveRecording() {}

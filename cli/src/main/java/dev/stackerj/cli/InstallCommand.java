@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,12 +75,9 @@ public final class InstallCommand implements Callable<Integer> {
     try (DirFd bin = makeDirs(target.resolve("bin")); DirFd home = makeDirs(target.resolve("lib/stacker"));
         DirFd deps = makeDirs(target.resolve("lib/stacker/lib")); DirFd completions = makeDirs(target.resolve("share/bash-completion/completions"))) {
       put(home, "stacker.jar", Files.readAllBytes(self), 0644);
-      TreeSet<String> jars = new TreeSet<>();
-      try (var s = Files.list(lib)) {
-        for (Path jar : (Iterable<Path>) s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted()::iterator) {
-          jars.add(jar.getFileName().toString());
-          put(deps, jar.getFileName().toString(), Files.readAllBytes(jar), 0644);
-        }
+      TreeSet<String> jars = new TreeSet<>(libraries(self));
+      for (String jar : jars) {
+        put(deps, jar, Files.readAllBytes(lib.resolve(jar)), 0644);
       }
       for (byte[] n : deps.list()) { // an older version's libraries: the new jar's manifest names none of them
         String name = new String(n, Charset.defaultCharset());
@@ -100,6 +100,27 @@ public final class InstallCommand implements Callable<Integer> {
       log.info("set up a user's builds with: sudo " + pre.resolve("bin/stacker") + " unpriv-setup --username USER --work-dir DIR");
     }
     return 0;
+  }
+
+  /**
+   * The libraries the jar's manifest names (its Class-Path, all in lib/): Maven's package leaves the jars of
+   * dependencies that were dropped (jackson-databind, commons-compress) in target/lib, and those must not be
+   * installed.
+   */
+  static List<String> libraries(Path jar) throws IOException {
+    String classPath;
+    try (JarFile f = new JarFile(jar.toFile())) {
+      Manifest m = f.getManifest();
+      classPath = m == null ? null : m.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+    }
+    List<String> out = new ArrayList<>();
+    for (String entry : classPath == null || classPath.isBlank() ? new String[0] : classPath.trim().split("\\s+")) {
+      if (!entry.startsWith("lib/") || entry.indexOf('/', 4) >= 0 || !entry.endsWith(".jar")) {
+        throw new IOException("install: " + jar + " names a library outside its lib/: " + entry);
+      }
+      out.add(entry.substring(4));
+    }
+    return out;
   }
 
   /** The launcher script, set to run the jar in {@code home}. */

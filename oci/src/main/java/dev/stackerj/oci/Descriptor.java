@@ -1,35 +1,46 @@
 package dev.stackerj.oci;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
-/** An OCI content descriptor: what a blob is, where to find it, and how big it is. */
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
-@JsonPropertyOrder({"mediaType", "digest", "size", "annotations", "platform"})
+/**
+ * An OCI content descriptor: what a blob is, where to find it, and how big it is. Members it does not name
+ * ({@code urls}, {@code artifactType}, {@code data}, ...) are kept in {@code unknown} and written back.
+ */
 public record Descriptor(
-    String mediaType, Digest digest, long size, Map<String, String> annotations, Platform platform) implements Json.Form {
+    String mediaType,
+    Digest digest,
+    long size,
+    Map<String, String> annotations,
+    Platform platform,
+    Map<String, Object> unknown) implements Json.Form {
+  private static final Set<String> NAMED = Set.of("mediaType", "digest", "size", "annotations", "platform");
 
   public Descriptor {
     annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+    unknown = Json.unknown(unknown, NAMED);
+  }
+
+  public Descriptor(String mediaType, Digest digest, long size, Map<String, String> annotations, Platform platform) {
+    this(mediaType, digest, size, annotations, platform, null);
   }
 
   public Descriptor(String mediaType, Digest digest, long size) {
-    this(mediaType, digest, size, null, null);
+    this(mediaType, digest, size, null, null, null);
   }
 
   public Descriptor withAnnotations(Map<String, String> more) {
     TreeMap<String, String> merged = new TreeMap<>(annotations);
     merged.putAll(more);
-    return new Descriptor(mediaType, digest, size, merged, platform);
+    return new Descriptor(mediaType, digest, size, merged, platform, unknown);
   }
 
   @Override
   public Object toJson() {
     return new Json.Obj().nonEmpty("mediaType", mediaType).nonNull("digest", digest).with("size", size)
-        .nonEmpty("annotations", annotations).nonNull("platform", platform);
+        .nonEmpty("annotations", annotations).nonNull("platform", platform).unknown(unknown);
   }
 
   // equals and hashCode by hand: a record's own go through invokedynamic (ObjectMethods), whose first call
@@ -37,12 +48,12 @@ public record Descriptor(
   @Override
   public boolean equals(Object o) {
     return o instanceof Descriptor d && size == d.size && Objects.equals(mediaType, d.mediaType) && Objects.equals(digest, d.digest)
-        && annotations.equals(d.annotations) && Objects.equals(platform, d.platform);
+        && annotations.equals(d.annotations) && Objects.equals(platform, d.platform) && unknown.equals(d.unknown);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mediaType, digest, size, annotations, platform);
+    return Objects.hash(mediaType, digest, size, annotations, platform, unknown);
   }
 
   /** A descriptor from a parsed tree ({@link Json#tree}), for documents that hold descriptors; null for null. */
@@ -51,17 +62,31 @@ public record Descriptor(
       return null;
     }
     Map<String, Object> o = Json.obj(tree);
-    Map<String, Object> p = Json.objOrNull(o, "platform");
     return new Descriptor(Json.str(o, "mediaType"), Digest.fromJson(o, "digest"), Json.num(o, "size", 0),
-        Json.stringMap(o, "annotations"), p == null ? null : new Platform(Json.str(p, "architecture"), Json.str(p, "os"), Json.str(p, "variant")));
+        Json.stringMap(o, "annotations"), Platform.fromJson(Json.objOrNull(o, "platform")), o);
   }
 
-  /** The platform of an index entry. */
-  @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Platform(String architecture, String os, String variant) implements Json.Form {
+  /** The platform of an index entry; {@code os.version}, {@code os.features} and others are kept in {@code unknown}. */
+  public record Platform(String architecture, String os, String variant, Map<String, Object> unknown)
+      implements Json.Form {
+    private static final Set<String> NAMED = Set.of("architecture", "os", "variant");
+
+    public Platform {
+      unknown = Json.unknown(unknown, NAMED);
+    }
+
+    public Platform(String architecture, String os, String variant) {
+      this(architecture, os, variant, null);
+    }
+
     @Override
     public Object toJson() {
-      return new Json.Obj().nonEmpty("architecture", architecture).nonEmpty("os", os).nonEmpty("variant", variant);
+      return new Json.Obj().nonEmpty("architecture", architecture).nonEmpty("os", os).nonEmpty("variant", variant)
+          .unknown(unknown);
+    }
+
+    static Platform fromJson(Map<String, Object> o) {
+      return o == null ? null : new Platform(Json.str(o, "architecture"), Json.str(o, "os"), Json.str(o, "variant"), o);
     }
   }
 }

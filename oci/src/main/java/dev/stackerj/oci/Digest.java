@@ -1,7 +1,5 @@
 package dev.stackerj.oci;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ public record Digest(String algorithm, String hex) implements Json.Form {
     }
   }
 
-  @JsonCreator
   public static Digest parse(String text) {
     int colon = text.indexOf(':');
     if (colon < 0) {
@@ -54,7 +51,6 @@ public record Digest(String algorithm, String hex) implements Json.Form {
     return new Digest("sha256", HexFormat.of().formatHex(sum));
   }
 
-  @JsonValue
   @Override
   public String toString() {
     return algorithm + ":" + hex;

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,19 +16,22 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
  * JSON for OCI documents and stacker's own files: stable key order, so equal inputs give equal digests.
  *
- * <p>The documents a build reads and writes every time (image configs, manifests, indexes, descriptors, the
- * build cache) are written and read by hand over jackson-core's streaming generator and parser: their
- * {@link Form#toJson} gives the tree to write, and a reader registered here (or the type's own
- * {@code fromJson}) makes the value from a parsed tree. Jackson's databind introspects every type the first
- * time a process meets it, ~60 ms of a one-layer build's start-up. The types keep their databind
- * annotations: tests check that both ways give the same bytes, and anything else still goes through
- * {@link #mapper}.
+ * <p>Every document is written and read by hand over jackson-core's streaming generator and parser: a
+ * type's {@link Form#toJson} gives the tree to write, and a reader registered here (or the type's own
+ * {@code fromJson}) makes the value from a parsed tree. There is no second path: Jackson's databind
+ * introspected every type the first time a process met it (~60 ms of a one-layer build's start-up), and
+ * its annotations were a second description of the same formats. Golden-bytes tests pin the output.
+ *
+ * <p>The OCI records keep the members of a read document that they do not name ({@link #unknown}) and write
+ * them back after the named ones ({@link Obj#unknown}): a child image keeps its base's {@code variant},
+ * {@code os.version} or {@code config.Healthcheck} though stacker gives them no field.
  */
 public final class Json {
   /** jackson-core's factory, as databind's mapper has it: same escaping, same numbers. */
@@ -46,22 +46,6 @@ public final class Json {
           ImageConfig.class, ImageConfig::fromJson);
 
   private Json() {}
-
-  /** Made on first use: a build need not initialize databind at all. */
-  private static final class Databind {
-    static final ObjectMapper MAPPER =
-        new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-  }
-
-  /**
-   * The databind mapper, for the types without a {@link Form} (registry replies, credentials, http import
-   * metadata): map keys sorted, unknown properties ignored.
-   */
-  public static ObjectMapper mapper() {
-    return Databind.MAPPER;
-  }
 
   /** A value that gives its own JSON form: a tree of {@link Obj}, maps, lists, strings, numbers, booleans and nulls. */
   public interface Form {
@@ -97,6 +81,15 @@ public final class Json {
       if (!empty) {
         put(name, value);
       }
+      return this;
+    }
+
+    /**
+     * Adds the members a record read but does not name ({@link Json#unknown}), after its named ones, in
+     * the order the document had them; a name already added is left as it is.
+     */
+    public Obj unknown(Map<String, Object> members) {
+      members.forEach(this::putIfAbsent);
       return this;
     }
   }
@@ -162,19 +155,16 @@ public final class Json {
     } else if (v instanceof BigDecimal b) {
       g.writeNumber(b);
     } else {
-      mapper().writeValue(g, v); // a type without a form of its own
+      throw new IllegalArgumentException("write JSON: " + v.getClass().getName() + " has no JSON form");
     }
   }
 
+  /** One of the OCI documents (descriptor, manifest, index, image config); other types pass their reader. */
   @SuppressWarnings("unchecked")
   public static <T> T read(byte[] data, Class<T> type) throws IOException {
     Function<Object, ?> reader = READERS.get(type);
     if (reader == null) {
-      try {
-        return mapper().readValue(data, type);
-      } catch (JsonProcessingException e) {
-        throw plain(e);
-      }
+      throw new IllegalArgumentException("read JSON: no reader for " + type.getName());
     }
     return (T) read(data, reader, type);
   }
@@ -359,6 +349,38 @@ public final class Json {
   /** {@code tree} as an object, or null for null. */
   public static Map<String, Object> objOrNull(Object tree) {
     return tree == null ? null : obj(tree);
+  }
+
+  /**
+   * The members of {@code o} whose names are not in {@code named}, in document order, as raw trees whose
+   * objects keep their members' order when written again (an {@link Obj}); empty when there are none.
+   */
+  public static Map<String, Object> unknown(Map<String, Object> o, Set<String> named) {
+    if (o == null || named.containsAll(o.keySet())) {
+      return Map.of();
+    }
+    Obj out = new Obj();
+    o.forEach((k, v) -> {
+      if (!named.contains(k)) {
+        out.put(k, raw(v));
+      }
+    });
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** A parsed value as it is written back: objects in their document order, not sorted. */
+  private static Object raw(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      Obj o = new Obj();
+      m.forEach((k, x) -> o.put(String.valueOf(k), raw(x)));
+      return o;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      l.forEach(x -> out.add(raw(x)));
+      return java.util.Collections.unmodifiableList(out);
+    }
+    return v;
   }
 
   private static String kind(Object v) {

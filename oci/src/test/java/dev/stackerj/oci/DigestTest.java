@@ -69,6 +69,6 @@ class DigestTest {
   void jsonIsThePlainString() throws Exception {
     Digest d = Digest.parse("sha256:" + ABC);
     assertEquals("\"sha256:" + ABC + "\"", new String(Json.bytes(d), StandardCharsets.UTF_8));
-    assertEquals(d, Json.mapper().readValue("\"sha256:" + ABC + "\"", Digest.class));
+    assertEquals(d, Digest.parse((String) Json.tree(("\"sha256:" + ABC + "\"").getBytes(StandardCharsets.UTF_8))));
   }
 }

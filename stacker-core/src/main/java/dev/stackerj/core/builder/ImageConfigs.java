@@ -12,7 +12,10 @@ import java.util.TreeMap;
 /**
  * Pure translation of a layer onto its parent's image config: env, labels and volumes merge with the
  * parent's; working dir and user override when set; entrypoint and cmd come from this layer only; a
- * default PATH is added when none is set.
+ * default PATH is added when none is set. Every member of the parent's config that stacker does not name
+ * ({@code Healthcheck}, {@code Shell}, {@code OnBuild}, vendor fields, ...) is kept, except the platform's
+ * qualifiers when the child's platform differs: {@code variant} of another architecture, {@code os.version}
+ * and {@code os.features} of another os.
  */
 public final class ImageConfigs {
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -60,7 +63,8 @@ public final class ImageConfigs {
             layer.workingDir() != null ? layer.workingDir() : pc.workingDir(),
             labels,
             pc.exposedPorts(),
-            pc.stopSignal());
+            pc.stopSignal(),
+            pc.unknown());
 
     List<Digest> diffIds = new ArrayList<>(parent == null ? List.of() : parent.rootfs().diffIds());
     if (newDiffId != null) {
@@ -69,14 +73,30 @@ public final class ImageConfigs {
     List<ImageConfig.History> history = new ArrayList<>(parent == null ? List.of() : parent.history());
     history.add(new ImageConfig.History(s.created(), "stacker build of " + layer.name(), s.author(), null, newDiffId == null));
 
+    String arch = layer.arch() != null ? layer.arch() : s.hostArch();
+    String os = layer.os() != null ? layer.os() : s.hostOs();
     return new ImageConfig(
         s.created(),
         s.author(),
-        layer.arch() != null ? layer.arch() : s.hostArch(),
-        layer.os() != null ? layer.os() : s.hostOs(),
+        arch,
+        os,
         config,
-        new ImageConfig.RootFs("layers", diffIds),
-        history);
+        new ImageConfig.RootFs("layers", diffIds, parent == null ? null : parent.rootfs().unknown()),
+        history,
+        parent == null ? null : inherited(parent, arch, os));
+  }
+
+  /** The parent's members that stacker does not name, less those that qualify a platform the child is not. */
+  private static Map<String, Object> inherited(ImageConfig parent, String arch, String os) {
+    Map<String, Object> out = new LinkedHashMap<>(parent.unknown());
+    if (!arch.equals(parent.architecture())) {
+      out.remove("variant");
+    }
+    if (!os.equals(parent.os())) {
+      out.remove("os.version");
+      out.remove("os.features");
+    }
+    return out;
   }
 
   /** {@code config} with {@code labels} added over its own (generate_labels). */
@@ -85,8 +105,9 @@ public final class ImageConfigs {
     Map<String, String> merged = new TreeMap<>(c.labels());
     merged.putAll(labels);
     ImageConfig.Config nc = new ImageConfig.Config(c.user(), c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), merged,
-        c.exposedPorts(), c.stopSignal());
-    return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(), config.history());
+        c.exposedPorts(), c.stopSignal(), c.unknown());
+    return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(),
+        config.history(), config.unknown());
   }
 
   /** The host architecture in OCI terms (amd64, arm64, ...). */

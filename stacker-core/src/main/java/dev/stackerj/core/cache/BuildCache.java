@@ -1,6 +1,5 @@
 package dev.stackerj.core.cache;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.AtomicFiles;
@@ -28,7 +27,6 @@ public final class BuildCache {
    * @param config its image config blob
    * @param layers its image layers
    */
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) implements Json.Form {
     public Entry {
       layers = List.copyOf(layers);
@@ -46,7 +44,6 @@ public final class BuildCache {
     }
   }
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   record FileFormat(int version, Map<String, Entry> layers) implements Json.Form {
     @Override
     public Object toJson() {

@@ -1,6 +1,5 @@
 package dev.stackerj.core.cache;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.Objects;
  * @param imports digest of each import's content and metadata, by the import's path as written
  * @param sourceDateEpoch SOURCE_DATE_EPOCH, or null
  */
-@JsonInclude(JsonInclude.Include.ALWAYS)
 public record CacheKey(String definition, String base, Map<String, String> imports, Long sourceDateEpoch) implements Json.Form {
   public CacheKey {
     imports = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(imports));

@@ -1,14 +1,14 @@
 package dev.stackerj.core.convert;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stackerj.oci.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /** A Dockerfile as its instructions: continuation lines joined, comments and parser directives dropped. */
 public final class Dockerfile {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final java.util.Set<String> FLAGGED = java.util.Set.of("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK");
 
   /**
@@ -89,7 +89,7 @@ public final class Dockerfile {
       return null;
     }
     try {
-      Object v = JSON.readValue(s, Object.class);
+      Object v = Json.tree(s.getBytes(StandardCharsets.UTF_8));
       if (!(v instanceof List)) {
         return null;
       }
@@ -101,7 +101,7 @@ public final class Dockerfile {
         out.add((String) o);
       }
       return out;
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       return null;
     }
   }

@@ -9,6 +9,8 @@ import dev.stackerj.core.stackerfile.Layer;
 import dev.stackerj.core.stackerfile.StackerfileParser;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
+import dev.stackerj.oci.Json;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,8 @@ class ImageConfigsTest {
   private static final Digest D2 = Digest.sha256("layer2".getBytes());
 
   private static Layer layer(String body) throws Exception {
-    String yaml = "app:\n  from: {type: scratch}\n" + body.stripIndent().lines().map(l -> "  " + l + "\n").reduce("", String::concat);
+    String yaml = "app:\n  from: {type: scratch}\n" + body.stripIndent().lines().map(l -> " "
+        + " " + l + "\n").reduce("", String::concat);
     return StackerfileParser.parse(yaml, Path.of("s.yaml")).layers().get(0);
   }
 
@@ -154,6 +157,55 @@ class ImageConfigsTest {
     ImageConfig p = parent();
     ImageConfigs.apply(p, layer("environment: {X: y}\nlabels: {l: v}\nvolumes: [/v]"), SETTINGS, D2);
     assertEquals(parent(), p);
+  }
+
+  /** A base config as docker or a vendor writes it: members stacker's records do not name. */
+  private static ImageConfig baseWithUnknownMembers() throws Exception {
+    String base = """
+        {"architecture":"amd64","variant":"v2","os":"linux","os.version":"10.0.17763","os.features":["win32k"],
+         "config":{"User":"daemon","Env":["PATH=/opt/bin"],"Healthcheck":{"Test":["CMD","true"],"Interval":30000000000},
+           "Shell":["/bin/bash","-c"],"OnBuild":["RUN make"],"ArgsEscaped":true,"Labels":{"a":"base"}},
+         "rootfs":{"type":"layers","diff_ids":["%s"]},
+         "history":[{"created":"2020-01-01T00:00:00Z","created_by":"base","x-tool":"t"}],
+         "com.example.vendor":{"z":1,"a":[null,2.5]}}
+        """.formatted(D1);
+    return Json.read(base.getBytes(StandardCharsets.UTF_8), ImageConfig.class);
+  }
+
+  @Test
+  void aChildKeepsWhatItsBaseSaysThatStackerDoesNotName() throws Exception {
+    ImageConfig child = ImageConfigs.apply(baseWithUnknownMembers(), layer("labels: {b: child}\ncmd: [serve"
+        + "]"), SETTINGS, D2);
+    String json = new String(Json.bytes(child), StandardCharsets.UTF_8);
+    assertEquals("{\"created\":\"2024-01-01T00:00:00Z\",\"author\":\"builder@host\",\"architecture\":\"amd64\",\"o"
+        + "s\":\"linux\","
+        + "\"config\":{\"User\":\"daemon\",\"Env\":[\"PATH=/opt/bin\"],\"Cmd\":[\"serve\"],\"Labels\":{\"a\":\"bas"
+        + "e\",\"b\":\"child\"},"
+        + "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":30000000000},\"Shell\":[\"/bin/bash\",\"-c\"],"
+        + "\"OnBuild\":[\"RUN make\"],\"ArgsEscaped\":true},"
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + D1 + "\",\"" + D2 + "\"]},"
+        + "\"history\":[{\"created\":\"2020-01-01T00:00:00Z\",\"created_by\":\"base\",\"x-tool\":\"t\"},"
+        + "{\"created\":\"2024-01-01T00:00:00Z\",\"created_by\":\"stacker build of app\",\"author\":\"builder@host\"}],"
+        + "\"variant\":\"v2\",\"os.version\":\"10.0.17763\",\"os.features\":[\"win32k\"],"
+        + "\"com.example.vendor\":{\"z\":1,\"a\":[null,2.5]}}", json);
+    ImageConfig grandchild = ImageConfigs.withLabels(ImageConfigs.apply(child, layer("run: "
+        + "x"), SETTINGS, null), Map.of("g", "1"));
+    assertEquals("v2", grandchild.unknown().get("variant"));
+    assertEquals("10.0.17763", grandchild.unknown().get("os.version"));
+    assertEquals(Map.of("Test", List.of("CMD", "true"), "Interva"
+        + "l", 30000000000L), grandchild.config().unknown().get("Healthcheck"));
+  }
+
+  @Test
+  void aChildOfAnotherPlatformDropsTheBasePlatformsQualifiers() throws Exception {
+    ImageConfig arm = ImageConfigs.apply(baseWithUnknownMembers(), layer("arch: arm64"), SETTINGS, null);
+    assertNull(arm.unknown().get("variant"));
+    assertEquals("10.0.17763", arm.unknown().get("os.version"));
+    ImageConfig bsd = ImageConfigs.apply(baseWithUnknownMembers(), layer("os: freebsd"), SETTINGS, null);
+    assertEquals("v2", bsd.unknown().get("variant"));
+    assertNull(bsd.unknown().get("os.version"));
+    assertNull(bsd.unknown().get("os.features"));
+    assertTrue(bsd.config().unknown().containsKey("Healthcheck"));
   }
 
   @Test

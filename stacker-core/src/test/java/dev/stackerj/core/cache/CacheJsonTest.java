@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The cache's files are written and read by hand: the same bytes and values as Jackson's databind gives. */
+/** The cache's files are written and read by hand: the same bytes and values as Jackson's databind gave. */
 class CacheJsonTest {
   private static final Descriptor D = new Descriptor(MediaTypes.IMAGE_CONFIG, Digest.sha256(new byte[1]), 12, Map.of("a", "b"), null);
 
@@ -31,31 +31,53 @@ class CacheJsonTest {
         Map.of("/b", new DigestMemo.Seen("1:2", "ab"), "/a", new DigestMemo.Seen(null, "cd")));
   }
 
+  // What Jackson's databind wrote for samples() when the records still had its annotations: a cache key's
+  // digest is a build's cache identity, so these bytes must not move.
+  private static final String K1 = "{\"definition\":\"def\",\"base\":\"built:abc\",\"imports\":{\"a b/\\\"q\\\"\":\""
+      + "sha256:2\","
+      + "\"z.txt\":\"sha256:1\"},\"sourceDateEpoch\":1700000000}";
+  private static final String K2 = "{\"definition\":null,\"base\":\"scratch\",\"imports\":{},\"sourceDateEpoch\":null}";
+  private static final String DJ = "{\"mediaType\":\"" + MediaTypes.IMAGE_CONFIG + "\",\"digest\":\"" + D.digest()
+      + "\",\"size\":12,\"annotations\":{\"a\":\"b\"}}";
+  private static final String E1 = "{\"key\":" + K1 + ",\"volume\":\"web\",\"manifest\":" + DJ + ",\"config\":" + DJ
+      + ",\"layers\":[" + DJ + "," + DJ + "]}";
+  private static final String E2 = "{\"key\":" + K2 + ",\"volume\":\"base\",\"manifest\":null,\"config\":" + DJ + ""
+      + ",\"layers\":[]}";
+
+  private static List<String> databindBytes() {
+    return List.of(K1, K2, E1, E2, "{\"version\":1,\"layers\":{\"base\":" + E2 + ",\"web\":" + E1 + "}}",
+        "{\"version\":0,\"layers\":null}",
+        "{\"/a\":{\"stat\":null,\"digest\":\"cd\"},\"/b\":{\"stat\":\"1:2\",\"digest\":\"ab\"}}");
+  }
+
   @Test
-  void writesWhatDatabindWrites() throws Exception {
-    for (Object sample : samples()) {
-      assertEquals(new String(Json.mapper().writeValueAsBytes(sample), StandardCharsets.UTF_8), new String(Json.bytes(sample), StandardCharsets.UTF_8));
+  void writesWhatDatabindWrites() {
+    List<Object> samples = samples();
+    for (int i = 0; i < samples.size(); i++) {
+      assertEquals(databindBytes().get(i), new String(Json.bytes(samples.get(i)), StandardCharsets.UTF_8));
     }
   }
 
   @Test
   void readsWhatDatabindReads() throws Exception {
-    for (Object sample : samples()) {
-      byte[] bytes = Json.mapper().writeValueAsBytes(sample);
-      Object tree = Json.tree(bytes);
+    List<Object> samples = samples();
+    for (int i = 0; i < samples.size(); i++) {
+      Object sample = samples.get(i);
+      Object tree = Json.tree(databindBytes().get(i).getBytes(StandardCharsets.UTF_8));
+      // databind read each of these back equal to the sample
       if (sample instanceof CacheKey) {
-        assertEquals(Json.mapper().readValue(bytes, CacheKey.class), CacheKey.fromJson(tree));
+        assertEquals(sample, CacheKey.fromJson(tree));
       } else if (sample instanceof BuildCache.Entry) {
-        assertEquals(Json.mapper().readValue(bytes, BuildCache.Entry.class), BuildCache.Entry.fromJson(tree));
+        assertEquals(sample, BuildCache.Entry.fromJson(tree));
       } else if (sample instanceof BuildCache.FileFormat) {
-        assertEquals(Json.mapper().readValue(bytes, BuildCache.FileFormat.class), BuildCache.FileFormat.fromJson(tree));
+        assertEquals(sample, BuildCache.FileFormat.fromJson(tree));
       }
     }
   }
 
   @Test
-  void theCacheKeyDigestIsTheOneDatabindGave() throws Exception {
+  void theCacheKeyDigestIsTheOneDatabindGave() {
     CacheKey k = (CacheKey) samples().get(0);
-    assertEquals(Digest.sha256(Json.mapper().writeValueAsBytes(k)).hex(), k.digest());
+    assertEquals(Digest.sha256(K1.getBytes(StandardCharsets.UTF_8)).hex(), k.digest());
   }
 }
