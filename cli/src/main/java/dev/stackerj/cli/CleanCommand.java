@@ -12,6 +12,7 @@ import dev.stackerj.oci.fs.DirFd;
 import dev.stackerj.oci.fs.Posix;
 import dev.stackerj.oci.fs.RootOnlyPath;
 import dev.stackerj.oci.fs.Stat;
+import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
@@ -130,7 +131,7 @@ public final class CleanCommand implements Callable<Integer> {
     if (o.exists()) {
       boolean empty;
       try (DirFd dir = o.open()) {
-        for (String name : List.of("index.json", "oci-layout", "blobs")) {
+        for (String name : List.of("index.json", "oci-layout", "blobs", OciLayout.LOCK_FILE)) {
           dir.removeTree(name);
         }
         empty = dir.list().isEmpty();
