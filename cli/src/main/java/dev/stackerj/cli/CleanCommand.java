@@ -79,7 +79,8 @@ public final class CleanCommand implements Callable<Integer> {
       }
       // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed
       Path pinned = dir.procPath();
-      BtrfsStorage storage = new BtrfsStorage(pinned);
+      // as root in a directory unpriv-setup gave a user, the volumes are that user's (roots/ is theirs)
+      BtrfsStorage storage = new BtrfsStorage(pinned, dir.stat().uid());
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
         if (n.equals(".lock")) {
