@@ -120,6 +120,24 @@ loop_file_of() {
   [ ! -e roots/web ]
 }
 
+@test "root's clean of a user's set-up work dir removes the user's read-only layers and the loop" {
+  needs_user stacker-test
+  busybox_base > stacker.yaml
+  chown -R stacker-test "$WORK"
+  run stacker unpriv-setup --username stacker-test --work-dir "$WORK"
+  [ "$status" -eq 0 ]
+  loop="$(loop_file_of "$WORK/roots")"
+  run su stacker-test -s /bin/sh -c "cd '$WORK' && '$STACKER' build -f stacker.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the hint of a refused root build names exactly this command
+  run stacker clean --work-dir "$WORK"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! findmnt --mountpoint "$WORK/roots" >/dev/null
+  [ ! -e "$loop" ]
+}
+
 # Root in a directory a user controls. The attacker is the user whose work dir it is (or a second
 # user); whatever they plant, root must neither follow it nor hand them anything of root's.
 

@@ -23,12 +23,21 @@ public final class BtrfsStorage implements Storage {
   private static final long SUBVOLUME_ROOT_INO = 256;
 
   private final Path roots;
-  private final int uid = ProcSelf.euid();
+  private final int uid;
   private boolean madePrivate;
 
-  /** @param roots a directory on btrfs (see {@link BtrfsPrerequisites#onBtrfs}) */
+  /** @param roots a directory on btrfs (see {@link BtrfsPrerequisites#onBtrfs}) of the caller's */
   public BtrfsStorage(Path roots) {
+    this(roots, ProcSelf.euid());
+  }
+
+  /**
+   * The storage of the user {@code owner}, whose volumes are that user's directories: for root's clean of a
+   * directory unpriv-setup gave a user, where the volumes are the user's, not root's.
+   */
+  public BtrfsStorage(Path roots, int owner) {
     this.roots = roots.toAbsolutePath().normalize();
+    this.uid = owner;
   }
 
   @Override

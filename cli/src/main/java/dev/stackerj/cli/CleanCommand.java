@@ -7,6 +7,7 @@ import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
+import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.RootOnlyPath;
@@ -78,7 +79,8 @@ public final class CleanCommand implements Callable<Integer> {
       }
       // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed
       Path pinned = dir.procPath();
-      BtrfsStorage storage = new BtrfsStorage(pinned);
+      // as root in a directory unpriv-setup gave a user, the volumes are that user's (roots/ is theirs)
+      BtrfsStorage storage = new BtrfsStorage(pinned, dir.stat().uid());
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
         if (n.equals(".lock")) {
@@ -130,7 +132,7 @@ public final class CleanCommand implements Callable<Integer> {
     if (o.exists()) {
       boolean empty;
       try (DirFd dir = o.open()) {
-        for (String name : List.of("index.json", "oci-layout", "blobs")) {
+        for (String name : List.of("index.json", "oci-layout", "blobs", OciLayout.LOCK_FILE)) {
           dir.removeTree(name);
         }
         empty = dir.list().isEmpty();
