@@ -1,6 +1,7 @@
 /**
  * Storage on btrfs: one subvolume per layer, snapshots for children, the read-only flag for finished
- * layers (ioctls through jnr-ffi: ~2 ms each, against ~7 ms for forking the btrfs tool), and the loopback
- * filesystem stacker creates when roots/ is not on btrfs. Depends on stacker-core (the Storage contract).
+ * layers (ioctls through sys/Native, libc over jffi: ~2 ms each, against ~7 ms for forking the btrfs tool),
+ * and the loopback filesystem stacker creates when roots/ is not on btrfs. Depends on stacker-core (the
+ * Storage contract).
  */
 package dev.stackerj.btrfs;
