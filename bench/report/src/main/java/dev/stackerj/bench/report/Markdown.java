@@ -52,10 +52,10 @@ final class Markdown {
     line("# bench/run results (" + run.mode() + " mode)");
     line("");
     line(m.get("date") + ", commit " + m.get("commit") + ". Machine: " + Numbers.jq((Double) m.get("cores"))
-        + " cores (" + m.get("cpu") + "), " + m.get("memory") + ", " + m.get("os") + ", kernel " + m.get("kernel") + ", "
-        + m.get("java") + "; buildah " + m.get("buildah") + ", umoci " + m.get("umoci") + ", skopeo " + m.get("skopeo")
-        + ", runc " + m.get("runc") + ", docker-registry " + m.get("docker-registry") + ", btrfs-progs "
-        + m.get("btrfs-progs") + ". Every tool runs as the unprivileged user " + run.user()
+        + " cores (" + m.get("cpu") + "), " + m.get("memory") + ", " + m.get("os") + ", kernel " + m.get("kernel")
+        + ", " + m.get("java") + "; buildah " + m.get("buildah") + ", umoci " + m.get("umoci") + ", skopeo "
+        + m.get("skopeo") + ", runc " + m.get("runc") + ", docker-registry " + m.get("docker-registry")
+        + ", btrfs-progs " + m.get("btrfs-progs") + ". Every tool runs as the unprivileged user " + run.user()
         + " with runc; our storage is a loop-mounted btrfs, the peers' a loop-mounted " + run.peerFs()
         + " on the same disk.");
     line("");
@@ -199,8 +199,9 @@ final class Markdown {
     }
     String bytes = metricMax("publish.warm", STACKER, "blob_bytes");
     if (!bytes.equals("-")) {
-      target("zero layer bytes on warm publish", bytes + " bytes, " + metricMax("publish.warm", STACKER, "upload_requests")
-          + " upload requests (most of any run)", yes(bytes.equals("0")));
+      target("zero layer bytes on warm publish", bytes + " bytes, "
+          + metricMax("publish.warm", STACKER, "upload_requests") + " upload requests (most of any run)",
+          yes(bytes.equals("0")));
     } else {
       target("zero layer bytes on warm publish", "-", "");
     }
