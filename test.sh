@@ -6,31 +6,19 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")" && pwd)"
 cd "$REPO"
 
-if [ "$(id -u)" != 0 ]; then
-  echo "test.sh: run it as root (sudo ./test.sh): it installs packages, creates test users and mounts btrfs" >&2
-  exit 3
-fi
+. "$REPO/test/lib/host.sh"
+host_require_root "test.sh: run it as root (sudo ./test.sh): it installs packages, creates test users and mounts btrfs"
 
 PKGS="btrfs-progs uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip git python3 tmux docker-registry apache2-utils openssl"
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
+missing="$(host_missing_packages $PKGS)"
 if [ -n "$missing" ]; then
-  echo "test.sh: installing$missing" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  echo "test.sh: installing $missing" >&2
+  host_apt_install $missing
 fi
 
-# Users for the unprivileged pass: stacker-test gets its subuid range from unpriv-setup (the code
-# under test), so any range useradd added by itself is removed first; stacker-nosub has none.
-for u in stacker-test stacker-nosub; do
-  if ! id "$u" >/dev/null 2>&1; then
-    useradd --create-home --shell /bin/bash "$u"
-    sed -i "/^$u:/d" /etc/subuid /etc/subgid
-  fi
-done
+# Users for the unprivileged pass, made without a subuid range: stacker-test gets its range from
+# unpriv-setup (the code under test); stacker-nosub has none.
+for u in stacker-test stacker-nosub; do host_ensure_user "$u"; done
 
 echo "== unit and integration tests (mvn verify)" >&2
 mvn -B -Dstyle.color=never verify -Dstacker.it.required=true
@@ -39,17 +27,14 @@ mvn -B -Dstyle.color=never verify -Dstacker.it.required=true
 TESTROOT="$(mktemp -d /var/tmp/stacker-bats.XXXXXX)"
 cleanup() {
   set +e
-  for m in $(grep -o " $TESTROOT[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+  host_unmount_under "$TESTROOT"
   rm -rf "$TESTROOT"
 }
 trap cleanup EXIT
 chmod 755 "$TESTROOT"
 
 # One btrfs for the suite's work dirs, deletable by users (user_subvol_rm_allowed).
-truncate -s 20G "$TESTROOT/btrfs.img"
-mkfs.btrfs -q "$TESTROOT/btrfs.img"
-mkdir "$TESTROOT/mnt"
-mount -o loop,user_subvol_rm_allowed "$TESTROOT/btrfs.img" "$TESTROOT/mnt"
+host_loop_mount btrfs 20G "$TESTROOT/btrfs.img" "$TESTROOT/mnt" user_subvol_rm_allowed
 mkdir "$TESTROOT/mnt/root" "$TESTROOT/mnt/user"
 
 # A copy of the project every user can read; cp -a keeps mtimes, so the launcher does not rebuild.

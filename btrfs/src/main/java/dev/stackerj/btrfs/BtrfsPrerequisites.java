@@ -20,7 +20,11 @@ import java.util.regex.Pattern;
  * {@code stacker check} reports is what a root build would stop with.
  */
 public final class BtrfsPrerequisites implements StoragePrerequisites {
-  /** Oldest kernel with the btrfs ioctls stacker uses (SNAP_DESTROY_V2 arrived in 5.7). */
+  /**
+   * The oldest kernel stacker supports. A stated floor, not one call's need: the btrfs ioctls stacker uses
+   * (SUBVOL_CREATE, SNAP_CREATE_V2, the v1 SNAP_DESTROY, SUBVOL_GETFLAGS/SETFLAGS) are all in Linux 3.0, and
+   * the overlay diff (userxattr, 5.11) is tried where the kernel allows it, with the metadata walk otherwise.
+   */
   static final int[] MIN_KERNEL = {5, 7};
 
   /** The kernel is new enough for the btrfs ioctls stacker uses. */

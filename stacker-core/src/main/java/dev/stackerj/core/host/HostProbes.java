@@ -93,7 +93,10 @@ public final class HostProbes {
     return which(command) != null ? List.of() : List.of(new Problem("missing " + command + " (package " + debianPackage + ")", fix));
   }
 
-  /** A normal user's subordinate id ranges: present and big enough for ids 1..65535. */
+  /**
+   * A normal user's subordinate id ranges: present and big enough for ids 1..65535 (65535 ids; the message
+   * asks for 65536, the size unpriv-setup gives and the usual usermod range).
+   */
   public static List<Problem> subordinateIds(String user, int uid) throws IOException {
     List<Problem> problems = new ArrayList<>();
     for (String file : List.of("/etc/subuid", "/etc/subgid")) {
@@ -113,7 +116,7 @@ public final class HostProbes {
     List<Problem> problems = new ArrayList<>();
     for (String helper : List.of("newuidmap", "newgidmap")) {
       String path = which(helper);
-      // java.nio rather than jnr: this probe runs before every unprivileged build, jnr start-up costs ~0.2 s
+      // java.nio rather than a stat through sys/Native: one mode bit is all this needs, before every build
       if (path != null && ((Integer) Files.getAttribute(Path.of(path), "unix:mode") & 04000) == 0) {
         problems.add(new Problem(path + " is not setuid root", "sudo apt-get install --reinstall uidmap (or sudo chmod u+s " + path + ")"));
       }
