@@ -7,6 +7,7 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.AtomicFiles;
 import dev.stackerj.oci.registry.Credentials;
 import dev.stackerj.oci.registry.HttpCalls;
+import dev.stackerj.oci.registry.Redirects;
 import dev.stackerj.oci.registry.RegistryException;
 import dev.stackerj.sys.IoErrors;
 import java.io.IOException;
@@ -36,7 +37,6 @@ import java.util.Optional;
  */
 final class HttpImports {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final int MAX_REDIRECTS = 10;
   /** What is known about a cached download. */
   record Meta(String url, String sha256, long size, String lastModified) implements Json.Form {
     @Override
@@ -186,31 +186,30 @@ final class HttpImports {
    * http, only to http(s)); the credentials looked up for {@code uri} go only to {@code uri}'s own scheme,
    * host and port, as curl does without --location-trusted and Docker does for a registry's blob store.
    */
-  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle, String url, String position)
-      throws IOException, InterruptedException, StackerException {
+  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle,
+      String url, String position) throws IOException, InterruptedException, StackerException {
     String origin = HttpCalls.origin(uri);
-    URI at = uri;
-    for (int hops = 0; ; hops++) {
+    Redirects.Hop hop = at -> {
       HttpRequest.Builder b = HttpRequest.newBuilder(at);
       if (creds.isPresent() && HttpCalls.origin(at).equals(origin)) {
         b.header("Authorization", creds.get().basicHeader());
       }
-      HttpResponse<InputStream> r = HttpCalls.send(client, b, method, null, idle, null);
-      if (!HttpCalls.isRedirect(r.statusCode())) {
-        return r;
+      return HttpCalls.send(client, b, method, null, idle, null);
+    };
+    return Redirects.follow(uri, hop, r -> r.body().close(), new Redirects.Refusals<StackerException>() {
+      @Override
+      public StackerException unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops) {
+        return new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+            + ": the server answered " + r.statusCode()
+            + (location.isEmpty() ? " without a Location" : " after " + Redirects.MAX + " redirects"), null);
       }
-      r.body().close();
-      Optional<String> location = r.headers().firstValue("Location");
-      if (location.isEmpty() || hops == MAX_REDIRECTS) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered "
-            + r.statusCode() + (location.isEmpty() ? " without a Location" : " after " + MAX_REDIRECTS + " redirects"), null);
+
+      @Override
+      public StackerException refused(IOException why) {
+        return new StackerException(StackerException.Kind.BUILD_FAILED,
+            position + ": import " + url + ": " + why.getMessage(), null);
       }
-      try {
-        at = HttpCalls.checkRedirect(at, location.get());
-      } catch (IOException e) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), null);
-      }
-    }
+    });
   }
 
   /**
