@@ -86,7 +86,8 @@ final class HostSetup {
    */
   static void ensureStorage(GlobalOptions g, Log log) throws IOException, InterruptedException, StackerException {
     requireRootOnly(g);
-    try (DirFd stackerParent = openOrMake(g.stacker().getParent()); DirFd rootsParent = openOrMake(g.roots().getParent());
+    try (DirFd stackerParent = DirFd.openMaking(g.stacker().getParent(), 0755);
+        DirFd rootsParent = DirFd.openMaking(g.roots().getParent(), 0755);
         DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
         DirFd roots = BtrfsPrerequisites.ensureRoots(
             rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), 0, 0), log)) {
@@ -126,31 +127,6 @@ final class HostSetup {
 
   private static String name(Path dir) {
     return dir.getFileName().toString();
-  }
-
-  /** The directory {@code dir} (made 0755 where missing, by root in a directory only root can change). */
-  private static DirFd openOrMake(Path dir) throws IOException {
-    Path existing = dir;
-    List<String> missing = new ArrayList<>();
-    while (!Files.isDirectory(existing)) {
-      missing.add(0, existing.getFileName().toString());
-      existing = existing.getParent();
-    }
-    DirFd d = DirFd.openNoLinks(existing.toRealPath());
-    try {
-      for (String name : missing) {
-        if (d.lstat(name) == null) {
-          d.mkdir(name, 0755);
-        }
-        DirFd next = d.openDir(name);
-        d.close();
-        d = next;
-      }
-      return d;
-    } catch (IOException | RuntimeException e) {
-      d.close();
-      throw e;
-    }
   }
 
   /** The existing directory {@code dir}, which must be the user's or root's. */

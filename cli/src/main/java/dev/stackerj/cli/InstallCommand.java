@@ -72,8 +72,10 @@ public final class InstallCommand implements Callable<Integer> {
         }
       }
     }
-    try (DirFd bin = makeDirs(target.resolve("bin")); DirFd home = makeDirs(target.resolve("lib/stacker"));
-        DirFd deps = makeDirs(target.resolve("lib/stacker/lib")); DirFd completions = makeDirs(target.resolve("share/bash-completion/completions"))) {
+    try (DirFd bin = DirFd.openMaking(target.resolve("bin"), 0755);
+        DirFd home = DirFd.openMaking(target.resolve("lib/stacker"), 0755);
+        DirFd deps = DirFd.openMaking(target.resolve("lib/stacker/lib"), 0755);
+        DirFd completions = DirFd.openMaking(target.resolve("share/bash-completion/completions"), 0755)) {
       put(home, "stacker.jar", Files.readAllBytes(self), 0644);
       TreeSet<String> jars = new TreeSet<>(libraries(self));
       for (String jar : jars) {
@@ -150,34 +152,6 @@ public final class InstallCommand implements Callable<Integer> {
       // said below
     }
     throw new IOException("install copies the jar it runs from, with its lib/: run it through the launcher (./stacker install)");
-  }
-
-  /** The directory {@code dir}, made (0755) where missing. */
-  private static DirFd makeDirs(Path dir) throws IOException {
-    Path existing = dir;
-    List<String> missing = new ArrayList<>();
-    while (!Files.isDirectory(existing)) {
-      missing.add(0, existing.getFileName().toString());
-      existing = existing.getParent();
-    }
-    DirFd d = DirFd.openNoLinks(existing.toRealPath());
-    try {
-      for (String name : missing) {
-        if (d.lstat(name) == null) {
-          d.mkdir(name, 0755);
-          try (DirFd made = d.openDir(name)) {
-            made.chmod(0755); // whatever the umask
-          }
-        }
-        DirFd next = d.openDir(name);
-        d.close();
-        d = next;
-      }
-      return d;
-    } catch (IOException | RuntimeException e) {
-      d.close();
-      throw e;
-    }
   }
 
   /**

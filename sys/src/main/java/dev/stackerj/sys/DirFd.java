@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +101,37 @@ public final class DirFd implements AutoCloseable {
     try {
       for (Path part : abs) {
         DirFd next = d.openDir(part.toString());
+        d.close();
+        d = next;
+      }
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The directory {@code dir}, each missing one on the way made with {@code mode} whatever the umask; the
+   * part that exists is opened as {@link #openNoLinks} does, the made part without following links.
+   */
+  public static DirFd openMaking(Path dir, int mode) throws IOException {
+    Path existing = dir;
+    List<String> missing = new ArrayList<>();
+    while (!Files.isDirectory(existing)) {
+      missing.add(0, existing.getFileName().toString());
+      existing = existing.getParent();
+    }
+    DirFd d = openNoLinks(existing.toRealPath());
+    try {
+      for (String name : missing) {
+        if (d.lstat(name) == null) {
+          d.mkdir(name, mode);
+          try (DirFd made = d.openDir(name)) {
+            made.chmod(mode);
+          }
+        }
+        DirFd next = d.openDir(name);
         d.close();
         d = next;
       }
