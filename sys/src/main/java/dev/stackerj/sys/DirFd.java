@@ -219,7 +219,8 @@ public final class DirFd implements AutoCloseable {
   public void mkdir(String name, int mode) throws IOException {
     if (Lib.MKDIRAT.callInt(fd, checkName(name), mode) < 0) {
       int errno = Native.errno();
-      throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString()) : error("mkdir", path.resolve(name), errno);
+      throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString())
+          : error("mkdir", path.resolve(name), errno);
     }
   }
 
@@ -396,7 +397,8 @@ public final class DirFd implements AutoCloseable {
       return;
     }
     if (mountId(fd, cString(name), AT_SYMLINK_NOFOLLOW, child(name)) != mount) {
-      throw new IOException("refusing to remove " + child(name) + ": " + child(name) + " is a mount point (another filesystem is mounted there; unmount it first)");
+      throw new IOException("refusing to remove " + child(name) + ": " + child(name)
+          + " is a mount point (another filesystem is mounted there; unmount it first)");
     }
     int sub = Lib.OPENAT.callInt(fd, cString(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (sub < 0) {
@@ -445,7 +447,8 @@ public final class DirFd implements AutoCloseable {
       } catch (IOException e) {
         // the message says less
       }
-      return new IOException("open " + p + ": " + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
+      return new IOException("open " + p + ": "
+          + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
     }
     return error("open", p, errno);
   }
