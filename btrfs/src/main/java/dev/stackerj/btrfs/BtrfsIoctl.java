@@ -25,7 +25,8 @@ final class BtrfsIoctl {
   private static final int O_NOFOLLOW = 0400000;
   private static final int O_CLOEXEC = 02000000;
 
-  private static final Native.Function OPEN = Native.libc("open", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
+  private static final Native.Function OPEN = Native.libc("open", Native.CType.INT,
+      Native.CType.POINTER, Native.CType.INT);
   private static final Native.Function CLOSE = Native.libc("close", Native.CType.INT, Native.CType.INT);
   private static final Native.Function IOCTL =
       Native.libc("ioctl", Native.CType.INT, Native.CType.INT, Native.CType.LONG, Native.CType.POINTER);

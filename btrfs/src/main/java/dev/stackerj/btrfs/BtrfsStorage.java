@@ -59,7 +59,8 @@ public final class BtrfsStorage implements Storage {
   public void makePrivate() throws IOException {
     Stat st = Posix.lstatOrNull(roots);
     if (st == null || !st.isDir()) {
-      throw new IOException("use roots " + roots + ": " + (st == null ? "it does not exist" : st.isSymlink() ? "it is a symlink" : "not a directory")
+      throw new IOException("use roots " + roots + ": "
+          + (st == null ? "it does not exist" : st.isSymlink() ? "it is a symlink" : "not a directory")
           + "; give the real directory as --roots-dir");
     }
     if (st.uid() != uid) {
@@ -135,7 +136,8 @@ public final class BtrfsStorage implements Storage {
     Path target = path(to);
     requireVolume(from, "rename " + path(from) + " -> " + target);
     if (Posix.lstatOrNull(target) != null) {
-      throw new FileAlreadyExistsException(target.toString(), null, "rename " + path(from) + " -> " + target + ": the target exists");
+      throw new FileAlreadyExistsException(target.toString(), null, "rename " + path(from) + " -> " + target
+          + ": the target exists");
     }
     Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
   }

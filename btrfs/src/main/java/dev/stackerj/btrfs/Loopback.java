@@ -34,7 +34,8 @@ public final class Loopback {
   private static final int UMOUNT_NOFOLLOW = 8;
 
   private static final class Lib {
-    static final Native.Function UMOUNT2 = Native.libc("umount2", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
+    static final Native.Function UMOUNT2 = Native.libc("umount2", Native.CType.INT,
+        Native.CType.POINTER, Native.CType.INT);
   }
 
   private Loopback() {}
@@ -44,7 +45,9 @@ public final class Loopback {
     return Digest.sha256(realRoots.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32) + ".btrfs";
   }
 
-  /** Opens {@link #LOOPS}, making what is missing of it (root's, 0700); refuses it when anyone but root could change it. */
+  /**
+   * Opens {@link #LOOPS}, making what is missing of it (root's, 0700); refuses it when anyone but root could change it.
+   */
   public static DirFd openLoops() throws IOException {
     String problem = RootOnlyPath.problem(LOOPS);
     if (problem != null) {
@@ -68,7 +71,8 @@ public final class Loopback {
       }
       Stat st = dir.stat();
       if (st.uid() != 0 || (st.perm() & 022) != 0) {
-        throw new IOException("refusing to keep loop files in " + LOOPS + ": it is not root's alone (owner uid " + st.uid() + ", mode "
+        throw new IOException("refusing to keep loop files in " + LOOPS
+            + ": it is not root's alone (owner uid " + st.uid() + ", mode "
             + Integer.toOctalString(st.perm()) + ")");
       }
       return dir;
@@ -106,7 +110,8 @@ public final class Loopback {
    * is renamed or linked in its place meanwhile ({@code /proc/PID/fd/N} as the mount point, taken as is).
    */
   public static void mount(Path file, DirFd target) throws IOException, InterruptedException {
-    exec(List.of("mount", "--no-canonicalize", "-t", "btrfs", "-o", "loop,nosuid,nodev,user_subvol_rm_allowed", file.toString(),
+    exec(List.of("mount", "--no-canonicalize", "-t", "btrfs", "-o",
+        "loop,nosuid,nodev,user_subvol_rm_allowed", file.toString(),
         target.procPath().toString()));
   }
 

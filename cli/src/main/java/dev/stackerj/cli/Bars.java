@@ -51,7 +51,10 @@ final class Bars implements ProgressSink {
     return new Active(prefix + what, total, clock.getAsLong());
   }
 
-  /** Erases the bar on the line, if there is one, so that other output starts in column 0; the bar comes back with its next update. */
+  /**
+   * Erases the bar on the line, if there is one, so that other output starts in column 0; the bar comes back with its
+   * next update.
+   */
   synchronized void clear() {
     if (shown != null) {
       out.print("\r" + ERASE_TO_END);
@@ -145,7 +148,8 @@ final class Bars implements ProgressSink {
         return " " + mb(done);
       }
       int filled = (int) Math.min(BAR, BAR * done / total);
-      String bar = filled == BAR ? "=".repeat(BAR) : "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(BAR - filled);
+      String bar = filled == BAR ? "=".repeat(BAR) : "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "")
+          + " ".repeat(BAR - filled);
       return " [" + bar + "] " + percent() + "% " + mbOf(done, total);
     }
 

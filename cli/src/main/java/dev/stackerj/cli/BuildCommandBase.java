@@ -31,7 +31,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
   GlobalOptions global;
 
-  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
+  @Option(names = "--substitute",
+      description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
   List<String> substitutes = List.of();
 
   @Option(names = "--substitute-file", description = "a YAML map of K: V substitutions")
@@ -43,19 +44,23 @@ abstract class BuildCommandBase implements Callable<Integer> {
   @Option(names = "--require-hash", description = "every http(s) import must have a hash")
   boolean requireHash;
 
-  @Option(names = "--on-run-failure", paramLabel = "CMD", description = "run CMD (with /bin/sh -c) in the container of a failed run")
+  @Option(names = "--on-run-failure", paramLabel = "CMD",
+      description = "run CMD (with /bin/sh -c) in the container of a failed run")
   String onRunFailure;
 
-  @Option(names = "--shell-fail", description = "open a shell in the container of a failed run (same as --on-run-failure /bin/sh)")
+  @Option(names = "--shell-fail",
+      description = "open a shell in the container of a failed run (same as --on-run-failure /bin/sh)")
   boolean shellFail;
 
-  @Option(names = "--layer-compression", defaultValue = "gzip", description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
+  @Option(names = "--layer-compression", defaultValue = "gzip",
+      description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
   String layerCompression;
 
   @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
   boolean orderOnly;
 
-  @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci", description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
+  @Option(names = "--annotations-namespace", defaultValue = "io.stackeroci",
+      description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
   /** The stackerfiles the command line names; their prerequisites are added by the loader. */
@@ -81,7 +86,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     if (orderOnly) {
       for (int i = 0; i < files.size(); i++) {
         Stackerfile f = files.get(i);
-        String requires = StackerfileLoader.prerequisitePaths(f).stream().map(Path::toString).collect(Collectors.joining(" "));
+        String requires = StackerfileLoader.prerequisitePaths(f).stream().map(Path::toString)
+            .collect(Collectors.joining(" "));
         log.info(i + " build " + f.path().toAbsolutePath().normalize() + ": requires: [" + requires + "]");
       }
       return 0;
@@ -105,7 +111,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     java.nio.file.Files.createDirectories(global.roots());
     String runc = HostProbes.which("runc");
     if (runc == null) {
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed",
+          "apt-get install runc");
     }
     Progress progress = global.progress() && !(global.quiet && global.progress == null)
         ? new Progress(System.out, plan.stream().map(BuildStep::name).toList(), global.bars()) : null;
@@ -117,7 +124,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BtrfsStorage(global.roots()),
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             buildLog,
-            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION, sourceDateEpoch, noCache, requireHash,
+            new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
+                sourceDateEpoch, noCache, requireHash,
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
             events);
     boolean ok = false;
@@ -169,7 +177,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
   private Compression layerCompression() throws StackerException {
     if (!layerCompression.equalsIgnoreCase("gzip") && !layerCompression.equalsIgnoreCase("zstd")) {
       throw new StackerException(StackerException.Kind.USAGE,
-          "invalid --layer-compression \"" + layerCompression + "\"", "use --layer-compression gzip or --layer-compression zstd");
+          "invalid --layer-compression \"" + layerCompression + "\"",
+          "use --layer-compression gzip or --layer-compression zstd");
     }
     return Compression.parse(layerCompression);
   }
@@ -182,7 +191,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     try {
       return Long.parseLong(v);
     } catch (NumberFormatException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "invalid SOURCE_DATE_EPOCH value: " + v, "it must be a number of seconds");
+      throw new StackerException(StackerException.Kind.USAGE, "invalid SOURCE_DATE_EPOCH value: " + v,
+          "it must be a number of seconds");
     }
   }
 }

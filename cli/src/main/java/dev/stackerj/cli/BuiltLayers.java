@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The layers a build left in roots/, found by name through the build cache (which knows each one's volume and config). */
+/**
+ * The layers a build left in roots/, found by name through the build cache (which knows each one's volume and config).
+ */
 final class BuiltLayers {
   /** A built layer: its volume's rootfs and its image config (null when only the filesystem is left). */
   record Found(String name, String volume, Path rootfs, ImageConfig config) {}
@@ -60,7 +62,8 @@ final class BuiltLayers {
   Found latest() throws StackerException, IOException {
     List<String> names = names();
     if (names.isEmpty()) {
-      throw new StackerException(StackerException.Kind.USAGE, "nothing has been built in " + global.roots(), "build first: stacker build");
+      throw new StackerException(StackerException.Kind.USAGE, "nothing has been built in " + global.roots(),
+          "build first: stacker build");
     }
     String best = names.get(names.size() - 1);
     if (Files.isRegularFile(global.oci().resolve("index.json"))) {

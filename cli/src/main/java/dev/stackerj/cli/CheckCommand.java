@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker check}: the host probes {@code build} runs, printed one problem and its fix a line. */
-@Command(name = "check", mixinStandardHelpOptions = true, description = "Checks that this host is set up for builds (exit 0) or lists what is missing (exit 3).")
+@Command(name = "check", mixinStandardHelpOptions = true,
+    description = "Checks that this host is set up for builds (exit 0) or lists what is missing (exit 3).")
 public final class CheckCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 

@@ -37,7 +37,8 @@ import picocli.CommandLine.ParentCommand;
  * image's env and working directory only.
  */
 @Command(name = "chroot", aliases = "exec", mixinStandardHelpOptions = true,
-    description = "Runs a shell (or CMD) in a throwaway copy of a built layer, with the layer's binds, env and imports.")
+    description = "Runs a shell (or CMD) in a throwaway copy of a built layer, with the layer's binds, env and "
+        + "imports.")
 public final class ChrootCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 
@@ -45,7 +46,8 @@ public final class ChrootCommand implements Callable<Integer> {
       description = "the stackerfile defining the layer's binds, imports and build_env (default: ${DEFAULT-VALUE})")
   Path stackerFile;
 
-  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
+  @Option(names = "--substitute",
+      description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
   List<String> substitutes = List.of();
 
   @Option(names = "--substitute-file", description = "a YAML map of K: V substitutions")
@@ -54,7 +56,8 @@ public final class ChrootCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "TAG", description = "the layer (default: the one built last)")
   String tag;
 
-  @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD", description = "command run with /bin/sh -c (default: an interactive shell)")
+  @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD",
+      description = "command run with /bin/sh -c (default: an interactive shell)")
   List<String> command = List.of();
 
   /** The layer's definition and the stackerfile it is in. */
@@ -72,12 +75,14 @@ public final class ChrootCommand implements Callable<Integer> {
     }
     String runc = HostProbes.which("runc");
     if (runc == null) {
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed", "apt-get install runc");
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "runc is not installed",
+          "apt-get install runc");
     }
     BuiltLayers layers = new BuiltLayers(global);
     BuiltLayers.Found layer = tag == null ? layers.latest() : layers.find(tag);
     if (!Files.exists(layer.rootfs().resolve("bin/sh"), LinkOption.NOFOLLOW_LINKS)) {
-      throw new StackerException(StackerException.Kind.USAGE, "layer \"" + layer.name() + "\" has no /bin/sh to run", null);
+      throw new StackerException(StackerException.Kind.USAGE, "layer \"" + layer.name()
+          + "\" has no /bin/sh to run", null);
     }
     boolean terminal = command.isEmpty() && Terminal.isTty(0);
     List<String> args = new ArrayList<>(List.of("/bin/sh"));
@@ -87,7 +92,8 @@ public final class ChrootCommand implements Callable<Integer> {
     }
     ImageConfig.Config config = layer.config() == null ? ImageConfig.Config.EMPTY : layer.config().config();
     Optional<Definition> def = definition(global, layer.name());
-    LayerContainer container = def.map(d -> new LayerContainer(d.layer(), d.file().dir(), layer.config(), null)).orElse(null);
+    LayerContainer container = def.map(d -> new LayerContainer(d.layer(), d.file().dir(), layer.config(), null))
+        .orElse(null);
 
     long pid = ProcessHandle.current().pid();
     String scratch = VolumeNames.chroot(layer.volume(), pid);
@@ -102,10 +108,12 @@ public final class ChrootCommand implements Callable<Integer> {
         spec = container.spec(id, storage.rootfs(scratch), stage, config.workingDir(), args, List.of());
         spec = withTerm(spec);
       } else {
-        spec = new RunSpec(id, storage.rootfs(scratch), List.of(), withTerm(imageEnv(config)), config.workingDir(), args);
+        spec = new RunSpec(id, storage.rootfs(scratch), List.of(), withTerm(imageEnv(config)),
+            config.workingDir(), args);
       }
       // its own runc state dir: a build's clean-up of stale containers must not kill an open shell
-      RuncRunner runner = new RuncRunner(runc, global.stacker().resolve("runc-chroot"), global.stacker().resolve("bundles"));
+      RuncRunner runner = new RuncRunner(runc, global.stacker().resolve("runc-chroot"),
+          global.stacker().resolve("bundles"));
       return runner.runAttached(spec, terminal);
     } finally {
       storage.delete(scratch);
@@ -124,7 +132,8 @@ public final class ChrootCommand implements Callable<Integer> {
       log.info("note: no stackerfile " + stackerFile + ": " + without);
       return Optional.empty();
     }
-    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(substituteFile, substitutes), BuildCommandBase.builtins(global));
+    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(substituteFile, substitutes),
+        BuildCommandBase.builtins(global));
     Stackerfile sf;
     try {
       sf = loader.load(stackerFile);

@@ -178,7 +178,8 @@ public final class CleanCommand implements Callable<Integer> {
 
     private static StackerException refuse(String what, Path p) {
       return new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to clean: " + what,
-          "nothing was removed; remove " + p + " yourself, or name the directory to clean (--roots-dir, --oci-dir, --stacker-dir)");
+          "nothing was removed; remove " + p
+              + " yourself, or name the directory to clean (--roots-dir, --oci-dir, --stacker-dir)");
     }
 
     DirFd open() throws IOException {

@@ -62,7 +62,8 @@ final class ConfigFile {
       throw new StackerException(StackerException.Kind.USAGE, "config file " + file + " does not exist", null);
     } catch (IOException e) {
       // a device or FIFO is refused, not read or waited on; the reason is in words, not an exception's type
-      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + ": cannot read: " + IoErrors.reason(e), null);
+      throw new StackerException(StackerException.Kind.USAGE, "config file " + file + ": cannot read: "
+          + IoErrors.reason(e), null);
     }
     Values v = parse(text, file.toString());
     for (String w : v.warnings()) {
@@ -80,13 +81,15 @@ final class ConfigFile {
       options.setMaxAliasesForCollections(50);
       root = new Yaml(new SafeConstructor(options)).load(text);
     } catch (YAMLException e) {
-      throw new StackerException(StackerException.Kind.USAGE, name + ": not valid YAML: " + e.getMessage().replace('\n', ' '), null);
+      throw new StackerException(StackerException.Kind.USAGE, name + ": not valid YAML: "
+          + e.getMessage().replace('\n', ' '), null);
     }
     if (root == null) {
       return Values.NONE;
     }
     if (!(root instanceof Map)) {
-      throw new StackerException(StackerException.Kind.USAGE, name + ": expected a map of " + String.join(", ", KEYS), null);
+      throw new StackerException(StackerException.Kind.USAGE, name + ": expected a map of "
+          + String.join(", ", KEYS), null);
     }
     Path[] dirs = new Path[KEYS.size()];
     List<String> warnings = new ArrayList<>();

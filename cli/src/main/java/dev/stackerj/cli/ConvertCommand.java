@@ -16,17 +16,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker convert}: a Dockerfile turned into a stackerfile and a substitutions file, best effort. */
-@Command(name = "convert", mixinStandardHelpOptions = true, description = "Converts a Dockerfile into a stackerfile (best effort; warns about what it leaves out).")
+@Command(name = "convert", mixinStandardHelpOptions = true,
+    description = "Converts a Dockerfile into a stackerfile (best effort; warns about what it leaves out).")
 public final class ConvertCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 
-  @Option(names = {"-i", "--docker-file"}, defaultValue = "Dockerfile", description = "the Dockerfile (default: ${DEFAULT-VALUE})")
+  @Option(names = {"-i", "--docker-file"}, defaultValue = "Dockerfile",
+      description = "the Dockerfile (default: ${DEFAULT-VALUE})")
   Path input;
 
-  @Option(names = {"-o", "--output-file"}, defaultValue = "stacker.yaml", description = "the stackerfile written (default: ${DEFAULT-VALUE})")
+  @Option(names = {"-o", "--output-file"}, defaultValue = "stacker.yaml",
+      description = "the stackerfile written (default: ${DEFAULT-VALUE})")
   Path output;
 
-  @Option(names = {"-s", "--substitute-file"}, defaultValue = "stacker-subs.yaml", description = "where the ARGs go, NAME: default (default: ${DEFAULT-VALUE})")
+  @Option(names = {"-s", "--substitute-file"}, defaultValue = "stacker-subs.yaml",
+      description = "where the ARGs go, NAME: default (default: ${DEFAULT-VALUE})")
   Path substitutions;
 
   @Override
@@ -39,9 +43,11 @@ public final class ConvertCommand implements Callable<Integer> {
       text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
           .decode(java.nio.ByteBuffer.wrap(RegularFiles.read(input, StackerfileLoader.MAX_BYTES))).toString();
     } catch (NoSuchFileException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input + " does not exist", "pass it with -i");
+      throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input
+          + " does not exist", "pass it with -i");
     } catch (IOException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input + ": cannot read: " + IoErrors.reason(e), null);
+      throw new StackerException(StackerException.Kind.USAGE, "Dockerfile " + input + ": cannot read: "
+          + IoErrors.reason(e), null);
     }
     DockerfileConverter.Result r = DockerfileConverter.convert(text, input.toString());
     for (String w : r.warnings()) {
@@ -49,7 +55,8 @@ public final class ConvertCommand implements Callable<Integer> {
     }
     AtomicFiles.write(output, r.stackerYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     AtomicFiles.write(substitutions, r.substitutionsYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    log.info("wrote " + output + " and " + substitutions + "; build with: stacker build -f " + output + " --substitute-file " + substitutions);
+    log.info("wrote " + output + " and " + substitutions + "; build with: stacker build -f " + output
+        + " --substitute-file " + substitutions);
     return 0;
   }
 }

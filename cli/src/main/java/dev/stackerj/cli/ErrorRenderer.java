@@ -32,7 +32,8 @@ final class ErrorRenderer implements CommandLine.IExecutionExceptionHandler {
       for (Problem p : sf.problems()) {
         err.println(p);
       }
-      err.println(sf.problems().size() == 1 ? "1 problem; nothing was built" : sf.problems().size() + " problems; nothing was built");
+      err.println(sf.problems().size() == 1 ? "1 problem; nothing was built" : sf.problems().size()
+          + " problems; nothing was built");
       return 2;
     }
     if (ex instanceof StackerException se) {

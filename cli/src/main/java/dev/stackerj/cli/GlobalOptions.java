@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
 
 /** stacker's global flags: where the three build directories are, and how much to say and where. */
 public final class GlobalOptions {
-  @Option(names = "--work-dir", description = "parent of the stacker, oci and roots dirs (default: current dir)", scope = ScopeType.INHERIT)
+  @Option(names = "--work-dir", description = "parent of the stacker, oci and roots dirs (default: current dir)",
+      scope = ScopeType.INHERIT)
   Path workDir;
 
   @Option(names = "--stacker-dir", description = "stacker's state (default: WORK/.stacker)", scope = ScopeType.INHERIT)
@@ -25,7 +26,9 @@ public final class GlobalOptions {
   @Option(names = "--roots-dir", description = "layer filesystems (default: WORK/roots)", scope = ScopeType.INHERIT)
   Path rootsDir;
 
-  @Option(names = "--config", description = "YAML file with work_dir, stacker_dir, oci_dir, rootfs_dir; flags win (default: $XDG_CONFIG_HOME/stacker/conf.yaml or ~/.config/stacker/conf.yaml)",
+  @Option(names = "--config",
+      description = "YAML file with work_dir, stacker_dir, oci_dir, rootfs_dir; flags win (default: "
+          + "$XDG_CONFIG_HOME/stacker/conf.yaml or ~/.config/stacker/conf.yaml)",
       scope = ScopeType.INHERIT)
   Path config;
 
@@ -41,10 +44,12 @@ public final class GlobalOptions {
   @Option(names = "--log-timestamp", description = "start each log line with the time", scope = ScopeType.INHERIT)
   boolean logTimestamp;
 
-  @Option(names = "--progress", negatable = true, description = "per-layer progress on stdout (default: when stdout is a terminal)", scope = ScopeType.INHERIT)
+  @Option(names = "--progress", negatable = true,
+      description = "per-layer progress on stdout (default: when stdout is a terminal)", scope = ScopeType.INHERIT)
   Boolean progress;
 
-  @Option(names = "--storage-type", defaultValue = "btrfs", description = "layer storage; only btrfs is supported (default: ${DEFAULT-VALUE})", scope = ScopeType.INHERIT)
+  @Option(names = "--storage-type", defaultValue = "btrfs",
+      description = "layer storage; only btrfs is supported (default: ${DEFAULT-VALUE})", scope = ScopeType.INHERIT)
   String storageType;
 
   private boolean ready;
@@ -111,7 +116,8 @@ public final class GlobalOptions {
       throw new StackerException(StackerException.Kind.USAGE, "--roots-dir must not contain ':'", null);
     }
     if (!"btrfs".equals(storageType)) {
-      throw new StackerException(StackerException.Kind.USAGE, "--storage-type " + storageType + " is not supported", "use --storage-type btrfs (the default)");
+      throw new StackerException(StackerException.Kind.USAGE, "--storage-type " + storageType + " is not supported",
+          "use --storage-type btrfs (the default)");
     }
   }
 
@@ -134,17 +140,21 @@ public final class GlobalOptions {
       }
       // root never appends through a link: in a directory a user controls, it could point at /etc/shadow
       java.nio.file.OpenOption[] options = dev.stackerj.core.host.HostProbes.isHostRoot()
-          ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS}
-          : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND};
+          ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS}
+          : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.APPEND};
       return new PrintStream(Files.newOutputStream(abs, options), true, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      String why = Files.isSymbolicLink(logFile) ? "it is a symbolic link (root does not write through one)" : e.getMessage();
+      String why = Files.isSymbolicLink(logFile)
+          ? "it is a symbolic link (root does not write through one)" : e.getMessage();
       throw new StackerException(StackerException.Kind.USAGE, "--log-file " + logFile + ": cannot open: " + why, null);
     }
   }
 
   /** Plain lines on stderr, copied to the log file; the file also gets debug lines, which cost nothing there. */
-  private record Logger(boolean quiet, boolean debug, boolean timestamp, PrintStream file) implements dev.stackerj.core.Log {
+  private record Logger(boolean quiet, boolean debug, boolean timestamp,
+      PrintStream file) implements dev.stackerj.core.Log {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     @Override

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker grab TAG:PATH}: copies one file out of a built layer's filesystem into the current directory. */
-@Command(name = "grab", mixinStandardHelpOptions = true, description = "Copies a file out of a built layer into the current directory.")
+@Command(name = "grab", mixinStandardHelpOptions = true,
+    description = "Copies a file out of a built layer into the current directory.")
 public final class GrabCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 
@@ -26,7 +27,8 @@ public final class GrabCommand implements Callable<Integer> {
     GlobalOptions global = parent.global.ready();
     int colon = what.indexOf(':');
     if (colon <= 0 || colon == what.length() - 1) {
-      throw new StackerException(StackerException.Kind.USAGE, "grab " + what + ": expected TAG:PATH", "e.g. stacker grab web:/etc/os-release");
+      throw new StackerException(StackerException.Kind.USAGE, "grab " + what + ": expected TAG:PATH",
+          "e.g. stacker grab web:/etc/os-release");
     }
     Integer reexec = NamespaceEntry.enter(global); // files of subordinate ids are readable only in the namespace
     if (reexec != null) {
@@ -68,10 +70,12 @@ public final class GrabCommand implements Callable<Integer> {
       throw notFound(path);
     }
     if (st.isDir()) {
-      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is a directory; only files can be grabbed", null);
+      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path
+          + " is a directory; only files can be grabbed", null);
     }
     if (!st.isRegular()) {
-      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path + " is not a regular file; only files can be grabbed", null);
+      throw new StackerException(StackerException.Kind.USAGE, "grab: " + path
+          + " is not a regular file; only files can be grabbed", null);
     }
     return file;
   }

@@ -57,7 +57,8 @@ final class HostSetup {
     }
     log.info("installing missing packages: " + String.join(" ", pkgs));
     if (HostProbes.which("apt-get") == null) {
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "missing packages " + String.join(" ", pkgs) + " and no apt-get to install them",
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "missing packages " + String.join(" ", pkgs)
+          + " and no apt-get to install them",
           "install them with your distribution's package manager");
     }
     List<String> update = List.of("apt-get", "update", "-qq");
@@ -86,7 +87,8 @@ final class HostSetup {
    */
   static void ensureStorage(GlobalOptions g, Log log) throws IOException, InterruptedException, StackerException {
     requireRootOnly(g);
-    try (DirFd stackerParent = openOrMake(g.stacker().getParent()); DirFd rootsParent = openOrMake(g.roots().getParent());
+    try (DirFd stackerParent = DirFd.openMaking(g.stacker().getParent(), 0755);
+        DirFd rootsParent = DirFd.openMaking(g.roots().getParent(), 0755);
         DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
         DirFd roots = BtrfsPrerequisites.ensureRoots(
             rootsParent, name(g.roots()), ownDir(rootsParent, name(g.roots()), 0, 0), log)) {
@@ -99,7 +101,8 @@ final class HostSetup {
     for (Path dir : List.of(g.stacker(), g.roots())) {
       String problem = RootOnlyPath.problem(dir);
       if (problem != null) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to use " + dir + " as root: " + problem,
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to use " + dir
+            + " as root: " + problem,
             "root builds only where no other user can change the directories; in a user's directory, build as that user"
                 + " (set up once with: sudo stacker unpriv-setup --username USER --work-dir DIR)");
       }
@@ -128,41 +131,18 @@ final class HostSetup {
     return dir.getFileName().toString();
   }
 
-  /** The directory {@code dir} (made 0755 where missing, by root in a directory only root can change). */
-  private static DirFd openOrMake(Path dir) throws IOException {
-    Path existing = dir;
-    List<String> missing = new ArrayList<>();
-    while (!Files.isDirectory(existing)) {
-      missing.add(0, existing.getFileName().toString());
-      existing = existing.getParent();
-    }
-    DirFd d = DirFd.openNoLinks(existing.toRealPath());
-    try {
-      for (String name : missing) {
-        if (d.lstat(name) == null) {
-          d.mkdir(name, 0755);
-        }
-        DirFd next = d.openDir(name);
-        d.close();
-        d = next;
-      }
-      return d;
-    } catch (IOException | RuntimeException e) {
-      d.close();
-      throw e;
-    }
-  }
-
   /** The existing directory {@code dir}, which must be the user's or root's. */
   private static DirFd openUserParent(Path dir, String username, int uid) throws IOException, StackerException {
     if (!Files.isDirectory(dir)) {
-      throw new StackerException(StackerException.Kind.USAGE, dir + " does not exist", "create it as user \"" + username + "\" first");
+      throw new StackerException(StackerException.Kind.USAGE, dir + " does not exist", "create it as user \""
+          + username + "\" first");
     }
     DirFd d = DirFd.openNoLinks(dir.toRealPath());
     Stat st = d.stat();
     if (st.uid() != 0 && st.uid() != uid) {
       d.close();
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, dir + " is owned by " + RootOnlyPath.owner(dir, st)
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, dir + " is owned by "
+          + RootOnlyPath.owner(dir, st)
           + ", not by \"" + username + "\" or root", "set up a directory of the user's own");
     }
     return d;
@@ -194,7 +174,8 @@ final class HostSetup {
         throw notMadeByStacker(p + " is owned by " + RootOnlyPath.owner(p, st), p);
       }
       if (st.uid() == 0 && uid != 0 && d.list().stream().anyMatch(n -> !new String(n).equals(".lock"))) {
-        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, p + " holds root's files (a root build's?); they are not handed to a user",
+        throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, p
+            + " holds root's files (a root build's?); they are not handed to a user",
             "remove them first: sudo stacker clean --work-dir " + parent.path());
       }
       return d;
@@ -216,7 +197,8 @@ final class HostSetup {
 
   /** The problems, with the fix "unpriv-setup" spelled out for this user and these directories. */
   static List<Problem> withSetupCommand(GlobalOptions g, List<Problem> problems) {
-    String user = UserNamespace.inside() ? System.getenv().getOrDefault("STACKER_CALLER", "USER") : System.getProperty("user.name");
+    String user = UserNamespace.inside() ? System.getenv().getOrDefault("STACKER_CALLER", "USER")
+        : System.getProperty("user.name");
     List<Problem> out = new ArrayList<>();
     for (Problem p : problems) {
       out.add(p.fix().equals(HostProbes.SETUP_HINT) ? new Problem(p.what(), setupCommand(g, user)) : p);
@@ -229,7 +211,8 @@ final class HostSetup {
    * (root must not run a launcher or sources the user can change).
    */
   static String setupCommand(GlobalOptions g, String user) {
-    StringBuilder sb = new StringBuilder(HostProbes.SETUP_HINT + " --username " + user + " --work-dir " + shellWord(g.work().toString()));
+    StringBuilder sb = new StringBuilder(HostProbes.SETUP_HINT + " --username " + user + " --work-dir "
+        + shellWord(g.work().toString()));
     if (!g.stacker().equals(g.work().resolve(".stacker"))) {
       sb.append(" --stacker-dir ").append(shellWord(g.stacker().toString()));
     }
@@ -244,7 +227,10 @@ final class HostSetup {
     return s.matches("[A-Za-z0-9_./+,:=@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /** The error {@code build} and friends stop with when the host is not set up (fixes as {@link #withSetupCommand} spells them). */
+  /**
+   * The error {@code build} and friends stop with when the host is not set up (fixes as {@link #withSetupCommand}
+   * spells them).
+   */
   static void throwIfProblems(List<Problem> problems) throws StackerException {
     if (problems.isEmpty()) {
       return;
@@ -253,9 +239,11 @@ final class HostSetup {
     for (Problem p : problems) {
       lines.add(p.line());
     }
-    String setup = problems.stream().map(Problem::fix).filter(f -> f.startsWith(HostProbes.SETUP_HINT)).findFirst().orElse(null);
+    String setup = problems.stream().map(Problem::fix).filter(f -> f.startsWith(HostProbes.SETUP_HINT))
+        .findFirst().orElse(null);
     throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
-        "this host is not set up for " + (HostProbes.isHostRoot() ? "builds" : "unprivileged builds") + ":\n  " + String.join("\n  ", lines),
+        "this host is not set up for " + (HostProbes.isHostRoot() ? "builds" : "unprivileged builds") + ":\n  "
+            + String.join("\n  ", lines),
         setup != null ? "run once: " + setup : "fix the problems above; 'stacker check' lists them again");
   }
 }

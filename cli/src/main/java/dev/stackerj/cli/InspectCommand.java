@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code stacker inspect [TAG...]}: the manifests and configs in oci/, as a person reads them. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Shows the manifests and configs of the images in oci/.")
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = "Shows the manifests and configs of the images in oci/.")
 public final class InspectCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 
@@ -28,7 +29,8 @@ public final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     GlobalOptions global = parent.global.ready();
     if (!Files.isRegularFile(global.oci().resolve("index.json"))) {
-      throw new StackerException(StackerException.Kind.USAGE, "no OCI layout in " + global.oci(), "build first: stacker build");
+      throw new StackerException(StackerException.Kind.USAGE, "no OCI layout in " + global.oci(),
+          "build first: stacker build");
     }
     OciLayout layout = OciLayout.open(global.oci());
     List<Descriptor> shown = new ArrayList<>();
@@ -67,7 +69,8 @@ public final class InspectCommand implements Callable<Integer> {
       map(out, "annotations", m.annotations());
       out.println("  history:");
       for (ImageConfig.History h : c.history()) {
-        out.println("    " + h.created() + "  " + (h.createdBy() == null ? "" : h.createdBy()) + (h.emptyLayer() ? " (no layer)" : ""));
+        out.println("    " + h.created() + "  " + (h.createdBy() == null ? "" : h.createdBy())
+            + (h.emptyLayer() ? " (no layer)" : ""));
       }
     }
     return 0;

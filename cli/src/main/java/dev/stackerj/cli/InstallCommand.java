@@ -56,7 +56,8 @@ public final class InstallCommand implements Callable<Integer> {
     Log log = parent.global.ready().log();
     Path pre = prefix.toAbsolutePath().normalize();
     if (!pre.toString().matches("[A-Za-z0-9_./+-]+")) {
-      throw new StackerException(StackerException.Kind.USAGE, "--prefix " + pre + ": only letters, digits and _./+- may name it",
+      throw new StackerException(StackerException.Kind.USAGE, "--prefix " + pre
+          + ": only letters, digits and _./+- may name it",
           "the launcher names it in a shell script; pick a plain path such as /usr/local or /opt/stacker");
     }
     Path target = destdir == null ? pre : destdir.toAbsolutePath().normalize().resolve(pre.toString().substring(1));
@@ -67,13 +68,17 @@ public final class InstallCommand implements Callable<Integer> {
       for (String d : dirs) {
         String problem = RootOnlyPath.problem(target.resolve(d));
         if (problem != null) {
-          throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to install into " + target.resolve(d) + ": " + problem,
-              "root runs what is installed: install where only root can change the files (such as the default, /usr/local)");
+          throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to install into "
+              + target.resolve(d) + ": " + problem,
+              "root runs what is installed: install where only root can change the files (such as the default, "
+                  + "/usr/local)");
         }
       }
     }
-    try (DirFd bin = makeDirs(target.resolve("bin")); DirFd home = makeDirs(target.resolve("lib/stacker"));
-        DirFd deps = makeDirs(target.resolve("lib/stacker/lib")); DirFd completions = makeDirs(target.resolve("share/bash-completion/completions"))) {
+    try (DirFd bin = DirFd.openMaking(target.resolve("bin"), 0755);
+        DirFd home = DirFd.openMaking(target.resolve("lib/stacker"), 0755);
+        DirFd deps = DirFd.openMaking(target.resolve("lib/stacker/lib"), 0755);
+        DirFd completions = DirFd.openMaking(target.resolve("share/bash-completion/completions"), 0755)) {
       put(home, "stacker.jar", Files.readAllBytes(self), 0644);
       TreeSet<String> jars = new TreeSet<>(libraries(self));
       for (String jar : jars) {
@@ -95,9 +100,11 @@ public final class InstallCommand implements Callable<Integer> {
     if (destdir == null) {
       recordArchive(target.resolve("bin/stacker"), target.resolve("lib/stacker/stacker.jsa"), log);
     }
-    log.info("installed stacker " + Version.VERSION + " in " + target + ": bin/stacker, lib/stacker/, share/bash-completion/completions/stacker");
+    log.info("installed stacker " + Version.VERSION + " in " + target
+        + ": bin/stacker, lib/stacker/, share/bash-completion/completions/stacker");
     if (destdir == null) {
-      log.info("set up a user's builds with: sudo " + pre.resolve("bin/stacker") + " unpriv-setup --username USER --work-dir DIR");
+      log.info("set up a user's builds with: sudo " + pre.resolve("bin/stacker")
+          + " unpriv-setup --username USER --work-dir DIR");
     }
     return 0;
   }
@@ -136,7 +143,8 @@ public final class InstallCommand implements Callable<Integer> {
     if (at < 0 || script.indexOf("\n" + INSTALLED_LINE + "\n", at + 1) >= 0) {
       throw new IOException("the launcher in this jar has no single line " + INSTALLED_LINE + " to set");
     }
-    return script.replace("\n" + INSTALLED_LINE + "\n", "\ninstalled=\"" + home + "\"\n").getBytes(StandardCharsets.UTF_8);
+    return script.replace("\n" + INSTALLED_LINE + "\n", "\ninstalled=\"" + home + "\"\n")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** The jar this runs from. */
@@ -149,35 +157,8 @@ public final class InstallCommand implements Callable<Integer> {
     } catch (URISyntaxException | RuntimeException e) {
       // said below
     }
-    throw new IOException("install copies the jar it runs from, with its lib/: run it through the launcher (./stacker install)");
-  }
-
-  /** The directory {@code dir}, made (0755) where missing. */
-  private static DirFd makeDirs(Path dir) throws IOException {
-    Path existing = dir;
-    List<String> missing = new ArrayList<>();
-    while (!Files.isDirectory(existing)) {
-      missing.add(0, existing.getFileName().toString());
-      existing = existing.getParent();
-    }
-    DirFd d = DirFd.openNoLinks(existing.toRealPath());
-    try {
-      for (String name : missing) {
-        if (d.lstat(name) == null) {
-          d.mkdir(name, 0755);
-          try (DirFd made = d.openDir(name)) {
-            made.chmod(0755); // whatever the umask
-          }
-        }
-        DirFd next = d.openDir(name);
-        d.close();
-        d = next;
-      }
-      return d;
-    } catch (IOException | RuntimeException e) {
-      d.close();
-      throw e;
-    }
+    throw new IOException("install copies the jar it runs from, with its lib/: run it through the launcher "
+        + "(./stacker install)");
   }
 
   /**

@@ -72,7 +72,8 @@ final class Progress implements BuildListener {
     if (bars != null) {
       bars.clear();
     }
-    out.println((ok ? "done: " : "stopped: ") + built + " built, " + cached + " cached, of " + names.size() + " layers in " + seconds(started));
+    out.println((ok ? "done: " : "stopped: ") + built + " built, " + cached + " cached, of " + names.size()
+        + " layers in " + seconds(started));
     out.flush();
   }
 

@@ -30,24 +30,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code stacker publish}: pushes the images of the last build to a registry ({@code docker://}) or an OCI layout ({@code oci:}). */
-@Command(name = "publish", mixinStandardHelpOptions = true, description = "Publishes the built images of stackerfiles to a registry or an OCI layout.")
+/**
+ * {@code stacker publish}: pushes the images of the last build to a registry ({@code docker://}) or an OCI layout
+ * ({@code oci:}).
+ */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+    description = "Publishes the built images of stackerfiles to a registry or an OCI layout.")
 public final class PublishCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
 
-  @Option(names = {"-f", "--stacker-file"}, description = "a stackerfile (repeatable; default: stacker.yaml unless -d is given)")
+  @Option(names = {"-f", "--stacker-file"},
+      description = "a stackerfile (repeatable; default: stacker.yaml unless -d is given)")
   List<Path> files = new ArrayList<>();
 
   @Option(names = {"-d", "--search-dir"}, description = "publish the stackerfiles found under this directory")
   Path searchDir;
 
-  @Option(names = {"-p", "--stacker-file-pattern"}, defaultValue = "\\/stacker.yaml$", description = "with -d: the regex stackerfile paths match (default: ${DEFAULT-VALUE})")
+  @Option(names = {"-p", "--stacker-file-pattern"}, defaultValue = "\\/stacker.yaml$",
+      description = "with -d: the regex stackerfile paths match (default: ${DEFAULT-VALUE})")
   String pattern;
 
   @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable)")
   List<String> substitutes = List.of();
 
-  @Option(names = "--url", required = true, description = "docker://HOST[:PORT]/PATH (image NAME goes to PATH/NAME:TAG) or oci:DIR (tag NAME_TAG)")
+  @Option(names = "--url", required = true,
+      description = "docker://HOST[:PORT]/PATH (image NAME goes to PATH/NAME:TAG) or oci:DIR (tag NAME_TAG)")
   String url;
 
   @Option(names = "--tag", required = true, description = "a tag to publish under (repeatable)")
@@ -65,7 +72,8 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--show-only", description = "say what would be published, publish nothing")
   boolean showOnly;
 
-  @Option(names = "--force", description = "publish layers whose build is not the current one (stale or missing from the build cache)")
+  @Option(names = "--force",
+      description = "publish layers whose build is not the current one (stale or missing from the build cache)")
   boolean force;
 
   @Option(names = "--image", description = "publish only this image")
@@ -81,7 +89,8 @@ public final class PublishCommand implements Callable<Integer> {
     Log log = bars != null ? bars.around(global.log()) : global.log();
     validateFlags();
     // the named files only, as before: their prerequisites' images are published when those files are named
-    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(null, substitutes), BuildCommandBase.builtins(global));
+    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(null, substitutes),
+        BuildCommandBase.builtins(global));
     List<Stackerfile> sfs = new ArrayList<>();
     for (Path f : stackerfiles()) {
       sfs.add(loader.load(f));
@@ -113,7 +122,8 @@ public final class PublishCommand implements Callable<Integer> {
       }
     }
     if (image != null && !found) {
-      throw new StackerException(StackerException.Kind.USAGE, "--image " + image + ": no such layer in " + sfs.stream().map(s -> s.path().toString()).toList(), null);
+      throw new StackerException(StackerException.Kind.USAGE, "--image " + image + ": no such layer in "
+          + sfs.stream().map(s -> s.path().toString()).toList(), null);
     }
     if (showOnly || items.isEmpty()) {
       return 0;
@@ -129,17 +139,20 @@ public final class PublishCommand implements Callable<Integer> {
         // a registry push reads blobs by path: none may be a symlink to a file its user could not read
         layout.checkImage(it.manifest());
       } catch (IOException e) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": " + e.getMessage(), null, e);
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": "
+            + e.getMessage(), null, e);
       }
       try {
         digest = publisher.publish(layout, it.manifest(), it.name(), tags);
       } catch (RegistryException e) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": " + e.getMessage(), e.hint(), e);
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": "
+            + e.getMessage(), e.hint(), e);
       } catch (IllegalArgumentException e) {
         throw new StackerException(StackerException.Kind.USAGE, "publish " + it.name() + ": " + e.getMessage(), null);
       }
       for (String tag : tags) {
-        log.info("published " + it.name() + " to " + publisher.destination(it.name(), tag) + " (digest " + digest + ")");
+        log.info("published " + it.name() + " to " + publisher.destination(it.name(), tag)
+            + " (digest " + digest + ")");
       }
     }
     if (publisher instanceof RegistryPublisher) {
@@ -150,10 +163,12 @@ public final class PublishCommand implements Callable<Integer> {
 
   private void validateFlags() throws StackerException {
     if ((username == null) != (password == null)) {
-      throw new StackerException(StackerException.Kind.USAGE, "--username and --password go together: give both or neither", null);
+      throw new StackerException(StackerException.Kind.USAGE,
+          "--username and --password go together: give both or neither", null);
     }
     if (!url.startsWith("docker://") && !url.startsWith("oci:")) {
-      throw new StackerException(StackerException.Kind.USAGE, "--url " + url + ": expected docker://HOST[:PORT]/PATH or oci:DIR", null);
+      throw new StackerException(StackerException.Kind.USAGE, "--url " + url
+          + ": expected docker://HOST[:PORT]/PATH or oci:DIR", null);
     }
     if (url.startsWith("docker://")) {
       try {
@@ -164,7 +179,8 @@ public final class PublishCommand implements Callable<Integer> {
     }
     for (String t : tags) {
       if (!t.matches("[\\w][\\w.-]{0,127}")) {
-        throw new StackerException(StackerException.Kind.USAGE, "--tag " + t + ": a tag is letters, digits, _ . - (up to 128, not starting with . or -)", null);
+        throw new StackerException(StackerException.Kind.USAGE, "--tag " + t
+            + ": a tag is letters, digits, _ . - (up to 128, not starting with . or -)", null);
       }
     }
   }
@@ -177,7 +193,8 @@ public final class PublishCommand implements Callable<Integer> {
         walk.filter(Files::isRegularFile).filter(f -> p.matcher(f.toString()).find()).sorted().forEach(out::add);
       }
       if (out.isEmpty()) {
-        throw new StackerException(StackerException.Kind.USAGE, "no stackerfiles matching " + pattern + " under " + searchDir, null);
+        throw new StackerException(StackerException.Kind.USAGE, "no stackerfiles matching " + pattern
+            + " under " + searchDir, null);
       }
     }
     if (out.isEmpty()) {
@@ -190,7 +207,8 @@ public final class PublishCommand implements Callable<Integer> {
     try {
       return OciLayout.open(global.oci());
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "nothing to publish: " + global.oci() + " is not an OCI layout", "run stacker build first");
+      throw new StackerException(StackerException.Kind.USAGE, "nothing to publish: " + global.oci()
+          + " is not an OCI layout", "run stacker build first");
     }
   }
 
@@ -198,7 +216,8 @@ public final class PublishCommand implements Callable<Integer> {
    * The manifest of {@code layer} in oci/, if the last build made it from the current definition;
    * anything else is refused unless --force (and then published as oci/ has it).
    */
-  private Descriptor checkBuilt(OciLayout layout, BuildCache cache, Stackerfile sf, Layer layer, Log log) throws StackerException, IOException {
+  private Descriptor checkBuilt(OciLayout layout, BuildCache cache, Stackerfile sf, Layer layer,
+      Log log) throws StackerException, IOException {
     String name = layer.name();
     Descriptor md = layout.findTag(name).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
         "cannot publish " + name + ": it is not in " + layout.dir(), "run stacker build -f " + sf.path() + " first"));
@@ -226,6 +245,7 @@ public final class PublishCommand implements Callable<Integer> {
       return new LayoutPublisher(Path.of(url.substring("oci:".length())));
     }
     Credentials creds = username == null ? null : new Credentials(username, password, "--username/--password");
-    return new RegistryPublisher(url, new RegistryClient.Options(skipTls, creds, RetryPolicy.DEFAULT, log::debug, log.progress()));
+    return new RegistryPublisher(url, new RegistryClient.Options(skipTls, creds, RetryPolicy.DEFAULT,
+        log::debug, log.progress()));
   }
 }

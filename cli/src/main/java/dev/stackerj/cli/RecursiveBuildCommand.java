@@ -22,10 +22,12 @@ import picocli.CommandLine.Option;
     description = "Builds every stackerfile found under a directory (prerequisites first) into oci/.")
 public final class RecursiveBuildCommand extends BuildCommandBase {
   @Option(names = {"-p", "--stacker-file-pattern"}, defaultValue = "\\/stacker.yaml$",
-      description = "regular expression a stackerfile's path (DIR/relative/path) must contain (default: ${DEFAULT-VALUE})")
+      description = "regular expression a stackerfile's path (DIR/relative/path) must contain (default: "
+          + "${DEFAULT-VALUE})")
   String pattern;
 
-  @Option(names = {"-d", "--search-dir"}, defaultValue = ".", description = "the directory searched (default: ${DEFAULT-VALUE})")
+  @Option(names = {"-d", "--search-dir"}, defaultValue = ".",
+      description = "the directory searched (default: ${DEFAULT-VALUE})")
   Path dir;
 
   @Override
@@ -34,7 +36,8 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
     try {
       p = Pattern.compile(pattern);
     } catch (PatternSyntaxException e) {
-      throw new StackerException(StackerException.Kind.USAGE, "-p " + pattern + ": not a regular expression: " + e.getDescription(), null);
+      throw new StackerException(StackerException.Kind.USAGE, "-p " + pattern + ": not a regular expression: "
+          + e.getDescription(), null);
     }
     if (!Files.isDirectory(dir)) {
       throw new StackerException(StackerException.Kind.USAGE, "-d " + dir + ": not a directory", null);
@@ -47,7 +50,8 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-          return outputs.contains(d.toAbsolutePath().normalize()) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          return outputs.contains(d.toAbsolutePath().normalize()) ? FileVisitResult.SKIP_SUBTREE
+              : FileVisitResult.CONTINUE;
         }
 
         @Override

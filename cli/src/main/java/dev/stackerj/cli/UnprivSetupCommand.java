@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
  * ownership of the stacker and roots directories. It runs as root in a directory the user controls, so it
  * trusts nothing found there (see {@link HostSetup#ensureUserStorage}).
  */
-@Command(name = "unpriv-setup", mixinStandardHelpOptions = true, description = "Prepares this host for a normal user's builds (run with sudo).")
+@Command(name = "unpriv-setup", mixinStandardHelpOptions = true,
+    description = "Prepares this host for a normal user's builds (run with sudo).")
 public final class UnprivSetupCommand implements Callable<Integer> {
   static final long RANGE = 65536;
   static final long FIRST_START = 100000;
@@ -43,7 +44,8 @@ public final class UnprivSetupCommand implements Callable<Integer> {
     global = parent.global.ready();
     Log log = global.log();
     if (!HostProbes.isHostRoot()) {
-      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "unpriv-setup changes /etc/subuid and mounts storage: it must run as root",
+      throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP,
+          "unpriv-setup changes /etc/subuid and mounts storage: it must run as root",
           "run it with sudo: " + HostSetup.setupCommand(global, System.getProperty("user.name")));
     }
     resolveUser();
@@ -82,7 +84,8 @@ public final class UnprivSetupCommand implements Callable<Integer> {
     }
     if (username != null && !validName(username)) {
       // the name becomes a line of /etc/subuid: "x:0:1\n..." would map another user's ids, or root's
-      throw new StackerException(StackerException.Kind.USAGE, "--username " + printable(username) + " is not a user name",
+      throw new StackerException(StackerException.Kind.USAGE, "--username " + printable(username)
+          + " is not a user name",
           "a user name is letters, digits, '_', '.' and '-' (up to 32, not starting with '-')");
     }
     for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
@@ -95,7 +98,8 @@ public final class UnprivSetupCommand implements Callable<Integer> {
       }
       if (username != null && f[0].equals(username)) {
         if (uid != null && !f[2].equals(uid.toString())) {
-          throw new StackerException(StackerException.Kind.USAGE, "--uid " + uid + " is not the id of user \"" + username + "\" (" + f[2] + " in /etc/passwd)",
+          throw new StackerException(StackerException.Kind.USAGE, "--uid " + uid + " is not the id of user \""
+              + username + "\" (" + f[2] + " in /etc/passwd)",
               "leave out --uid, or name the user it belongs to");
         }
         uid = uid != null ? uid : Integer.parseInt(f[2]);
@@ -107,7 +111,8 @@ public final class UnprivSetupCommand implements Callable<Integer> {
           "run it with sudo as that user, or pass --username (and --uid/--gid for users not in /etc/passwd)");
     }
     if (uid <= 0 || gid < 0) {
-      throw new StackerException(StackerException.Kind.USAGE, uid == 0 ? "root needs no unpriv-setup" : "--uid and --gid cannot be negative",
+      throw new StackerException(StackerException.Kind.USAGE, uid == 0 ? "root needs no unpriv-setup"
+          : "--uid and --gid cannot be negative",
           "run it with sudo from the user's account, or pass --username");
     }
   }

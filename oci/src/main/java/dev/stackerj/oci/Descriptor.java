@@ -47,7 +47,8 @@ public record Descriptor(
   // spins method handles; a build compares descriptors (the index it read with the one it would write)
   @Override
   public boolean equals(Object o) {
-    return o instanceof Descriptor d && size == d.size && Objects.equals(mediaType, d.mediaType) && Objects.equals(digest, d.digest)
+    return o instanceof Descriptor d && size == d.size && Objects.equals(mediaType, d.mediaType)
+        && Objects.equals(digest, d.digest)
         && annotations.equals(d.annotations) && Objects.equals(platform, d.platform) && unknown.equals(d.unknown);
   }
 

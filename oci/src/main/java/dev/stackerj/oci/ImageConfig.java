@@ -39,7 +39,8 @@ public record ImageConfig(
 
   @Override
   public Object toJson() {
-    return new Json.Obj().nonNull("created", created).nonNull("author", author).nonNull("architecture", architecture).nonNull("os", os)
+    return new Json.Obj().nonNull("created", created).nonNull("author", author)
+        .nonNull("architecture", architecture).nonNull("os", os)
         .nonNull("config", config).nonNull("rootfs", rootfs).nonNull("history", history).unknown(unknown);
   }
 
@@ -48,14 +49,16 @@ public record ImageConfig(
     Map<String, Object> config = Json.objOrNull(o, "config");
     Map<String, Object> rootfs = Json.objOrNull(o, "rootfs");
     List<String> diffIds = rootfs == null ? null : Json.strings(rootfs, "diff_ids");
-    return new ImageConfig(Json.str(o, "created"), Json.str(o, "author"), Json.str(o, "architecture"), Json.str(o, "os"),
+    return new ImageConfig(Json.str(o, "created"), Json.str(o, "author"),
+        Json.str(o, "architecture"), Json.str(o, "os"),
         config == null ? null : Config.fromJson(config),
         rootfs == null ? null
             : new RootFs(Json.str(rootfs, "type"),
                 diffIds == null ? null : diffIds.stream().map(Digest::parse).toList(), rootfs),
         Json.list(o, "history", h -> {
           Map<String, Object> e = Json.obj(h);
-          return new History(Json.str(e, "created"), Json.str(e, "created_by"), Json.str(e, "author"), Json.str(e, "comment"),
+          return new History(Json.str(e, "created"), Json.str(e, "created_by"),
+              Json.str(e, "author"), Json.str(e, "comment"),
               Json.bool(e, "empty_layer"), e);
         }),
         o);
@@ -83,7 +86,8 @@ public record ImageConfig(
       cmd = cmd == null ? null : List.copyOf(cmd);
       volumes = volumes == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(volumes));
       labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
-      exposedPorts = exposedPorts == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(exposedPorts));
+      exposedPorts = exposedPorts == null ? Map.of()
+          : java.util.Collections.unmodifiableMap(new TreeMap<>(exposedPorts));
       unknown = Json.unknown(unknown, NAMED);
     }
 
@@ -105,13 +109,15 @@ public record ImageConfig(
 
     @Override
     public Object toJson() {
-      return new Json.Obj().nonEmpty("User", user).nonEmpty("Env", env).nonEmpty("Entrypoint", entrypoint).nonEmpty("Cmd", cmd)
+      return new Json.Obj().nonEmpty("User", user).nonEmpty("Env", env)
+          .nonEmpty("Entrypoint", entrypoint).nonEmpty("Cmd", cmd)
           .nonEmpty("Volumes", volumes).nonEmpty("WorkingDir", workingDir).nonEmpty("Labels", labels)
           .nonEmpty("ExposedPorts", exposedPorts).nonEmpty("StopSignal", stopSignal).unknown(unknown);
     }
 
     static Config fromJson(Map<String, Object> o) {
-      return new Config(Json.str(o, "User"), Json.strings(o, "Env"), Json.strings(o, "Entrypoint"), Json.strings(o, "Cmd"),
+      return new Config(Json.str(o, "User"), Json.strings(o, "Env"),
+          Json.strings(o, "Entrypoint"), Json.strings(o, "Cmd"),
           Json.map(o, "Volumes", Json::objOrNull), Json.str(o, "WorkingDir"), Json.stringMap(o, "Labels"),
           Json.map(o, "ExposedPorts", Json::objOrNull), Json.str(o, "StopSignal"), o);
     }
@@ -152,7 +158,8 @@ public record ImageConfig(
 
     @Override
     public Object toJson() {
-      Json.Obj o = new Json.Obj().nonEmpty("created", created).nonEmpty("created_by", createdBy).nonEmpty("author", author)
+      Json.Obj o = new Json.Obj().nonEmpty("created", created).nonEmpty("created_by", createdBy)
+          .nonEmpty("author", author)
           .nonEmpty("comment", comment);
       return (emptyLayer ? o.with("empty_layer", true) : o).unknown(unknown);
     }

@@ -44,7 +44,8 @@ public record Index(
   // equals and hashCode by hand, as Descriptor's: tag() compares the index it read with the one it would write
   @Override
   public boolean equals(Object o) {
-    return o instanceof Index i && schemaVersion == i.schemaVersion && Objects.equals(mediaType, i.mediaType) && manifests.equals(i.manifests)
+    return o instanceof Index i && schemaVersion == i.schemaVersion && Objects.equals(mediaType, i.mediaType)
+        && manifests.equals(i.manifests)
         && annotations.equals(i.annotations) && unknown.equals(i.unknown);
   }
 
@@ -55,7 +56,8 @@ public record Index(
 
   static Index fromJson(Object tree) {
     Map<String, Object> o = Json.obj(tree);
-    return new Index((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"), Json.list(o, "manifests", Descriptor::fromJson),
+    return new Index((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"),
+        Json.list(o, "manifests", Descriptor::fromJson),
         Json.stringMap(o, "annotations"), o);
   }
 

@@ -175,9 +175,11 @@ public final class Json {
    */
   private static IOException plain(JsonProcessingException e) {
     JsonLocation at = e.getLocation();
-    String where = at == null || at.getLineNr() < 0 ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+    String where = at == null || at.getLineNr() < 0 ? ""
+        : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
     String what = e.getOriginalMessage() == null ? e.getClass().getSimpleName()
-        : e.getOriginalMessage().replace('\n', ' ').replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]", "line $1, column $2");
+        : e.getOriginalMessage().replace('\n', ' ')
+            .replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]", "line $1, column $2");
     return new IOException("not valid JSON: " + where + what, e);
   }
 
@@ -231,7 +233,8 @@ public final class Json {
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : (Object) p.getLongValue();
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue()
+            : (Object) p.getLongValue();
       case VALUE_NUMBER_FLOAT:
         return p.getDoubleValue();
       case VALUE_TRUE:
@@ -241,8 +244,8 @@ public final class Json {
       case VALUE_NULL:
         return null;
       default:
-        throw new IOException("not valid JSON: line " + p.currentLocation().getLineNr() + ", column " + p.currentLocation().getColumnNr()
-            + ": unexpected " + t);
+        throw new IOException("not valid JSON: line " + p.currentLocation().getLineNr()
+            + ", column " + p.currentLocation().getColumnNr() + ": unexpected " + t);
     }
   }
 
@@ -384,6 +387,7 @@ public final class Json {
   }
 
   private static String kind(Object v) {
-    return v == null ? "null" : v instanceof Map ? "an object" : v instanceof List ? "an array" : v instanceof String ? "a string" : v.toString();
+    return v == null ? "null" : v instanceof Map ? "an object" : v instanceof List ? "an array"
+        : v instanceof String ? "a string" : v.toString();
   }
 }

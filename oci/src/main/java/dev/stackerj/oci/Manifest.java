@@ -35,13 +35,15 @@ public record Manifest(
 
   @Override
   public Object toJson() {
-    return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType).nonNull("config", config)
+    return new Json.Obj().with("schemaVersion", schemaVersion).nonEmpty("mediaType", mediaType)
+        .nonNull("config", config)
         .with("layers", layers).nonEmpty("annotations", annotations).unknown(unknown);
   }
 
   static Manifest fromJson(Object tree) {
     Map<String, Object> o = Json.obj(tree);
-    return new Manifest((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"), Descriptor.fromJson(o.get("config")),
+    return new Manifest((int) Json.num(o, "schemaVersion", 0), Json.str(o, "mediaType"),
+        Descriptor.fromJson(o.get("config")),
         Json.list(o, "layers", Descriptor::fromJson), Json.stringMap(o, "annotations"), o);
   }
 }

@@ -30,7 +30,8 @@ final class Sha256 extends MessageDigest {
     static final Native.Function INIT = fn("EVP_DigestInit_ex", INT, POINTER, POINTER, POINTER);
     static final Native.Function UPDATE = fn("EVP_DigestUpdate", INT, POINTER, POINTER, LONG);
     static final Native.Function FINAL = fn("EVP_DigestFinal_ex", INT, POINTER, POINTER, POINTER);
-    static final boolean AVAILABLE = CTX_NEW != null && CTX_FREE != null && SHA256 != null && INIT != null && UPDATE != null && FINAL != null;
+    static final boolean AVAILABLE = CTX_NEW != null && CTX_FREE != null && SHA256 != null && INIT != null
+        && UPDATE != null && FINAL != null;
 
     private static Native.Function fn(String name, Native.CType returns, Native.CType... params) {
       try {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,6 +111,37 @@ public final class DirFd implements AutoCloseable {
     }
   }
 
+  /**
+   * The directory {@code dir}, each missing one on the way made with {@code mode} whatever the umask; the
+   * part that exists is opened as {@link #openNoLinks} does, the made part without following links.
+   */
+  public static DirFd openMaking(Path dir, int mode) throws IOException {
+    Path existing = dir;
+    List<String> missing = new ArrayList<>();
+    while (!Files.isDirectory(existing)) {
+      missing.add(0, existing.getFileName().toString());
+      existing = existing.getParent();
+    }
+    DirFd d = openNoLinks(existing.toRealPath());
+    try {
+      for (String name : missing) {
+        if (d.lstat(name) == null) {
+          d.mkdir(name, mode);
+          try (DirFd made = d.openDir(name)) {
+            made.chmod(mode);
+          }
+        }
+        DirFd next = d.openDir(name);
+        d.close();
+        d = next;
+      }
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
   /** The path this was opened by, for messages. */
   public Path path() {
     return path;
@@ -187,7 +219,8 @@ public final class DirFd implements AutoCloseable {
   public void mkdir(String name, int mode) throws IOException {
     if (Lib.MKDIRAT.callInt(fd, checkName(name), mode) < 0) {
       int errno = Native.errno();
-      throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString()) : error("mkdir", path.resolve(name), errno);
+      throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString())
+          : error("mkdir", path.resolve(name), errno);
     }
   }
 
@@ -364,7 +397,8 @@ public final class DirFd implements AutoCloseable {
       return;
     }
     if (mountId(fd, cString(name), AT_SYMLINK_NOFOLLOW, child(name)) != mount) {
-      throw new IOException("refusing to remove " + child(name) + ": " + child(name) + " is a mount point (another filesystem is mounted there; unmount it first)");
+      throw new IOException("refusing to remove " + child(name) + ": " + child(name)
+          + " is a mount point (another filesystem is mounted there; unmount it first)");
     }
     int sub = Lib.OPENAT.callInt(fd, cString(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (sub < 0) {
@@ -413,7 +447,8 @@ public final class DirFd implements AutoCloseable {
       } catch (IOException e) {
         // the message says less
       }
-      return new IOException("open " + p + ": " + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
+      return new IOException("open " + p + ": "
+          + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
     }
     return error("open", p, errno);
   }

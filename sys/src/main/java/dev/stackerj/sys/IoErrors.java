@@ -49,7 +49,8 @@ public final class IoErrors {
       String r = fse.getReason();
       return r != null ? lower(r) : fse.getClass().getSimpleName();
     }
-    if (e instanceof java.nio.charset.MalformedInputException || e instanceof java.nio.charset.UnmappableCharacterException) {
+    if (e instanceof java.nio.charset.MalformedInputException
+        || e instanceof java.nio.charset.UnmappableCharacterException) {
       return "not valid UTF-8";
     }
     String m = e.getMessage();

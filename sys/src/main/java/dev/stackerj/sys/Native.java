@@ -74,7 +74,8 @@ public final class Native {
     for (int i = 0; i < params.length; i++) {
       types[i] = params[i].type;
     }
-    return new Function(name, address, returns, params.clone(), CallContext.getCallContext(returns.type, types, CallingConvention.DEFAULT, true));
+    return new Function(name, address, returns, params.clone(),
+        CallContext.getCallContext(returns.type, types, CallingConvention.DEFAULT, true));
   }
 
   /** errno as the last call on this thread left it. */

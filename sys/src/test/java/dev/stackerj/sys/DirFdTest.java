@@ -22,6 +22,31 @@ class DirFdTest {
   @TempDir Path tmp;
 
   @Test
+  void openMakingMakesTheMissingDirectoriesWithTheModeWhateverTheUmask() throws IOException {
+    Path dir = tmp.resolve("a/b/c");
+    try (DirFd d = DirFd.openMaking(dir, 0751)) {
+      assertEquals(dir, d.path());
+    }
+    for (Path p : List.of(tmp.resolve("a"), tmp.resolve("a/b"), dir)) {
+      assertEquals("rwxr-x--x", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)), p.toString());
+    }
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    try (DirFd d = DirFd.openMaking(dir, 0755)) { // an existing one is left as it is
+      assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    }
+  }
+
+  @Test
+  void openMakingFollowsNoLinkInTheExistingPart() throws IOException {
+    Path real = Files.createDirectories(tmp.resolve("real"));
+    Posix.symlink(real.toString(), tmp.resolve("link"));
+    try (DirFd d = DirFd.openMaking(tmp.resolve("link/new"), 0755)) {
+      assertTrue(Files.isDirectory(real.resolve("new")));
+    }
+  }
+
+  @Test
   void removeTreeRemovesLinksThemselvesNeverWhatTheyPointAt() throws IOException {
     Path outside = Files.createDirectories(tmp.resolve("outside"));
     Files.writeString(outside.resolve("keep"), "keep");

@@ -53,7 +53,8 @@ public final class LayerWriter {
   public LayerBlob write(OciLayout layout, List<LayerEntry> entries, Compression compression) throws IOException {
     contentDone = 0;
     OciLayout.Written<Digest> w;
-    try (ProgressSink.Task task = progress.start("compressing layer", progress == ProgressSink.NONE ? -1 : contentBytes(entries))) {
+    try (ProgressSink.Task task = progress.start("compressing layer", progress == ProgressSink.NONE ? -1
+        : contentBytes(entries))) {
       w = layout.writeBlob(
           out -> {
             MessageDigest diffId = Digest.newSha256();
@@ -100,7 +101,8 @@ public final class LayerWriter {
     }
   }
 
-  private void writeFsEntry(TarWriter tar, LayerEntry.FromFs f, Map<String, String> firstLinkByInode, ProgressSink.Task task)
+  private void writeFsEntry(TarWriter tar, LayerEntry.FromFs f, Map<String,
+      String> firstLinkByInode, ProgressSink.Task task)
       throws IOException {
     Stat st = Posix.lstat(f.source());
     long sec = st.mtimeSec();

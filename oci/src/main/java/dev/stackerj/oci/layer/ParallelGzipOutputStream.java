@@ -149,7 +149,8 @@ public final class ParallelGzipOutputStream extends OutputStream {
 
   @Override
   public void flush() throws IOException {
-    out.flush(); // compressed blocks go out as they complete; a partial block cannot be flushed without changing the output
+    // compressed blocks go out as they complete; a partial block cannot be flushed without changing the output
+    out.flush();
   }
 
   @Override

@@ -45,7 +45,8 @@ public record TarHeader(
   }
 
   public TarHeader withSize(long newSize) {
-    return new TarHeader(name, type, mode, uid, gid, newSize, mtimeSec, mtimeNsec, linkName, devMajor, devMinor, xattrs);
+    return new TarHeader(name, type, mode, uid, gid, newSize, mtimeSec, mtimeNsec, linkName,
+        devMajor, devMinor, xattrs);
   }
 
   public TarHeader withLink(String target) {

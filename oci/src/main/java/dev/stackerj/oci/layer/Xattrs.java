@@ -19,7 +19,8 @@ public final class Xattrs {
    * {@code user.overlay.*}) describes the build host's mount, and an SELinux label the build host's policy.
    */
   public static boolean recorded(String name) {
-    return !name.startsWith("trusted.overlay.") && !name.startsWith("user.overlay.") && !name.equals("security.selinux");
+    return !name.startsWith("trusted.overlay.") && !name.startsWith("user.overlay.")
+        && !name.equals("security.selinux");
   }
 
   /** The attributes of {@code all} a layer records, in the form that restores anywhere. */

@@ -24,7 +24,9 @@ public final class AtomicFiles {
   public static void write(Path target, byte[] data) throws IOException {
     try (Temp tmp = lockedTemp(target)) {
       try {
-        OutputStream out = dev.stackerj.sys.IoErrors.naming(java.nio.channels.Channels.newOutputStream(tmp.channel()), tmp.path()); // closed with the Temp
+        // closed with the Temp
+        OutputStream out = dev.stackerj.sys.IoErrors.naming(java.nio.channels.Channels.newOutputStream(tmp.channel()),
+            tmp.path());
         out.write(data);
         out.flush();
         tmp.channel().force(true);

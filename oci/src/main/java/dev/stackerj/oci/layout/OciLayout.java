@@ -57,7 +57,8 @@ public final class OciLayout {
     Files.createDirectories(dir.resolve("blobs/sha256"));
     checkDirectories(dir);
     OciLayout layout = new OciLayout(dir);
-    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS) || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)
+        || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
       try (Flock lock = layout.lockIndex()) { // another process may be making it too, and tag it at once
         if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)) {
           AtomicFiles.write(dir.resolve("oci-layout"), LAYOUT_FILE);
@@ -72,7 +73,8 @@ public final class OciLayout {
 
   /** Opens an existing layout for reading. */
   public static OciLayout open(Path dir) throws IOException {
-    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS) || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(dir.resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS)
+        || !Files.exists(dir.resolve("index.json"), LinkOption.NOFOLLOW_LINKS)) {
       throw new NoSuchFileException(dir + ": not an OCI image layout (no oci-layout or index.json)");
     }
     checkDirectories(dir);
@@ -89,7 +91,8 @@ public final class OciLayout {
         return;
       }
       if (!a.isDirectory()) {
-        throw new IOException("open layout " + dir + ": " + d + " is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
+        throw new IOException("open layout " + dir + ": " + d + " is "
+            + (a.isSymbolicLink() ? "a symlink" : "not a directory")
             + "; the blobs of a layout must be in it, not reached through a link");
       }
     }
@@ -158,7 +161,8 @@ public final class OciLayout {
    */
   public VerifiedStream openBlob(Descriptor blob) throws IOException {
     String context = "read blob " + blob.digest() + " in " + dir;
-    return new VerifiedStream(java.nio.channels.Channels.newInputStream(openRegular(blobPath(blob.digest()), context)), blob, context);
+    return new VerifiedStream(java.nio.channels.Channels.newInputStream(openRegular(blobPath(blob.digest()), context)),
+        blob, context);
   }
 
   /** A blob's stream that checks its size and digest (see {@link #openBlob(Descriptor)}). */
@@ -234,7 +238,8 @@ public final class OciLayout {
     }
   }
 
-  private static void verify(Digest digest, Long size, Digest actual, long actualSize, String context) throws IOException {
+  private static void verify(Digest digest, Long size, Digest actual, long actualSize,
+      String context) throws IOException {
     if (!actual.equals(digest)) {
       throw new IOException(context + ": content has digest " + actual
           + " (the layout was changed after it was written, or is not what it claims)");
@@ -253,9 +258,11 @@ public final class OciLayout {
       throw new NoSuchFileException(context + ": " + file + " does not exist");
     }
     if (!a.isRegularFile()) {
-      throw new IOException(context + ": " + file + " is not a regular file (" + (a.isSymbolicLink() ? "a symlink" : "a FIFO, device or directory") + ")");
+      throw new IOException(context + ": " + file + " is not a regular file ("
+          + (a.isSymbolicLink() ? "a symlink" : "a FIFO, device or directory") + ")");
     }
-    return Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    return Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS));
   }
 
   /** A regular file of at most {@link #MAX_DOCUMENT} bytes, read whole. */
@@ -263,11 +270,13 @@ public final class OciLayout {
     try (java.nio.channels.SeekableByteChannel ch = openRegular(file, context)) {
       long size = ch.size();
       if (size > MAX_DOCUMENT) {
-        throw new IOException(context + ": it has " + size + " bytes, more than the " + MAX_DOCUMENT + " a manifest, index or config may have");
+        throw new IOException(context + ": it has " + size + " bytes, more than the " + MAX_DOCUMENT
+            + " a manifest, index or config may have");
       }
       byte[] data = java.nio.channels.Channels.newInputStream(ch).readNBytes(MAX_DOCUMENT + 1);
       if (data.length > MAX_DOCUMENT) {
-        throw new IOException(context + ": it has more than the " + MAX_DOCUMENT + " bytes a manifest, index or config may have");
+        throw new IOException(context + ": it has more than the " + MAX_DOCUMENT
+            + " bytes a manifest, index or config may have");
       }
       return data;
     }

@@ -39,7 +39,8 @@ public record Credentials(String username, String password, String source) {
 
     /** "looked in A, B, C" for error messages. */
     public String searchedText() {
-      return searched.isEmpty() ? "no credential files" : "looked in " + String.join(", ", searched.stream().map(Path::toString).toList());
+      return searched.isEmpty() ? "no credential files" : "looked in "
+          + String.join(", ", searched.stream().map(Path::toString).toList());
     }
   }
 
@@ -55,9 +56,11 @@ public record Credentials(String username, String password, String source) {
       files.add(Path.of(runtime, "containers", "auth.json"));
     }
     String configHome = env.get("XDG_CONFIG_HOME");
-    files.add(configHome != null && !configHome.isEmpty() ? Path.of(configHome, "containers", "auth.json") : home.resolve(".config/containers/auth.json"));
+    files.add(configHome != null && !configHome.isEmpty() ? Path.of(configHome, "containers", "auth.json")
+        : home.resolve(".config/containers/auth.json"));
     String dockerConfig = env.get("DOCKER_CONFIG");
-    files.add(dockerConfig != null && !dockerConfig.isEmpty() ? Path.of(dockerConfig, "config.json") : home.resolve(".docker/config.json"));
+    files.add(dockerConfig != null && !dockerConfig.isEmpty() ? Path.of(dockerConfig, "config.json")
+        : home.resolve(".docker/config.json"));
     return List.copyOf(files);
   }
 
@@ -75,7 +78,8 @@ public record Credentials(String username, String password, String source) {
    * is not a regular file, too large or not a JSON object is an error naming it, as podman and docker
    * make it: skipped, it would send a build on without the credentials the user thinks it has.
    */
-  public static Lookup lookup(String registry, String repository, Map<String, String> env, Path home) throws RegistryException {
+  public static Lookup lookup(String registry, String repository, Map<String, String> env,
+      Path home) throws RegistryException {
     List<Path> files = searchPath(env, home);
     List<Path> searched = new ArrayList<>();
     for (Path f : files) {
@@ -87,7 +91,8 @@ public record Credentials(String username, String password, String source) {
       try {
         root = Responses.jsonObject(RegularFiles.read(f, MAX_FILE_BYTES));
       } catch (IOException e) {
-        throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "read credentials from " + f + ": " + IoErrors.reason(e),
+        throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "read credentials from " + f
+            + ": " + IoErrors.reason(e),
             "fix or remove the file (skopeo login writes it), or point REGISTRY_AUTH_FILE at another", e);
       }
       Optional<Credentials> found = fromFile(root, f, registry, repository);
@@ -108,7 +113,8 @@ public record Credentials(String username, String password, String source) {
     Map<String, Object> best = null;
     for (Map.Entry<String, Object> e : member(root, "auths").entrySet()) {
       String key = normalizeKey(e.getKey());
-      if (e.getValue() instanceof Map && (want.equals(key) || want.startsWith(key + "/")) && (bestKey == null || key.length() > bestKey.length())) {
+      if (e.getValue() instanceof Map && (want.equals(key) || want.startsWith(key + "/"))
+          && (bestKey == null || key.length() > bestKey.length())) {
         bestKey = key;
         best = Json.obj(e.getValue());
       }
@@ -184,7 +190,9 @@ public record Credentials(String username, String password, String source) {
     }
   }
 
-  /** {@code https://index.docker.io/v1/} and {@code docker.io} name the same registry; a scheme is not part of the key. */
+  /**
+   * {@code https://index.docker.io/v1/} and {@code docker.io} name the same registry; a scheme is not part of the key.
+   */
   static String normalizeKey(String key) {
     String k = key;
     int scheme = k.indexOf("://");

@@ -35,7 +35,9 @@ public final class HttpCalls {
   public static final String TIMEOUT_ENV = "STACKER_NET_TIMEOUT";
   /** The same as a system property; it wins over the environment. */
   public static final String TIMEOUT_PROPERTY = "stacker.net.timeout";
-  /** What Docker and containerd allow a silent connection, give or take: long for a busy registry, short for a person. */
+  /**
+   * What Docker and containerd allow a silent connection, give or take: long for a busy registry, short for a person.
+   */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   private HttpCalls() {}
@@ -84,7 +86,8 @@ public final class HttpCalls {
       HttpRequest.BodyPublisher body, Duration idle, java.util.function.LongConsumer progress)
       throws IOException, InterruptedException {
     AtomicLong lastProgress = new AtomicLong(System.nanoTime());
-    HttpRequest.BodyPublisher watched = body == null ? HttpRequest.BodyPublishers.noBody() : watching(body, lastProgress, progress);
+    HttpRequest.BodyPublisher watched = body == null ? HttpRequest.BodyPublishers.noBody()
+        : watching(body, lastProgress, progress);
     HttpRequest r = request.method(method, watched).build();
     CompletableFuture<HttpResponse<InputStream>> answer = client.sendAsync(r, info -> new IdleBody(idle));
     while (true) {
@@ -115,10 +118,14 @@ public final class HttpCalls {
 
   /** A URI for messages: without user info or query (which may hold a signed URL's secret). */
   public static String safe(URI uri) {
-    return (uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT)) + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    return (uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT)) + "://" + uri.getHost()
+        + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
-  /** The origin of a URI, as credentials are bound to it: scheme, lowercase host and the port (the default one made explicit). */
+  /**
+   * The origin of a URI, as credentials are bound to it: scheme, lowercase host and the port (the default one made
+   * explicit).
+   */
   public static String origin(URI uri) {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -1;
@@ -140,17 +147,20 @@ public final class HttpCalls {
     }
     String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IOException("redirect from " + safe(from) + " to a " + (scheme.isEmpty() ? "URL without a scheme" : scheme + ": URL")
+      throw new IOException("redirect from " + safe(from) + " to a "
+          + (scheme.isEmpty() ? "URL without a scheme" : scheme + ": URL")
           + " refused: only http and https are followed");
     }
     if (to.getHost() == null) {
       throw new IOException("redirect from " + safe(from) + " to a URL without a host refused");
     }
     if (to.getRawUserInfo() != null) {
-      throw new IOException("redirect from " + safe(from) + " to " + safe(to) + " refused: it carries a user name or password");
+      throw new IOException("redirect from " + safe(from) + " to " + safe(to)
+          + " refused: it carries a user name or password");
     }
     if ("https".equalsIgnoreCase(from.getScheme()) && scheme.equals("http")) {
-      throw new IOException("redirect from " + safe(from) + " to " + safe(to) + " refused: it leaves https for plain http");
+      throw new IOException("redirect from " + safe(from) + " to " + safe(to)
+          + " refused: it leaves https for plain http");
     }
     return to;
   }
@@ -177,7 +187,8 @@ public final class HttpCalls {
     try (InputStream in = r.body()) {
       long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (declared > limit) {
-        throw new TooLargeException(what + " from " + safe(r.uri()) + " is " + declared + " bytes, more than the " + mib(limit) + " allowed");
+        throw new TooLargeException(what + " from " + safe(r.uri()) + " is " + declared + " bytes, more than the "
+            + mib(limit) + " allowed");
       }
       byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
       if (data.length > limit) {

@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
   public static final String DOCKER_HUB = "docker.io";
-  private static final Pattern REPO = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+  // path components joined by '/': lowercase alphanumerics separated by '.', '_', '__' or dashes
+  private static final Pattern REPO = Pattern.compile(
+      "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*" + "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
 
   public ImageReference {

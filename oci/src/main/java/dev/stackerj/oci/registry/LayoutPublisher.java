@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Publishes images into another OCI layout ({@code oci:DIR}): image NAME with tag TAG becomes the tag {@code NAME_TAG}. */
+/**
+ * Publishes images into another OCI layout ({@code oci:DIR}): image NAME with tag TAG becomes the tag {@code NAME_TAG}.
+ */
 public final class LayoutPublisher implements Publisher {
   private final Path dir;
 

@@ -48,7 +48,8 @@ public final class PullCache {
   }
 
   /** Resolves {@code ref} (an index to the {@code os}/{@code arch} entry) and makes all its blobs local. */
-  public Pulled pull(ImageReference ref, String os, String arch, RegistryClient.Options options, Consumer<String> info) throws IOException {
+  public Pulled pull(ImageReference ref, String os, String arch, RegistryClient.Options options,
+      Consumer<String> info) throws IOException {
     String key = ref + " " + os + "/" + arch;
     RegistryClient client = new RegistryClient(ref.registry(), options);
     Descriptor top;
@@ -66,7 +67,8 @@ public final class PullCache {
         if (e.kind() != RegistryException.Kind.UNREACHABLE || cached.isEmpty()) {
           throw e;
         }
-        info.accept("warning: " + e.getMessage() + "; using " + ref + " as pulled before (" + cached.get().digest() + ")");
+        info.accept("warning: " + e.getMessage() + "; using " + ref + " as pulled before ("
+            + cached.get().digest() + ")");
         return complete(client, ref, cached.get(), info);
       }
     }
@@ -86,15 +88,19 @@ public final class PullCache {
   }
 
   /** Fetches the config and layers of a manifest that are not here yet. */
-  private Pulled complete(RegistryClient client, ImageReference ref, Descriptor md, Consumer<String> info) throws IOException {
+  private Pulled complete(RegistryClient client, ImageReference ref, Descriptor md,
+      Consumer<String> info) throws IOException {
     Manifest m = Json.read(layout.readBlob(md.digest()), Manifest.class);
     if (m.config() == null) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest() + " has no config (schema 1?)",
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest()
+          + " has no config (schema 1?)",
           "only Docker v2 schema 2 and OCI images are supported", null);
     }
     if (m.config().size() > RegistryClient.MAX_CONFIG_BYTES) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest() + " declares a config of "
-          + m.config().size() + " bytes, more than the " + HttpCalls.mib(RegistryClient.MAX_CONFIG_BYTES) + " allowed; refused",
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, ref + ": manifest " + md.digest()
+          + " declares a config of "
+          + m.config().size() + " bytes, more than the "
+              + HttpCalls.mib(RegistryClient.MAX_CONFIG_BYTES) + " allowed; refused",
           "image configs are a few KiB; this image is broken or hostile", null);
     }
     List<Descriptor> blobs = new ArrayList<>(m.layers());
@@ -111,7 +117,8 @@ public final class PullCache {
   }
 
   /** The index entry for os/arch (a variant is not required); the error lists what the index offers. */
-  static Descriptor select(dev.stackerj.oci.Index index, String os, String arch, ImageReference ref) throws RegistryException {
+  static Descriptor select(dev.stackerj.oci.Index index, String os, String arch,
+      ImageReference ref) throws RegistryException {
     List<String> offered = new ArrayList<>();
     for (Descriptor d : index.manifests()) {
       Descriptor.Platform p = d.platform();
@@ -123,7 +130,8 @@ public final class PullCache {
         return d;
       }
     }
-    throw new RegistryException(RegistryException.Kind.NOT_FOUND, ref + " has no image for " + os + "/" + arch + " (it has: "
+    throw new RegistryException(RegistryException.Kind.NOT_FOUND, ref + " has no image for " + os
+        + "/" + arch + " (it has: "
         + String.join(", ", offered) + ")", "set os: and arch: in the layer to one of these", null);
   }
 

@@ -15,12 +15,10 @@ import java.util.function.LongConsumer;
 /**
  * The one way requests reach a registry: over its probed scheme, with the authorization its
  * {@link Authenticator} holds for the request's scope, answering a 401 challenge once, following redirects
- * by hand under {@link HttpCalls#checkRedirect}'s rules, every wait bounded by the idle timeout, and whole
+ * by hand ({@link Redirects}), every wait bounded by the idle timeout, and whole
  * operations tried again by the {@link RetryPolicy}. Not thread-safe.
  */
 final class Transport {
-  /** Redirects followed for one request (Go's http client allows 10). */
-  static final int MAX_REDIRECTS = 10;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
   private final String registry;
@@ -166,21 +164,20 @@ final class Transport {
    */
   HttpResponse<InputStream> sendFollowing(String method, String path, Scope scope, Map<String, String> headers,
       String what) throws IOException, InterruptedException {
-    HttpResponse<InputStream> r = send(method, uri(path), scope, headers, null, null);
-    for (int hops = 0; HttpCalls.isRedirect(r.statusCode()); hops++) {
-      Responses.drain(r);
-      if (hops == MAX_REDIRECTS) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL,
-            what + ": registry " + registry + ": more than " + MAX_REDIRECTS + " redirects", null, null);
-      }
-      Optional<String> location = r.headers().firstValue("Location");
-      if (location.isEmpty()) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL,
-            what + ": registry " + registry + " answered " + r.statusCode() + " without a Location", null, null);
-      }
-      r = send(method, redirect(r.uri(), location.get(), what), scope, headers, null, null);
-    }
-    return r;
+    return Redirects.follow(uri(path), at -> send(method, at, scope, headers, null, null), Responses::drain,
+        new Redirects.Refusals<RegistryException>() {
+          @Override
+          public RegistryException unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops) {
+            return new RegistryException(RegistryException.Kind.PROTOCOL, hops == Redirects.MAX
+                ? what + ": registry " + registry + ": more than " + Redirects.MAX + " redirects"
+                : what + ": registry " + registry + " answered " + r.statusCode() + " without a Location", null, null);
+          }
+
+          @Override
+          public RegistryException refused(IOException why) {
+            return redirectRefused(why, what);
+          }
+        });
   }
 
   /** An upload's next URL: the Location header, followed under the same rules as a redirect. */
@@ -188,18 +185,18 @@ final class Transport {
     String loc = r.headers().firstValue("Location").orElseThrow(() ->
         new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location",
             null, null));
-    return redirect(r.uri(), loc, "upload");
+    try {
+      return HttpCalls.checkRedirect(r.uri(), loc);
+    } catch (IOException e) {
+      throw redirectRefused(e, "upload");
+    }
   }
 
-  /** Where a Location header sends us, if we may go there (see {@link HttpCalls#checkRedirect}). */
-  private URI redirect(URI from, String location, String what) throws RegistryException {
-    try {
-      return HttpCalls.checkRedirect(from, location);
-    } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
-          what + ": registry " + registry + ": " + e.getMessage(),
-          "the registry or a proxy in front of it is misconfigured, or hostile", null);
-    }
+  /** A Location {@link HttpCalls#checkRedirect} refused, as the registry's fault. */
+  private RegistryException redirectRefused(IOException why, String what) {
+    return new RegistryException(RegistryException.Kind.PROTOCOL,
+        what + ": registry " + registry + ": " + why.getMessage(),
+        "the registry or a proxy in front of it is misconfigured, or hostile", null);
   }
 
   /** Unless {@code r} has {@code status}, an error with the registry's error text ({@link RegistryErrors#expect}). */

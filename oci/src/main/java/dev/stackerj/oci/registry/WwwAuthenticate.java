@@ -5,7 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One {@code WWW-Authenticate} challenge, e.g. {@code Bearer realm="https://auth/token",service="reg",scope="repository:a:pull"}.
+ * One {@code WWW-Authenticate} challenge, e.g. {@code Bearer
+ * realm="https://auth/token",service="reg",scope="repository:a:pull"}.
  *
  * @param scheme lowercase, {@code bearer} or {@code basic}
  * @param params the auth-params, keys lowercase

@@ -17,8 +17,10 @@ final class Authorship {
   /** The settings of a config written now, in this process's environment. */
   static ImageConfigs.Settings settings(Long sourceDateEpoch) {
     Instant created = sourceDateEpoch != null ? Instant.ofEpochSecond(sourceDateEpoch) : Instant.now();
-    String author = sourceDateEpoch != null ? "stacker" : author(System.getenv(), System.getProperty("user.name"), Authorship::hostName);
-    return new ImageConfigs.Settings(DateTimeFormatter.ISO_INSTANT.format(created), author, "linux", ImageConfigs.hostArch());
+    String author = sourceDateEpoch != null ? "stacker"
+        : author(System.getenv(), System.getProperty("user.name"), Authorship::hostName);
+    return new ImageConfigs.Settings(DateTimeFormatter.ISO_INSTANT.format(created), author, "linux",
+        ImageConfigs.hostArch());
   }
 
   /**

@@ -70,9 +70,11 @@ final class BaseResolver {
         Built parent = built.apply(from.tag());
         if (parent == null) {
           throw new StackerException(StackerException.Kind.USAGE,
-              from.position() + ": couldn't find dependencies for " + step.name() + ": " + from.tag() + " was not built", null);
+              from.position() + ": couldn't find dependencies for " + step.name() + ": " + from.tag()
+                  + " was not built", null);
         }
-        return new Base(parent.volume(), storage.rootfs(parent.volume()), parent.layers(), parent.config(), "built:" + parent.key());
+        return new Base(parent.volume(), storage.rootfs(parent.volume()), parent.layers(), parent.config(),
+            "built:" + parent.key());
       }
       case TAR:
         return tar(from);
@@ -86,25 +88,34 @@ final class BaseResolver {
     }
   }
 
-  /** A tar base: unpacked once into a read-only volume keyed by the tarball's digest; its content becomes part of the layer. */
+  /**
+   * A tar base: unpacked once into a read-only volume keyed by the tarball's digest; its content becomes part of the
+   * layer.
+   */
   private Base tar(From from) throws StackerException, IOException, InterruptedException {
     // local paths are taken from the current directory, as stacker does; http(s) and stacker:// as imports
     Import asImport = new Import(from.url(), null, null, null, null, null, false, from.position());
     Path tar = imports.source(asImport, Path.of("").toAbsolutePath(), true);
     if (!Files.isRegularFile(tar)) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url() + " is not a file", null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: tar " + from.url()
+          + " is not a file", null);
     }
     String hex = digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
     String volume = VolumeNames.base("tar", hex);
     unpacker.tar(volume, tar);
-    return new Base(volume, null, List.of(), null, "tar:base-tar-" + hex); // the key as before the base volumes were renamed
+    // the key as before the base volumes were renamed
+    return new Base(volume, null, List.of(), null, "tar:base-tar-" + hex);
   }
 
-  /** An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest digest. */
+  /**
+   * An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest
+   * digest.
+   */
   private Base oci(From from) throws StackerException, IOException {
     int colon = from.url().indexOf(':');
     if (colon <= 0) {
-      throw new StackerException(StackerException.Kind.USAGE, from.position() + ": from: oci url must be PATH:TAG, not " + from.url(), null);
+      throw new StackerException(StackerException.Kind.USAGE, from.position()
+          + ": from: oci url must be PATH:TAG, not " + from.url(), null);
     }
     Path dir = Path.of(from.url().substring(0, colon));
     String tag = from.url().substring(colon + 1);
@@ -117,7 +128,8 @@ final class BaseResolver {
       Manifest manifest = source.readManifest(md);
       return image("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
     } catch (IOException e) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: oci " + from.url() + ": " + e.getMessage(), null, e);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: oci " + from.url()
+          + ": " + e.getMessage(), null, e);
     }
   }
 
@@ -128,7 +140,8 @@ final class BaseResolver {
    */
   private Base docker(From from, Layer layer) throws StackerException, IOException {
     if (from.url().startsWith("oci:")) {
-      return oci(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(), from.insecure(), from.position()));
+      return oci(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(),
+          from.insecure(), from.position()));
     }
     PullCache.Pulled pulled;
     ImageReference ref;
@@ -140,12 +153,14 @@ final class BaseResolver {
     }
     try {
       // only the reference is the user's: whatever else fails here is the registry's or the network's (exit 1)
-      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null, RetryPolicy.DEFAULT, log::debug, progress);
+      RegistryClient.Options opts = new RegistryClient.Options(from.insecure(), null,
+          RetryPolicy.DEFAULT, log::debug, progress);
       String os = layer.os() != null ? layer.os() : "linux";
       String arch = layer.arch() != null ? layer.arch() : ImageConfigs.hostArch();
       pulled = new PullCache(pullCache).pull(ref, os, arch, opts, log::info);
     } catch (RegistryException e) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: " + e.getMessage(), e.hint(), e);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: "
+          + e.getMessage(), e.hint(), e);
     }
     return image("docker", pulled.layout(), pulled.manifestDigest(), pulled.ociLayers(), pulled.config());
   }

@@ -46,7 +46,8 @@ final class BaseUnpacker {
   void tar(String volume, Path tar) throws IOException {
     once(volume, rootfs -> {
       try (ProgressSink.Task task = progress.start("unpacking base " + tar.getFileName(), Files.size(tar));
-          InputStream in = new ReadAheadInputStream(Compression.sniff(ProgressSink.counting(Files.newInputStream(tar), task)),
+          InputStream in = new ReadAheadInputStream(Compression.sniff(ProgressSink.counting(Files.newInputStream(tar),
+              task)),
               READ_AHEAD)) {
         LayerExtractor.apply(in, rootfs, warn);
       }
@@ -102,7 +103,8 @@ final class BaseUnpacker {
    * last byte and checked against the layer's digest and size there, so a layer that is not what the manifest
    * says fails its unpack (and the half-unpacked base is dropped) instead of becoming the base.
    */
-  private static InputStream decompressAhead(OciLayout source, Descriptor layer, ProgressSink.Task task, AtomicLong read)
+  private static InputStream decompressAhead(OciLayout source, Descriptor layer,
+      ProgressSink.Task task, AtomicLong read)
       throws IOException {
     OciLayout.VerifiedStream blob = source.openBlob(layer);
     InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));

@@ -31,10 +31,12 @@ public final class BuildLock implements AutoCloseable {
         // or open a file elsewhere (O_NOFOLLOW), nor a FIFO hang the build
         if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
           throw new StackerException(StackerException.Kind.BUILD_FAILED,
-              "lock " + f + ": it is " + (Files.isSymbolicLink(f) ? "a symlink" : "not a regular file") + ", not the lock file stacker makes",
+              "lock " + f + ": it is " + (Files.isSymbolicLink(f) ? "a symlink" : "not a regular file")
+                  + ", not the lock file stacker makes",
               "remove it if no stacker is running");
         }
-        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
         lock.channels.add(ch);
         FileLock l;
         try {

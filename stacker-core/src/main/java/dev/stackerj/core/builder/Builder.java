@@ -120,7 +120,8 @@ public final class Builder {
       Files.deleteIfExists(cacheFile);
     }
     cache = BuildCache.load(cacheFile, log::warn);
-    digests = options.noCache() ? DigestMemo.none() : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
+    digests = options.noCache() ? DigestMemo.none()
+        : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
     imports = new Imports(new HttpImports(options.stackerDir().resolve("imports-cache"), log), options.requireHash(),
         name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
@@ -211,7 +212,8 @@ public final class Builder {
       config = ImageConfigs.withLabels(config, generated);
     }
     Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
-    Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(layer.name(), configDesc, layers, annotations.of(step));
+    Descriptor manifest = layer.buildOnly() ? null
+        : layout.putManifest(layer.name(), configDesc, layers, annotations.of(step));
     storage.markReadOnly(volume);
     Trees.remove(stage);
     cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
@@ -233,7 +235,8 @@ public final class Builder {
     if (changes.isEmpty()) {
       return null;
     }
-    LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), events.progress()).write(layout, changes, options.layerCompression());
+    LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), events.progress())
+        .write(layout, changes, options.layerCompression());
     log.debug("layer " + name + ": " + changes.size() + " entries (" + (overlay ? "overlay" : "metadata walk") + "), "
         + blob.descriptor().digest());
     return blob;

@@ -53,11 +53,13 @@ final class GenerateLabels {
     Files.createDirectories(out);
     Files.createDirectories(stage.resolve("oci-labels")); // the mount point, made here: /stacker is read-only inside
     Path script = stage.resolve(".stacker-generate-labels.sh");
-    Files.writeString(script, "#!/bin/sh -xe\n" + String.join("\n", layer.generateLabels()) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(script, "#!/bin/sh -xe\n" + String.join("\n", layer.generateLabels()) + "\n",
+        StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     storage.snapshot(volume, scratch);
     try {
-      int exit = runner.run(container.inBuild(storage.rootfs(scratch), stage, List.of("/stacker/.stacker-generate-labels.sh"),
+      int exit = runner.run(container.inBuild(storage.rootfs(scratch), stage,
+          List.of("/stacker/.stacker-generate-labels.sh"),
           List.of(new RunSpec.Mount(out, "/stacker/oci-labels", false))));
       if (exit != 0) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED,
@@ -87,14 +89,16 @@ final class GenerateLabels {
     try {
       bytes = RegularFiles.read(f, MAX_LABEL_BYTES);
     } catch (RegularFiles.TooLargeException e) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, what + ": larger than " + RegularFiles.size(MAX_LABEL_BYTES), null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, what + ": larger than "
+          + RegularFiles.size(MAX_LABEL_BYTES), null);
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     try {
       return StandardCharsets.UTF_8.newDecoder().decode(in).toString();
     } catch (CharacterCodingException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, what + ": not valid UTF-8 (byte 0x"
-          + String.format("%02X", bytes[Math.min(in.position(), bytes.length - 1)] & 0xff) + " at offset " + in.position() + ")",
+          + String.format("%02X", bytes[Math.min(in.position(), bytes.length - 1)] & 0xff)
+              + " at offset " + in.position() + ")",
           "labels are text; write UTF-8 to /stacker/oci-labels/" + f.getFileName(), e);
     }
   }

@@ -7,6 +7,7 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.AtomicFiles;
 import dev.stackerj.oci.registry.Credentials;
 import dev.stackerj.oci.registry.HttpCalls;
+import dev.stackerj.oci.registry.Redirects;
 import dev.stackerj.oci.registry.RegistryException;
 import dev.stackerj.sys.IoErrors;
 import java.io.IOException;
@@ -36,12 +37,12 @@ import java.util.Optional;
  */
 final class HttpImports {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final int MAX_REDIRECTS = 10;
   /** What is known about a cached download. */
   record Meta(String url, String sha256, long size, String lastModified) implements Json.Form {
     @Override
     public Object toJson() {
-      return new Json.Obj().with("url", url).with("sha256", sha256).with("size", size).with("lastModified", lastModified);
+      return new Json.Obj().with("url", url).with("sha256", sha256).with("size", size)
+          .with("lastModified", lastModified);
     }
 
     static Meta fromJson(Object tree) {
@@ -78,13 +79,16 @@ final class HttpImports {
     try {
       uri = new URI(url);
     } catch (java.net.URISyntaxException e) {
-      throw new StackerException(StackerException.Kind.USAGE, position + ": import " + url + ": not a valid URL: " + e.getMessage(), null);
+      throw new StackerException(StackerException.Kind.USAGE, position + ": import " + url + ": not a valid URL: "
+          + e.getMessage(), null);
     }
     if (uri.getRawUserInfo() != null || uri.getHost() == null) {
       // java.net.http would drop user:password@ silently, and it would show in every log line naming the URL
-      throw new StackerException(StackerException.Kind.USAGE, position + ": import " + (uri.getHost() == null ? url : HttpCalls.safe(uri))
+      throw new StackerException(StackerException.Kind.USAGE, position + ": import "
+          + (uri.getHost() == null ? url : HttpCalls.safe(uri))
           + (uri.getHost() == null ? ": not a valid URL: no host" : ": a user name or password in the URL is not sent"),
-          uri.getHost() == null ? null : "put the credentials in auth.json (REGISTRY_AUTH_FILE) under " + uri.getHost());
+          uri.getHost() == null ? null
+              : "put the credentials in auth.json (REGISTRY_AUTH_FILE) under " + uri.getHost());
     }
     Path dir = cacheRoot.resolve(Digest.sha256(url.getBytes(StandardCharsets.UTF_8)).hex());
     String name = fileName(uri);
@@ -107,7 +111,8 @@ final class HttpImports {
     try {
       lookup = credentials.lookup(uri);
     } catch (RegistryException e) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), e.hint(), e);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": "
+          + e.getMessage(), e.hint(), e);
     }
     Optional<Credentials> creds = clearTextToDefaultPort(uri) ? Optional.empty() : lookup.credentials();
     HttpResponse<InputStream> head;
@@ -152,8 +157,10 @@ final class HttpImports {
           try {
             n = in.read(buf);
           } catch (IOException e) {
-            throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": download failed after " + size
-                + (declared >= 0 ? " of " + declared : "") + " bytes: " + describe(e), "try again; the server or the network failed", e);
+            throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+                + ": download failed after " + size
+                + (declared >= 0 ? " of " + declared : "") + " bytes: " + describe(e),
+                    "try again; the server or the network failed", e);
           }
           if (n < 0) {
             break;
@@ -164,13 +171,16 @@ final class HttpImports {
         }
       }
       if (declared >= 0 && size != declared) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": download failed after " + size
-            + " of " + declared + " bytes: the server sent " + (size < declared ? "less" : "more") + " than it declared", "try again", null);
+        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+            + ": download failed after " + size
+            + " of " + declared + " bytes: the server sent " + (size < declared ? "less" : "more")
+                + " than it declared", "try again", null);
       }
       String sum = Digest.fromMessageDigest(md.digest()).hex();
       if (remoteSum != null && !remoteSum.equals(sum)) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED,
-            position + ": import " + url + ": hash does not match: the server's X-Checksum-Sha256 is " + remoteSum + ", the download's is " + sum,
+            position + ": import " + url + ": hash does not match: the server's X-Checksum-Sha256 is " + remoteSum
+                + ", the download's is " + sum,
             "the download was corrupted or the server is wrong; try again");
       }
       AtomicFiles.move(tmp, content);
@@ -186,31 +196,30 @@ final class HttpImports {
    * http, only to http(s)); the credentials looked up for {@code uri} go only to {@code uri}'s own scheme,
    * host and port, as curl does without --location-trusted and Docker does for a registry's blob store.
    */
-  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle, String url, String position)
-      throws IOException, InterruptedException, StackerException {
+  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle,
+      String url, String position) throws IOException, InterruptedException, StackerException {
     String origin = HttpCalls.origin(uri);
-    URI at = uri;
-    for (int hops = 0; ; hops++) {
+    Redirects.Hop hop = at -> {
       HttpRequest.Builder b = HttpRequest.newBuilder(at);
       if (creds.isPresent() && HttpCalls.origin(at).equals(origin)) {
         b.header("Authorization", creds.get().basicHeader());
       }
-      HttpResponse<InputStream> r = HttpCalls.send(client, b, method, null, idle, null);
-      if (!HttpCalls.isRedirect(r.statusCode())) {
-        return r;
+      return HttpCalls.send(client, b, method, null, idle, null);
+    };
+    return Redirects.follow(uri, hop, r -> r.body().close(), new Redirects.Refusals<StackerException>() {
+      @Override
+      public StackerException unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops) {
+        return new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+            + ": the server answered " + r.statusCode()
+            + (location.isEmpty() ? " without a Location" : " after " + Redirects.MAX + " redirects"), null);
       }
-      r.body().close();
-      Optional<String> location = r.headers().firstValue("Location");
-      if (location.isEmpty() || hops == MAX_REDIRECTS) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered "
-            + r.statusCode() + (location.isEmpty() ? " without a Location" : " after " + MAX_REDIRECTS + " redirects"), null);
+
+      @Override
+      public StackerException refused(IOException why) {
+        return new StackerException(StackerException.Kind.BUILD_FAILED,
+            position + ": import " + url + ": " + why.getMessage(), null);
       }
-      try {
-        at = HttpCalls.checkRedirect(at, location.get());
-      } catch (IOException e) {
-        throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": " + e.getMessage(), null);
-      }
-    }
+    });
   }
 
   /**
@@ -222,7 +231,9 @@ final class HttpImports {
     return "http".equalsIgnoreCase(uri.getScheme()) && uri.getPort() < 0;
   }
 
-  /** The cache's metadata, or null (and a warning naming the file) when it cannot be read: the file is downloaded again. */
+  /**
+   * The cache's metadata, or null (and a warning naming the file) when it cannot be read: the file is downloaded again.
+   */
   private Meta readMeta(Path metaFile) {
     try {
       return Json.read(Files.readAllBytes(metaFile), Meta::fromJson, Meta.class);
@@ -241,7 +252,8 @@ final class HttpImports {
     if (remoteSum != null) {
       return remoteSum.equals(cached.sha256()) && (remoteSize < 0 || remoteSize == cached.size());
     }
-    return remoteSize >= 0 && remoteSize == cached.size() && lastModified != null && lastModified.equals(cached.lastModified());
+    return remoteSize >= 0 && remoteSize == cached.size() && lastModified != null
+        && lastModified.equals(cached.lastModified());
   }
 
   private Path offline(String url, String position, Path content, Meta cached, Exception e) throws StackerException {
@@ -250,11 +262,13 @@ final class HttpImports {
       return content;
     }
     throw new StackerException(StackerException.Kind.BUILD_FAILED,
-        position + ": import " + url + ": cannot reach the server (" + describe(e) + ") and there is no cached copy", null, e);
+        position + ": import " + url + ": cannot reach the server (" + describe(e)
+            + ") and there is no cached copy", null, e);
   }
 
   private static String describe(Exception e) {
-    if (e instanceof java.nio.channels.UnresolvedAddressException || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
+    if (e instanceof java.nio.channels.UnresolvedAddressException
+        || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
       return "unknown host"; // before ConnectException: java.net.http reports a name it cannot resolve as one
     }
     if (e instanceof ConnectException && e.getMessage() == null) {
@@ -270,18 +284,22 @@ final class HttpImports {
     return Credentials.lookup(host, path);
   }
 
-  private static void checkStatus(int status, String url, String position, Credentials.Lookup lookup) throws StackerException {
+  private static void checkStatus(int status, String url, String position,
+      Credentials.Lookup lookup) throws StackerException {
     if (status == 401 || status == 403) {
       URI uri = URI.create(url);
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server says " + status
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+          + ": the server says " + status
           + (status == 401 ? " (unauthorized)" : " (forbidden)"),
           clearTextToDefaultPort(uri) && lookup.credentials().isPresent()
-              ? "the credentials for " + uri.getHost() + " in " + lookup.credentials().get().source() + " are not sent in clear text to "
+              ? "the credentials for " + uri.getHost() + " in " + lookup.credentials().get().source()
+                  + " are not sent in clear text to "
                   + "port 80; use https, or put the port in the URL and the auth.json entry (" + uri.getHost() + ":80)"
               : "credentials are looked up under the longest matching host/path: " + lookup.searchedText());
     }
     if (status / 100 != 2) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url + ": the server answered " + status, null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
+          + ": the server answered " + status, null);
     }
   }
 

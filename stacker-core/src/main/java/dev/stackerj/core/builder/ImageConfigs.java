@@ -71,7 +71,8 @@ public final class ImageConfigs {
       diffIds.add(newDiffId);
     }
     List<ImageConfig.History> history = new ArrayList<>(parent == null ? List.of() : parent.history());
-    history.add(new ImageConfig.History(s.created(), "stacker build of " + layer.name(), s.author(), null, newDiffId == null));
+    history.add(new ImageConfig.History(s.created(), "stacker build of " + layer.name(), s.author(),
+        null, newDiffId == null));
 
     String arch = layer.arch() != null ? layer.arch() : s.hostArch();
     String os = layer.os() != null ? layer.os() : s.hostOs();
@@ -104,7 +105,8 @@ public final class ImageConfigs {
     ImageConfig.Config c = config.config();
     Map<String, String> merged = new TreeMap<>(c.labels());
     merged.putAll(labels);
-    ImageConfig.Config nc = new ImageConfig.Config(c.user(), c.env(), c.entrypoint(), c.cmd(), c.volumes(), c.workingDir(), merged,
+    ImageConfig.Config nc = new ImageConfig.Config(c.user(), c.env(), c.entrypoint(), c.cmd(),
+        c.volumes(), c.workingDir(), merged,
         c.exposedPorts(), c.stopSignal(), c.unknown());
     return new ImageConfig(config.created(), config.author(), config.architecture(), config.os(), nc, config.rootfs(),
         config.history(), config.unknown());

@@ -42,12 +42,14 @@ final class Imports {
    * As {@link #source(Import, Path)}; with {@code followLast} a {@code stacker://} path whose last component is
    * a symlink gives the file it points to in that layer (for a tar base, which is read, not copied).
    */
-  Path source(Import imp, Path stackerfileDir, boolean followLast) throws StackerException, IOException, InterruptedException {
+  Path source(Import imp, Path stackerfileDir, boolean followLast) throws StackerException,
+      IOException, InterruptedException {
     String p = imp.path();
     String where = imp.position().toString();
     boolean remote = p.startsWith("http://") || p.startsWith("https://");
     if (remote && requireHash && imp.hash() == null) {
-      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p + " has no hash, and --require-hash is set",
+      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p
+          + " has no hash, and --require-hash is set",
           "add hash: <sha256 of the file> to the import");
     }
     Path src;
@@ -59,11 +61,13 @@ final class Imports {
       src = stackerfileDir.resolve(p).normalize();
     }
     if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-      throw new StackerException(StackerException.Kind.BUILD_FAILED, where + ": import " + p + ": " + src + " does not exist", null);
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, where + ": import " + p + ": " + src
+          + " does not exist", null);
     }
     if (imp.hash() != null) {
       if (!Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) {
-        throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p + ": a hash can only be checked on a file", null);
+        throw new StackerException(StackerException.Kind.USAGE, where + ": import " + p
+            + ": a hash can only be checked on a file", null);
       }
       String actual = dev.stackerj.oci.Digest.sha256(src).hex();
       if (!actual.equalsIgnoreCase(imp.hash())) {
@@ -80,13 +84,15 @@ final class Imports {
     String rest = imp.path().substring("stacker://".length());
     int slash = rest.indexOf('/');
     if (slash <= 0 || slash == rest.length() - 1) {
-      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + imp.path() + ": expected stacker://IMAGE/PATH", null);
+      throw new StackerException(StackerException.Kind.USAGE, where + ": import " + imp.path()
+          + ": expected stacker://IMAGE/PATH", null);
     }
     String image = rest.substring(0, slash);
     Path rootfs = builtRootfs.apply(image);
     if (rootfs == null) {
       throw new StackerException(StackerException.Kind.USAGE,
-          where + ": import " + imp.path() + ": " + image + " is not built in this run", "a stacker:// import names a layer of the same build");
+          where + ": import " + imp.path() + ": " + image + " is not built in this run",
+              "a stacker:// import names a layer of the same build");
     }
     // as stacker's cp in a container of that layer: every symlink resolves inside its rootfs, and the last
     // component is followed only when the path ends in "/" (a symlink is otherwise imported as the symlink)
@@ -96,14 +102,16 @@ final class Imports {
       src = InRoot.resolve(rootfs, inside, followLast);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
-          where + ": import " + imp.path() + ": " + inside + " does not exist in layer \"" + image + "\" (it has no " + e.getFile() + ")", null);
+          where + ": import " + imp.path() + ": " + inside + " does not exist in layer \"" + image + "\" (it has no "
+              + e.getFile() + ")", null);
     } catch (java.nio.file.FileSystemException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
           where + ": import " + imp.path() + ": " + inside + " in layer \"" + image + "\": " + e.getMessage(), null);
     }
     if (src.equals(rootfs)) {
       throw new StackerException(StackerException.Kind.USAGE,
-          where + ": import " + imp.path() + ": names the root directory of layer \"" + image + "\"", "name a file or directory in it");
+          where + ": import " + imp.path() + ": names the root directory of layer \"" + image + "\"",
+              "name a file or directory in it");
     }
     if (Posix.lstatOrNull(src) == null) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,

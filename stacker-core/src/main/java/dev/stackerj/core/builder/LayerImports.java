@@ -64,6 +64,7 @@ record LayerImports(Map<Import, Path> sources, Map<String, String> digests) {
     if (detail.startsWith(imp.path() + ": ")) {
       detail = detail.substring(imp.path().length() + 2);
     }
-    return new StackerException(StackerException.Kind.BUILD_FAILED, imp.position() + ": import " + imp.path() + ": " + detail, null, e);
+    return new StackerException(StackerException.Kind.BUILD_FAILED, imp.position() + ": import " + imp.path()
+        + ": " + detail, null, e);
   }
 }

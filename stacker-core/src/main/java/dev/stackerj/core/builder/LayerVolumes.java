@@ -50,7 +50,8 @@ final class LayerVolumes {
       Trees.remove(stage);
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
-      warn.accept("could not remove the filesystem of the failed layer, " + storage.path(volume) + ": " + e.getMessage());
+      warn.accept("could not remove the filesystem of the failed layer, " + storage.path(volume)
+          + ": " + e.getMessage());
     }
   }
 }

@@ -39,7 +39,8 @@ final class RunOverlay {
       Files.createDirectories(dir.resolve(d));
     }
     try {
-      return OverlayMount.mount(storage.rootfs(base.volume()), dir.resolve("upper"), dir.resolve("work"), dir.resolve("merged"));
+      return OverlayMount.mount(storage.rootfs(base.volume()), dir.resolve("upper"),
+          dir.resolve("work"), dir.resolve("merged"));
     } catch (IOException e) {
       Trees.remove(dir);
       if (mode == BuildOptions.DiffMode.OVERLAY) {

@@ -51,7 +51,8 @@ final class RunScript {
     Files.writeString(scriptFile, script + "\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(scriptFile, PosixFilePermissions.fromString("rwxr-xr-x"));
     String interpreter = interpreter(script);
-    if (interpreter.startsWith("/") && !Files.exists(rootfs.resolve(interpreter.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
+    if (interpreter.startsWith("/") && !Files.exists(rootfs.resolve(interpreter.substring(1)),
+        LinkOption.NOFOLLOW_LINKS)) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
           "layer \"" + layer.name() + "\": cannot run: the rootfs has no " + interpreter,
           "import a shell (e.g. busybox with dest: /bin/sh) or start from a base image that has one");
@@ -60,7 +61,8 @@ final class RunScript {
     if (exit != 0) {
       if (onRunFailure != null) {
         info.accept("running " + onRunFailure + " in the failed container of " + layer.name());
-        runner.runAttached(container.inBuild(rootfs, stage, List.of("/bin/sh", "-c", onRunFailure), List.of()), System.console() != null);
+        runner.runAttached(container.inBuild(rootfs, stage, List.of("/bin/sh", "-c", onRunFailure), List.of()),
+            System.console() != null);
       }
       throw new StackerException(StackerException.Kind.BUILD_FAILED,
           "run commands failed for layer \"" + layer.name() + "\": exit status " + exit

@@ -27,14 +27,16 @@ public final class BuildCache {
    * @param config its image config blob
    * @param layers its image layers
    */
-  public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) implements Json.Form {
+  public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config,
+      List<Descriptor> layers) implements Json.Form {
     public Entry {
       layers = List.copyOf(layers);
     }
 
     @Override
     public Object toJson() {
-      return new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest).with("config", config).with("layers", layers);
+      return new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest).with("config", config)
+          .with("layers", layers);
     }
 
     static Entry fromJson(Object tree) {
@@ -104,7 +106,8 @@ public final class BuildCache {
 
   /** Drops entries whose outputs are gone; returns the names dropped. */
   public List<String> prune(Predicate<Entry> outputsPresent) throws IOException {
-    List<String> gone = entries.entrySet().stream().filter(e -> !outputsPresent.test(e.getValue())).map(Map.Entry::getKey).toList();
+    List<String> gone = entries.entrySet().stream().filter(e -> !outputsPresent.test(e.getValue()))
+        .map(Map.Entry::getKey).toList();
     if (!gone.isEmpty()) {
       gone.forEach(entries::remove);
       save();

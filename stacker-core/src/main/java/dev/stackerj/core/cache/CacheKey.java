@@ -14,21 +14,24 @@ import java.util.Objects;
  * @param imports digest of each import's content and metadata, by the import's path as written
  * @param sourceDateEpoch SOURCE_DATE_EPOCH, or null
  */
-public record CacheKey(String definition, String base, Map<String, String> imports, Long sourceDateEpoch) implements Json.Form {
+public record CacheKey(String definition, String base, Map<String, String> imports,
+    Long sourceDateEpoch) implements Json.Form {
   public CacheKey {
     imports = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(imports));
   }
 
   @Override
   public Object toJson() {
-    return new Json.Obj().with("definition", definition).with("base", base).with("imports", imports).with("sourceDateEpoch", sourceDateEpoch);
+    return new Json.Obj().with("definition", definition).with("base", base).with("imports", imports)
+        .with("sourceDateEpoch", sourceDateEpoch);
   }
 
   // equals and hashCode by hand: a record's own go through invokedynamic (ObjectMethods), whose first call
   // spins method handles; every layer of a build compares its key with the cached one
   @Override
   public boolean equals(Object o) {
-    return o instanceof CacheKey k && Objects.equals(definition, k.definition) && Objects.equals(base, k.base) && imports.equals(k.imports)
+    return o instanceof CacheKey k && Objects.equals(definition, k.definition) && Objects.equals(base, k.base)
+        && imports.equals(k.imports)
         && Objects.equals(sourceDateEpoch, k.sourceDateEpoch);
   }
 
@@ -40,7 +43,8 @@ public record CacheKey(String definition, String base, Map<String, String> impor
   static CacheKey fromJson(Object tree) {
     Map<String, Object> o = Json.obj(tree);
     Map<String, String> imports = Json.stringMap(o, "imports");
-    return new CacheKey(Json.str(o, "definition"), Json.str(o, "base"), imports == null ? Map.of() : imports, Json.longOrNull(o, "sourceDateEpoch"));
+    return new CacheKey(Json.str(o, "definition"), Json.str(o, "base"), imports == null ? Map.of() : imports,
+        Json.longOrNull(o, "sourceDateEpoch"));
   }
 
   /** The whole key as one digest. */

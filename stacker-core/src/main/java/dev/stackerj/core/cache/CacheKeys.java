@@ -25,7 +25,8 @@ public final class CacheKeys {
   public static String definition(Layer l) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", l.name());
-    m.put("from", List.of(l.from().type().key(), String.valueOf(l.from().url()), String.valueOf(l.from().tag()), l.from().insecure()));
+    m.put("from", List.of(l.from().type().key(), String.valueOf(l.from().url()),
+        String.valueOf(l.from().tag()), l.from().insecure()));
     List<List<Object>> imports = new ArrayList<>();
     for (Import i : l.imports()) {
       imports.add(Arrays.asList(i.path(), i.dest(), i.mode(), i.uid(), i.gid(), i.hash(), i.legacy()));

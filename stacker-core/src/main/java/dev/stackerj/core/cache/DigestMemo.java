@@ -67,7 +67,8 @@ public final class DigestMemo {
   /** As {@link #sha256(Path)}, with the file's {@link #STAT} attributes already read. */
   public String sha256(Path path, Map<String, Object> attrs) throws IOException {
     String key = path.toAbsolutePath().normalize().toString();
-    String stat = attrs.get("dev") + ":" + attrs.get("ino") + ":" + attrs.get("size") + ":" + attrs.get("lastModifiedTime") + ":"
+    String stat = attrs.get("dev") + ":" + attrs.get("ino") + ":" + attrs.get("size") + ":"
+        + attrs.get("lastModifiedTime") + ":"
         + attrs.get("ctime");
     Seen s = seen.get(key);
     if (s != null && s.stat().equals(stat)) {

@@ -180,7 +180,8 @@ public final class DockerfileConverter {
       if (src.contains("*") || src.contains("?")) {
         warn(in, in.keyword() + " " + src + ": wildcards are not expanded by stacker; list the files");
       }
-      if (in.keyword().equals("ADD") && !src.matches("https?://.*") && src.matches(".*\\.(tar|tar\\.gz|tgz|tar\\.xz|tar\\.bz2|tar\\.zst)")) {
+      if (in.keyword().equals("ADD") && !src.matches("https?://.*")
+          && src.matches(".*\\.(tar|tar\\.gz|tgz|tar\\.xz|tar\\.bz2|tar\\.zst)")) {
         warn(in, "ADD " + src + ": stacker copies archives as they are; docker would unpack it");
       }
       Map<String, Object> imp = new LinkedHashMap<>();

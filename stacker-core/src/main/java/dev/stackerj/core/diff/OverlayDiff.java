@@ -184,7 +184,8 @@ public final class OverlayDiff {
    * or hard links (a link made to a copied-up file joins it to a new name and parts it from the old ones).
    */
   private static boolean changed(Path l, Stat ls, Path u, Stat us) throws IOException {
-    if (metadataChanged(l, ls, u, us) || ls.size() != us.size() || ls.rdev() != us.rdev() || (us.isRegular() && us.nlink() > 1)) {
+    if (metadataChanged(l, ls, u, us) || ls.size() != us.size() || ls.rdev() != us.rdev()
+        || (us.isRegular() && us.nlink() > 1)) {
       return true;
     }
     if (us.isSymlink()) {

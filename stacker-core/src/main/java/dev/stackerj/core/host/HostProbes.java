@@ -77,20 +77,23 @@ public final class HostProbes {
   /** Host root, for what only it may do (mount a loop device, btrfs ioctls outside a namespace). */
   public static List<Problem> hostRoot() {
     int euid = ProcSelf.euid();
-    return euid == 0 ? List.of() : List.of(new Problem("not running as root (euid " + euid + ")", "run it as root, e.g. with sudo"));
+    return euid == 0 ? List.of() : List.of(new Problem("not running as root (euid " + euid + ")",
+        "run it as root, e.g. with sudo"));
   }
 
   /** Every command of {@link #TOOLS}; as host root the fix says that build installs it. */
   public static List<Problem> tools(boolean root) {
     List<Problem> problems = new ArrayList<>();
     TOOLS.forEach((cmd, pkg) -> problems.addAll(
-        command(cmd, pkg, root ? "apt-get install " + pkg + " (stacker build installs it as root)" : "sudo apt-get install " + pkg)));
+        command(cmd, pkg, root ? "apt-get install " + pkg + " (stacker build installs it as root)"
+            : "sudo apt-get install " + pkg)));
     return problems;
   }
 
   /** A command on the PATH (or in the sbin directories a non-login shell may lack). */
   public static List<Problem> command(String command, String debianPackage, String fix) {
-    return which(command) != null ? List.of() : List.of(new Problem("missing " + command + " (package " + debianPackage + ")", fix));
+    return which(command) != null ? List.of()
+        : List.of(new Problem("missing " + command + " (package " + debianPackage + ")", fix));
   }
 
   /**
@@ -105,7 +108,8 @@ public final class HostProbes {
         problems.add(new Problem("no subordinate id range for user \"" + user + "\" in " + file, SETUP_HINT));
       } else if (!UserNamespace.bigEnough(range.get())) {
         problems.add(new Problem("the first range of user \"" + user + "\" in " + file + " has " + range.get().count()
-            + " ids; 65536 are needed", "give the user a range of 65536 ids in " + file + " (sudo usermod --add-subuids/--add-subgids)"));
+            + " ids; 65536 are needed", "give the user a range of 65536 ids in " + file
+                + " (sudo usermod --add-subuids/--add-subgids)"));
       }
     }
     return problems;
@@ -118,7 +122,8 @@ public final class HostProbes {
       String path = which(helper);
       // java.nio rather than a stat through sys/Native: one mode bit is all this needs, before every build
       if (path != null && ((Integer) Files.getAttribute(Path.of(path), "unix:mode") & 04000) == 0) {
-        problems.add(new Problem(path + " is not setuid root", "sudo apt-get install --reinstall uidmap (or sudo chmod u+s " + path + ")"));
+        problems.add(new Problem(path + " is not setuid root",
+            "sudo apt-get install --reinstall uidmap (or sudo chmod u+s " + path + ")"));
       }
     }
     return problems;
@@ -132,14 +137,17 @@ public final class HostProbes {
           "sudo sysctl -w kernel.unprivileged_userns_clone=1"));
     }
     if (readSysctl("user/max_user_namespaces") == 0) {
-      problems.add(new Problem("user namespaces are disabled (user.max_user_namespaces = 0)", "sudo sysctl -w user.max_user_namespaces=15000"));
+      problems.add(new Problem("user namespaces are disabled (user.max_user_namespaces = 0)",
+          "sudo sysctl -w user.max_user_namespaces=15000"));
     }
     if (readSysctl("kernel/apparmor_restrict_unprivileged_userns") == 1) {
-      problems.add(new Problem("AppArmor forbids unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)",
+      problems.add(new Problem("AppArmor forbids unprivileged user namespaces "
+          + "(kernel.apparmor_restrict_unprivileged_userns = 1)",
           "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"));
     }
     if (which("unshare") != null && !unshareMapsAuto()) {
-      problems.add(new Problem("unshare does not know --map-auto (util-linux older than 2.38)", "install util-linux 2.38 or newer"));
+      problems.add(new Problem("unshare does not know --map-auto (util-linux older than 2.38)",
+          "install util-linux 2.38 or newer"));
     }
     return problems;
   }
@@ -153,7 +161,8 @@ public final class HostProbes {
 
   /** The full path of {@code command} on the PATH or in the sbin directories, or null. */
   public static String which(String command) {
-    for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
+    for (String dir : (System.getenv().getOrDefault("PATH", "")
+        + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
         return Path.of(dir, command).toString();
       }

@@ -34,7 +34,8 @@ public final class Planner {
       for (Layer l : f.layers()) {
         BuildStep prev = byName.putIfAbsent(l.name(), new BuildStep(f, l));
         if (prev != null) {
-          problems.add(new Problem(l.position(), l.name(), "duplicate layer name (also defined at " + prev.layer().position() + ")"));
+          problems.add(new Problem(l.position(), l.name(), "duplicate layer name (also defined at "
+              + prev.layer().position() + ")"));
         }
       }
     }
@@ -101,7 +102,8 @@ public final class Planner {
    * long chain of layers must not overflow the stack.
    */
   private static void visit(
-      BuildStep root, Map<String, BuildStep> byName, Map<String, Integer> state, List<BuildStep> order, List<Problem> problems) {
+      BuildStep root, Map<String, BuildStep> byName, Map<String, Integer> state, List<BuildStep> order,
+          List<Problem> problems) {
     if (state.containsKey(root.name())) {
       return;
     }

@@ -22,7 +22,8 @@ public final class OverlayMount implements AutoCloseable {
   private static final class Lib {
     static final Native.Function MOUNT = Native.libc("mount", Native.CType.INT,
         Native.CType.POINTER, Native.CType.POINTER, Native.CType.POINTER, Native.CType.LONG, Native.CType.POINTER);
-    static final Native.Function UMOUNT2 = Native.libc("umount2", Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
+    static final Native.Function UMOUNT2 = Native.libc("umount2", Native.CType.INT,
+        Native.CType.POINTER, Native.CType.INT);
   }
 
   private final Path merged;
@@ -34,7 +35,8 @@ public final class OverlayMount implements AutoCloseable {
 
   /** Mounts the overlay on {@code merged}; an IOException with the kernel's reason when it cannot. */
   public static OverlayMount mount(Path lower, Path upper, Path work, Path merged) throws IOException {
-    String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work) + ",userxattr";
+    String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir="
+        + escape(work) + ",userxattr";
     if (Lib.MOUNT.callInt("overlay", merged.toString(), "overlay", 0L, data) < 0) {
       throw Native.failed("mount overlay on " + merged);
     }
@@ -53,7 +55,9 @@ public final class OverlayMount implements AutoCloseable {
     }
   }
 
-  /** Unmounts every mount below {@code dir} (not {@code dir} itself), deepest first: what a killed build left behind. */
+  /**
+   * Unmounts every mount below {@code dir} (not {@code dir} itself), deepest first: what a killed build left behind.
+   */
   public static void unmountUnder(Path dir) throws IOException {
     Path info = Path.of("/proc/self/mountinfo");
     if (!Files.isReadable(info)) {

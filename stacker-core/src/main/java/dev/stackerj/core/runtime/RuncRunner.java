@@ -60,7 +60,8 @@ public final class RuncRunner implements ContainerRunner {
     List<Map<String, Object>> mounts = new ArrayList<>();
     mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
     mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
-    mounts.add(mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+    mounts.add(mount("/dev/pts", "devpts", "devpts",
+        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
     mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
     mounts.add(mount("/sys", "bind", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
     // only over an existing file: creating the mount point would leave an empty file in the layer
@@ -80,7 +81,8 @@ public final class RuncRunner implements ContainerRunner {
     process.put("user", Map.of("uid", 0, "gid", 0));
     process.put("args", spec.args());
     List<String> env = new ArrayList<>();
-    spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> env.add(e.getKey() + "=" + e.getValue()));
+    spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(e -> env.add(e.getKey() + "=" + e.getValue()));
     process.put("env", env);
     process.put("cwd", spec.cwd() == null || spec.cwd().isEmpty() ? "/" : spec.cwd());
     Map<String, Object> caps = new LinkedHashMap<>();
@@ -91,10 +93,13 @@ public final class RuncRunner implements ContainerRunner {
     process.put("noNewPrivileges", false);
 
     Map<String, Object> linux = new LinkedHashMap<>();
-    linux.put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "ipc"), Map.of("type", "uts"), Map.of("type", "mount")));
-    linux.put("maskedPaths", List.of("/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+    linux.put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "ipc"), Map.of("type", "uts"),
+        Map.of("type", "mount")));
+    linux.put("maskedPaths", List.of("/proc/acpi", "/proc/kcore", "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list",
         "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"));
-    linux.put("readonlyPaths", List.of("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+    linux.put("readonlyPaths", List.of("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+        "/proc/sysrq-trigger"));
 
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("ociVersion", "1.0.2");
@@ -172,7 +177,8 @@ public final class RuncRunner implements ContainerRunner {
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int EINTR = 4;
     private static final Native.Function PRCTL =
-        Native.libc("prctl", Native.CType.INT, Native.CType.INT, Native.CType.LONG, Native.CType.LONG, Native.CType.LONG, Native.CType.LONG);
+        Native.libc("prctl", Native.CType.INT, Native.CType.INT, Native.CType.LONG, Native.CType.LONG,
+            Native.CType.LONG, Native.CType.LONG);
     private static final Native.Function WAITPID =
         Native.libc("waitpid", Native.CType.INT, Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
     private static volatile boolean subreaper;
@@ -188,7 +194,10 @@ public final class RuncRunner implements ContainerRunner {
       }
     }
 
-    /** Waits for {@code pid}, a child of ours; its exit status, or 128 + the signal that killed it, as a shell reports it. */
+    /**
+     * Waits for {@code pid}, a child of ours; its exit status, or 128 + the signal that killed it, as a shell reports
+     * it.
+     */
     static int waitFor(int pid) throws IOException {
       byte[] status = new byte[4];
       while (WAITPID.callInt(pid, status, 0) < 0) {
@@ -223,7 +232,8 @@ public final class RuncRunner implements ContainerRunner {
   }
 
   private void delete(String id) throws IOException, InterruptedException {
-    runc("delete", "--force", id).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    runc("delete", "--force", id).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 
   private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {

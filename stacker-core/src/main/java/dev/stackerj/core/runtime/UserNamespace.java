@@ -61,7 +61,8 @@ public final class UserNamespace {
    */
   public static List<String> reexecCommand(List<String> command) {
     List<String> out =
-        new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--map-auto", "--mount", "--", "setpriv", "--pdeathsig", "KILL", "--"));
+        new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--map-auto", "--mount", "--", "setpriv",
+            "--pdeathsig", "KILL", "--"));
     out.addAll(command);
     return out;
   }

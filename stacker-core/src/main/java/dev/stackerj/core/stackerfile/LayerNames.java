@@ -26,7 +26,8 @@ final class LayerNames {
         return "layer name " + q + " has " + control(c) + ": a tag cannot hold one";
       }
       if (c > 0x7f) {
-        return "layer name " + q + String.format(" has the non-ASCII character U+%04X: a tag is ASCII", name.codePointAt(i));
+        return "layer name " + q + String.format(" has the non-ASCII character U+%04X: a tag is ASCII",
+            name.codePointAt(i));
       }
     }
     if (name.startsWith("-")) {

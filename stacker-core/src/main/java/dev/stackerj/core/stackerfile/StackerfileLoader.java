@@ -99,7 +99,8 @@ public final class StackerfileLoader {
       }
       Stackerfile file;
       try {
-        String text = Substitution.apply(decode(read(path, via), path.toString()), path.toString(), userValues, builtins);
+        String text = Substitution.apply(decode(read(path, via), path.toString()),
+            path.toString(), userValues, builtins);
         file = StackerfileParser.parseCollecting(text, path, problems);
       } catch (StackerfileException e) {
         problems.addAll(e.problems());
@@ -112,7 +113,8 @@ public final class StackerfileLoader {
       chain.add(key);
       for (Prerequisite p : file.prerequisites()) {
         if (p.path().contains("://")) {
-          problems.add(new Problem(p.position(), null, "prerequisite \"" + p.path() + "\": URLs are not supported by this version yet"));
+          problems.add(new Problem(p.position(), null, "prerequisite \"" + p.path()
+              + "\": URLs are not supported by this version yet"));
           continue;
         }
         visit(resolve(file, p), p, chain);
@@ -149,18 +151,21 @@ public final class StackerfileLoader {
       what = "cannot be read: " + IoErrors.reason(e);
     }
     if (via != null) {
-      throw new StackerfileException(new Problem(via.position(), null, "prerequisite \"" + via.path() + "\" (" + path + ") " + what));
+      throw new StackerfileException(new Problem(via.position(), null, "prerequisite \"" + via.path()
+          + "\" (" + path + ") " + what));
     }
     if (what.startsWith("is larger")) {
       throw new StackerfileException(new Problem(new Position(path.toString(), 1, 1), null, "the file " + what));
     }
-    throw new StackerException(StackerException.Kind.USAGE, "stackerfile " + path + " " + what, "pass the file with -f");
+    throw new StackerException(StackerException.Kind.USAGE, "stackerfile " + path + " " + what,
+        "pass the file with -f");
   }
 
   /** Strict UTF-8; the first byte that is not is reported at its line and column. */
   static String decode(byte[] bytes, String file) throws StackerfileException {
     CharsetDecoder decoder =
-        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars than bytes
     CoderResult result = decoder.decode(in, out, true);

@@ -64,17 +64,20 @@ public final class Substitution {
     }
     out.append(text, last, text.length());
     for (String key : userValues.keySet()) {
-      Matcher wrong = Pattern.compile("\\$(" + Pattern.quote(key) + "(?![A-Za-z0-9_])|\\{" + Pattern.quote(key) + "})").matcher(text);
+      Matcher wrong = Pattern.compile("\\$(" + Pattern.quote(key) + "(?![A-Za-z0-9_])|\\{" + Pattern.quote(key) + "})")
+          .matcher(text);
       while (wrong.find()) {
         problems.add(
             new Problem(
                 positions.at(wrong.start()),
                 null,
-                "\"" + wrong.group() + "\" is not substituted by stacker; write ${{" + key + "}} to use the value of --substitute " + key));
+                "\"" + wrong.group() + "\" is not substituted by stacker; write ${{" + key
+                    + "}} to use the value of --substitute " + key));
       }
     }
     if (!problems.isEmpty()) {
-      problems.sort(java.util.Comparator.comparingInt((Problem p) -> p.position().line()).thenComparingInt(p -> p.position().column()));
+      problems.sort(java.util.Comparator.comparingInt((Problem p) -> p.position().line())
+          .thenComparingInt(p -> p.position().column()));
       throw new StackerfileException(problems);
     }
     return out.toString();

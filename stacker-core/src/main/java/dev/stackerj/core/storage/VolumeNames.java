@@ -52,7 +52,8 @@ public final class VolumeNames {
     }
     // too long for a file name with our prefixes, or empty: the escaped form never holds "+-", so this
     // cannot equal the name of another layer, and two long names differ in their digests
-    return out.substring(0, prefixEnd) + LONG_MARK + Digest.sha256(out.toString().getBytes(StandardCharsets.US_ASCII)).hex();
+    return out.substring(0, prefixEnd) + LONG_MARK
+        + Digest.sha256(out.toString().getBytes(StandardCharsets.US_ASCII)).hex();
   }
 
   /** The read-only volume a base image or tarball is unpacked into ({@code kind}: tar, oci, docker). */
@@ -60,7 +61,10 @@ public final class VolumeNames {
     return ".base-" + kind + "-" + hex;
   }
 
-  /** Where a base is unpacked before it is renamed to {@code base}, so a killed build leaves no half base under that name. */
+  /**
+   * Where a base is unpacked before it is renamed to {@code base}, so a killed build leaves no half base under that
+   * name.
+   */
   public static String unpacking(String base) {
     return base + ".tmp";
   }
@@ -70,7 +74,9 @@ public final class VolumeNames {
     return ".labels-" + volume;
   }
 
-  /** The throwaway snapshot of layer volume {@code volume} that {@code stacker chroot} (process {@code pid}) runs in. */
+  /**
+   * The throwaway snapshot of layer volume {@code volume} that {@code stacker chroot} (process {@code pid}) runs in.
+   */
   public static String chroot(String volume, long pid) {
     return ".chroot-" + volume + "-" + pid;
   }
@@ -112,6 +118,7 @@ public final class VolumeNames {
   }
 
   private static boolean plain(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+        || c == '_' || c == '-';
   }
 }
