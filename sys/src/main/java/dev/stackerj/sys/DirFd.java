@@ -1,8 +1,6 @@
 package dev.stackerj.sys;
 
-import static dev.stackerj.sys.Native.CType.INT;
-import static dev.stackerj.sys.Native.CType.LONG;
-import static dev.stackerj.sys.Native.CType.POINTER;
+import static dev.stackerj.sys.DirCalls.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,45 +21,6 @@ import java.util.List;
  * <p>The path it was opened by is kept for messages only; no call here resolves it again.
  */
 public final class DirFd implements AutoCloseable {
-  private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
-  private static final int O_RDONLY = 0;
-  private static final int O_WRONLY = 1;
-  private static final int O_CREAT = 0100;
-  private static final int O_EXCL = 0200;
-  private static final int O_DIRECTORY = ARM64 ? 040000 : 0200000;
-  private static final int O_NOFOLLOW = ARM64 ? 0100000 : 0400000;
-  private static final int O_CLOEXEC = 02000000;
-  private static final int AT_FDCWD = -100;
-  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
-  private static final int AT_REMOVEDIR = 0x200;
-  private static final int AT_NO_AUTOMOUNT = 0x800;
-  private static final int AT_EMPTY_PATH = 0x1000;
-  private static final int STATX_BASIC_STATS = 0x7ff;
-  private static final int STATX_MNT_ID = 0x1000;
-  private static final int ENOENT = 2;
-  private static final int EEXIST = 17;
-  private static final int ENOTDIR = 20;
-  private static final int ELOOP = 40;
-  private static final int EISDIR = 21;
-  private static final int DT_UNKNOWN = 0;
-  private static final int DT_DIR = 4;
-
-  private static final class Lib {
-    static final Native.Function OPENAT = Native.libc("openat", INT, INT, POINTER, INT, INT);
-    static final Native.Function CLOSE = Native.libc("close", INT, INT);
-    static final Native.Function STATX = Native.libc("statx", INT, INT, POINTER, INT, INT, POINTER);
-    static final Native.Function MKDIRAT = Native.libc("mkdirat", INT, INT, POINTER, INT);
-    static final Native.Function UNLINKAT = Native.libc("unlinkat", INT, INT, POINTER, INT);
-    static final Native.Function RENAMEAT = Native.libc("renameat", INT, INT, POINTER, INT, POINTER);
-    static final Native.Function FCHOWN = Native.libc("fchown", INT, INT, INT, INT);
-    static final Native.Function FCHMOD = Native.libc("fchmod", INT, INT, INT);
-    static final Native.Function GETDENTS64 = Native.libc("getdents64", LONG, INT, POINTER, LONG);
-    static final Native.Function WRITE = Native.libc("write", LONG, INT, POINTER, LONG);
-    static final Native.Function FTRUNCATE = Native.libc("ftruncate", INT, INT, LONG);
-    static final Native.Function FSYNC = Native.libc("fsync", INT, INT);
-    static final Native.Function FSTATFS = Native.libc("fstatfs", INT, INT, POINTER);
-  }
-
   private static final Charset CHARSET = Charset.defaultCharset();
   private static final ThreadLocal<ByteBuffer> DENTS_BUF =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder()));
@@ -84,7 +42,7 @@ public final class DirFd implements AutoCloseable {
    */
   public static DirFd open(Path dir) throws IOException {
     Path abs = dir.toAbsolutePath().normalize();
-    int fd = Lib.OPENAT.callInt(AT_FDCWD, abs.toString(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    int fd = OPENAT.callInt(AT_FDCWD, abs.toString(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) {
       throw openError(abs, Native.errno());
     }
@@ -157,7 +115,7 @@ public final class DirFd implements AutoCloseable {
 
   /** Opens the directory {@code name} in this one, never through a link. */
   public DirFd openDir(String name) throws IOException {
-    int child = Lib.OPENAT.callInt(fd, checkName(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    int child = OPENAT.callInt(fd, checkName(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (child < 0) {
       throw openError(path.resolve(name), Native.errno());
     }
@@ -167,7 +125,7 @@ public final class DirFd implements AutoCloseable {
   /** This directory's own metadata. */
   public Stat stat() throws IOException {
     ByteBuffer b = STATX_BUF.get();
-    if (Lib.STATX.callInt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
+    if (STATX.callInt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
       throw error("stat", path, Native.errno());
     }
     return Posix.statx(b);
@@ -180,7 +138,7 @@ public final class DirFd implements AutoCloseable {
 
   private Stat lstat(byte[] name) throws IOException {
     ByteBuffer b = STATX_BUF.get();
-    if (Lib.STATX.callInt(fd, cString(name), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
+    if (STATX.callInt(fd, cString(name), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, b) < 0) {
       int errno = Native.errno();
       if (errno == ENOENT) {
         return null;
@@ -197,7 +155,7 @@ public final class DirFd implements AutoCloseable {
 
   private static long mountId(int dirfd, Object name, int flags, Path forMessage) throws IOException {
     ByteBuffer b = STATX_BUF.get();
-    if (Lib.STATX.callInt(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_MNT_ID, b) < 0) {
+    if (STATX.callInt(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_MNT_ID, b) < 0) {
       throw error("stat", forMessage, Native.errno());
     }
     if ((b.getInt(0) & STATX_MNT_ID) == 0) {
@@ -209,7 +167,7 @@ public final class DirFd implements AutoCloseable {
   /** The type of the filesystem this directory is on ({@code f_type} of fstatfs, e.g. 0x9123683e for btrfs). */
   public long fsType() throws IOException {
     ByteBuffer b = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder()); // struct statfs: f_type first
-    if (Lib.FSTATFS.callInt(fd, b) < 0) {
+    if (FSTATFS.callInt(fd, b) < 0) {
       throw error("statfs", path, Native.errno());
     }
     return b.getLong(0);
@@ -217,7 +175,7 @@ public final class DirFd implements AutoCloseable {
 
   /** Makes the directory {@code name}; fails when anything is there already. */
   public void mkdir(String name, int mode) throws IOException {
-    if (Lib.MKDIRAT.callInt(fd, checkName(name), mode) < 0) {
+    if (MKDIRAT.callInt(fd, checkName(name), mode) < 0) {
       int errno = Native.errno();
       throw errno == EEXIST ? new FileAlreadyExistsException(path.resolve(name).toString())
           : error("mkdir", path.resolve(name), errno);
@@ -235,28 +193,28 @@ public final class DirFd implements AutoCloseable {
   }
 
   private void unlink(byte[] name, int flags) throws IOException {
-    if (Lib.UNLINKAT.callInt(fd, cString(name), flags) < 0) {
+    if (UNLINKAT.callInt(fd, cString(name), flags) < 0) {
       throw error("remove", child(name), Native.errno());
     }
   }
 
   /** Renames {@code from} to {@code to} within this directory, replacing what {@code to} was (a link itself). */
   public void rename(String from, String to) throws IOException {
-    if (Lib.RENAMEAT.callInt(fd, checkName(from), fd, checkName(to)) < 0) {
+    if (RENAMEAT.callInt(fd, checkName(from), fd, checkName(to)) < 0) {
       throw error("rename " + path.resolve(from) + " to", path.resolve(to), Native.errno());
     }
   }
 
   /** Changes this directory's owner. */
   public void chown(int uid, int gid) throws IOException {
-    if (Lib.FCHOWN.callInt(fd, uid, gid) < 0) {
+    if (FCHOWN.callInt(fd, uid, gid) < 0) {
       throw error("chown", path, Native.errno());
     }
   }
 
   /** Changes this directory's permission bits. */
   public void chmod(int mode) throws IOException {
-    if (Lib.FCHMOD.callInt(fd, mode & 07777) < 0) {
+    if (FCHMOD.callInt(fd, mode & 07777) < 0) {
       throw error("chmod", path, Native.errno());
     }
   }
@@ -267,7 +225,7 @@ public final class DirFd implements AutoCloseable {
    */
   public void createFile(String name, byte[] content, int mode) throws IOException {
     Path p = path.resolve(name);
-    int f = Lib.OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+    int f = OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
     if (f < 0) {
       int errno = Native.errno();
       throw errno == EEXIST ? new FileAlreadyExistsException(p.toString()) : error("create", p, errno);
@@ -275,17 +233,17 @@ public final class DirFd implements AutoCloseable {
     try {
       for (int off = 0; off < content.length; ) {
         byte[] chunk = off == 0 ? content : java.util.Arrays.copyOfRange(content, off, content.length);
-        long n = Lib.WRITE.call(f, chunk, (long) chunk.length);
+        long n = WRITE.call(f, chunk, (long) chunk.length);
         if (n < 0) {
           throw error("write", p, Native.errno());
         }
         off += (int) n;
       }
-      if (Lib.FCHMOD.callInt(f, mode & 07777) < 0 || Lib.FSYNC.callInt(f) < 0) { // the umask does not decide
+      if (FCHMOD.callInt(f, mode & 07777) < 0 || FSYNC.callInt(f) < 0) { // the umask does not decide
         throw error("write", p, Native.errno());
       }
     } finally {
-      Lib.CLOSE.call(f);
+      CLOSE.call(f);
     }
   }
 
@@ -295,17 +253,17 @@ public final class DirFd implements AutoCloseable {
    */
   public void createSparseFile(String name, long size, int mode) throws IOException {
     Path p = path.resolve(name);
-    int f = Lib.OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+    int f = OPENAT.callInt(fd, checkName(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
     if (f < 0) {
       int errno = Native.errno();
       throw errno == EEXIST ? new FileAlreadyExistsException(p.toString()) : error("create", p, errno);
     }
     try {
-      if (Lib.FTRUNCATE.callInt(f, size) < 0 || Lib.FCHMOD.callInt(f, mode & 07777) < 0) {
+      if (FTRUNCATE.callInt(f, size) < 0 || FCHMOD.callInt(f, mode & 07777) < 0) {
         throw error("create", p, Native.errno());
       }
     } finally {
-      Lib.CLOSE.call(f);
+      CLOSE.call(f);
     }
   }
 
@@ -327,7 +285,7 @@ public final class DirFd implements AutoCloseable {
     try (DirFd again = openDir(".")) {
       ByteBuffer buf = DENTS_BUF.get(); // free again when this returns: a listing is whole before anything recurses
       while (true) {
-        long n = Lib.GETDENTS64.call(again.fd, buf, (long) buf.capacity());
+        long n = GETDENTS64.call(again.fd, buf, (long) buf.capacity());
         if (n < 0) {
           throw error("list", path, Native.errno());
         }
@@ -372,7 +330,7 @@ public final class DirFd implements AutoCloseable {
       // what the listing says is no directory is unlinked at once (one call, and unlinkat never follows a
       // link); EISDIR: it became one meanwhile, and is looked at like the rest
       if (child.type != DT_DIR && child.type != DT_UNKNOWN) {
-        if (Lib.UNLINKAT.callInt(fd, cString(child.name), 0) == 0) {
+        if (UNLINKAT.callInt(fd, cString(child.name), 0) == 0) {
           continue;
         }
         int errno = Native.errno();
@@ -400,7 +358,7 @@ public final class DirFd implements AutoCloseable {
       throw new IOException("refusing to remove " + child(name) + ": " + child(name)
           + " is a mount point (another filesystem is mounted there; unmount it first)");
     }
-    int sub = Lib.OPENAT.callInt(fd, cString(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    int sub = OPENAT.callInt(fd, cString(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (sub < 0) {
       throw openError(child(name), Native.errno());
     }
@@ -419,7 +377,7 @@ public final class DirFd implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      Lib.CLOSE.call(fd);
+      CLOSE.call(fd);
     }
   }
 
@@ -428,33 +386,4 @@ public final class DirFd implements AutoCloseable {
   }
 
   /** A single name, not a path: nothing here may reach beyond this directory. */
-  private static String checkName(String name) {
-    if (name.isEmpty() || name.contains("/") || name.equals("..")) {
-      throw new IllegalArgumentException("not a name in a directory: \"" + name + "\"");
-    }
-    return name;
-  }
-
-  private static byte[] cString(byte[] name) {
-    return java.util.Arrays.copyOf(name, name.length + 1);
-  }
-
-  private static IOException openError(Path p, int errno) {
-    if (errno == ELOOP || errno == ENOTDIR) { // O_DIRECTORY reports a link as ENOTDIR: look, for the message
-      Stat st = null;
-      try {
-        st = Posix.lstatOrNull(p);
-      } catch (IOException e) {
-        // the message says less
-      }
-      return new IOException("open " + p + ": "
-          + (st != null && st.isSymlink() ? "it is a symbolic link (not followed here)" : "not a directory"));
-    }
-    return error("open", p, errno);
-  }
-
-  private static IOException error(String op, Path p, int errno) {
-    String msg = op + " " + p + ": " + Native.strerror(errno);
-    return errno == ENOENT ? new NoSuchFileException(p.toString(), null, msg) : new IOException(msg);
-  }
 }

@@ -149,8 +149,8 @@ public final class OciLayout {
       throw new IOException(context + ": its descriptor says " + size + " bytes, more than the " + MAX_DOCUMENT
           + " a manifest, index or config may have");
     }
-    byte[] data = readSmall(blobPath(digest), context);
-    verify(digest, size, Digest.sha256(data), data.length, context);
+    byte[] data = BlobFiles.readSmall(blobPath(digest), context);
+    BlobFiles.verify(digest, size, Digest.sha256(data), data.length, context);
     return data;
   }
 
@@ -161,125 +161,8 @@ public final class OciLayout {
    */
   public VerifiedStream openBlob(Descriptor blob) throws IOException {
     String context = "read blob " + blob.digest() + " in " + dir;
-    return new VerifiedStream(java.nio.channels.Channels.newInputStream(openRegular(blobPath(blob.digest()), context)),
+    return new VerifiedStream(java.nio.channels.Channels.newInputStream(BlobFiles.openRegular(blobPath(blob.digest()), context)),
         blob, context);
-  }
-
-  /** A blob's stream that checks its size and digest (see {@link #openBlob(Descriptor)}). */
-  public static final class VerifiedStream extends InputStream {
-    private final InputStream in;
-    private final Descriptor blob;
-    private final String context;
-    private final MessageDigest md = Digest.newSha256();
-    private long count;
-    private IOException failure;
-    private boolean verified;
-
-    VerifiedStream(InputStream in, Descriptor blob, String context) {
-      this.in = in;
-      this.blob = blob;
-      this.context = context;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (failure != null) {
-        throw failure;
-      }
-      int n = in.read(b, off, len);
-      if (n < 0) {
-        end();
-        return -1;
-      }
-      count += n;
-      if (count > blob.size()) {
-        failure = new IOException(context + ": it has more than the " + blob.size() + " bytes its descriptor says");
-        throw failure;
-      }
-      md.update(b, off, n);
-      return n;
-    }
-
-    private void end() throws IOException {
-      if (verified) {
-        return;
-      }
-      try {
-        verify(blob.digest(), blob.size(), Digest.fromMessageDigest(md.digest()), count, context);
-        verified = true;
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
-    }
-
-    /** Reads what is left of the blob and checks it whole: for a reader that needed less than all of it. */
-    public void verifyRest() throws IOException {
-      byte[] buf = new byte[1 << 16];
-      while (read(buf, 0, buf.length) >= 0) {
-        // only digested
-      }
-    }
-
-    @Override
-    public int available() throws IOException {
-      return in.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
-  }
-
-  private static void verify(Digest digest, Long size, Digest actual, long actualSize,
-      String context) throws IOException {
-    if (!actual.equals(digest)) {
-      throw new IOException(context + ": content has digest " + actual
-          + " (the layout was changed after it was written, or is not what it claims)");
-    }
-    if (size != null && actualSize != size) {
-      throw new IOException(context + ": it has " + actualSize + " bytes, but its descriptor says " + size);
-    }
-  }
-
-  /** Opens a regular file of the layout for reading, never through a symlink (nor a FIFO or device). */
-  private static java.nio.channels.SeekableByteChannel openRegular(Path file, String context) throws IOException {
-    BasicFileAttributes a;
-    try {
-      a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(context + ": " + file + " does not exist");
-    }
-    if (!a.isRegularFile()) {
-      throw new IOException(context + ": " + file + " is not a regular file ("
-          + (a.isSymbolicLink() ? "a symlink" : "a FIFO, device or directory") + ")");
-    }
-    return Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
-        LinkOption.NOFOLLOW_LINKS));
-  }
-
-  /** A regular file of at most {@link #MAX_DOCUMENT} bytes, read whole. */
-  private static byte[] readSmall(Path file, String context) throws IOException {
-    try (java.nio.channels.SeekableByteChannel ch = openRegular(file, context)) {
-      long size = ch.size();
-      if (size > MAX_DOCUMENT) {
-        throw new IOException(context + ": it has " + size + " bytes, more than the " + MAX_DOCUMENT
-            + " a manifest, index or config may have");
-      }
-      byte[] data = java.nio.channels.Channels.newInputStream(ch).readNBytes(MAX_DOCUMENT + 1);
-      if (data.length > MAX_DOCUMENT) {
-        throw new IOException(context + ": it has more than the " + MAX_DOCUMENT
-            + " bytes a manifest, index or config may have");
-      }
-      return data;
-    }
   }
 
   /** Stores {@code data} as a blob (idempotent) and returns its descriptor. */
@@ -337,7 +220,7 @@ public final class OciLayout {
         writeBlob(
             out -> {
               try (InputStream in = java.nio.channels.Channels.newInputStream(
-                  openRegular(other.blobPath(digest), "copy blob " + digest + " from " + other.dir))) {
+                  BlobFiles.openRegular(other.blobPath(digest), "copy blob " + digest + " from " + other.dir))) {
                 in.transferTo(out);
               }
               return null;
@@ -350,7 +233,7 @@ public final class OciLayout {
   public Index readIndex() throws IOException {
     Path file = dir.resolve("index.json");
     String context = "read " + file;
-    byte[] data = readSmall(file, context);
+    byte[] data = BlobFiles.readSmall(file, context);
     try {
       return Json.read(data, Index.class);
     } catch (IOException e) {
@@ -389,7 +272,7 @@ public final class OciLayout {
     readConfig(m);
     for (Descriptor l : m.layers()) {
       String context = "read blob " + l.digest() + " in " + dir;
-      try (java.nio.channels.SeekableByteChannel ch = openRegular(blobPath(l.digest()), context)) {
+      try (java.nio.channels.SeekableByteChannel ch = BlobFiles.openRegular(blobPath(l.digest()), context)) {
         if (ch.size() != l.size()) {
           throw new IOException(context + ": it has " + ch.size() + " bytes, but its descriptor says " + l.size());
         }

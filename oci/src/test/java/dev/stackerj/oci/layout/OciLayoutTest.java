@@ -360,12 +360,12 @@ class OciLayoutTest {
     data[150_000] ^= 1;
     Files.write(layout.blobPath(d.digest()), data);
     Descriptor longer = new Descriptor(d.mediaType(), d.digest(), d.size() + 5);
-    try (OciLayout.VerifiedStream in = layout.openBlob(longer)) {
+    try (VerifiedStream in = layout.openBlob(longer)) {
       in.readNBytes(10); // a reader that stops early has the rest checked
       IOException e = assertThrows(IOException.class, in::verifyRest);
       assertNames(e, d.digest(), "300000 bytes", "says 300005");
     }
-    try (OciLayout.VerifiedStream in = layout.openBlob(d)) {
+    try (VerifiedStream in = layout.openBlob(d)) {
       in.readNBytes(10);
       in.verifyRest();
     }

@@ -8,6 +8,7 @@ import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.oci.layout.VerifiedStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,7 +107,7 @@ final class BaseUnpacker {
   private static InputStream decompressAhead(OciLayout source, Descriptor layer,
       ProgressSink.Task task, AtomicLong read)
       throws IOException {
-    OciLayout.VerifiedStream blob = source.openBlob(layer);
+    VerifiedStream blob = source.openBlob(layer);
     InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));
     InputStream checked =
         new FilterInputStream(tar) {
