@@ -161,8 +161,8 @@ public final class OciLayout {
    */
   public VerifiedStream openBlob(Descriptor blob) throws IOException {
     String context = "read blob " + blob.digest() + " in " + dir;
-    return new VerifiedStream(java.nio.channels.Channels.newInputStream(BlobFiles.openRegular(blobPath(blob.digest()), context)),
-        blob, context);
+    InputStream in = java.nio.channels.Channels.newInputStream(BlobFiles.openRegular(blobPath(blob.digest()), context));
+    return new VerifiedStream(in, blob, context);
   }
 
   /** Stores {@code data} as a blob (idempotent) and returns its descriptor. */
