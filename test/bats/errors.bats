@@ -40,7 +40,8 @@ YAML
   run stacker build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 2 ]
-  [[ "$output" == *'stacker.yaml:3:5: layer "app": couldn'"'"'t find dependencies for app: no layer named "bsae" (did you mean "base"?)'* ]]
+  [[ "$output" == *'stacker.yaml:3:5: layer "app": couldn'"'"'t find dependencies for app: base layer bsae: no layer named "bsae" (did you mean "base"?)'* ]]
+  [[ "$output" == *"couldn't resolve some dependencies"* ]]
   [ ! -e oci ]
 }
 

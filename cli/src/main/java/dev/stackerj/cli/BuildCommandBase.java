@@ -11,7 +11,9 @@ import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.runtime.RuncRunner;
+import dev.stackerj.core.stackerfile.Problem;
 import dev.stackerj.core.stackerfile.Stackerfile;
+import dev.stackerj.core.stackerfile.StackerfileException;
 import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.oci.layer.Compression;
 import java.nio.file.Path;
@@ -75,14 +77,20 @@ abstract class BuildCommandBase implements Callable<Integer> {
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     if (!orderOnly) {
       // an invalid file is reported before the setup; the re-run parses the files itself
-      Integer reexec = NamespaceEntry.enter(global, () -> Planner.plan(loader.loadAll(stackerfiles())));
+      Integer reexec = NamespaceEntry.enter(global, () -> planned(loader));
       if (reexec != null) {
         return reexec;
       }
     }
     // parse and plan before touching the host: a bad file changes nothing
-    List<Stackerfile> files = loader.loadAll(stackerfiles());
-    List<BuildStep> plan = Planner.plan(files);
+    StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
+    List<Stackerfile> files = loaded.files();
+    List<BuildStep> plan = Planner.plan(files, loaded.problems());
+    for (Stackerfile f : files) {
+      for (Problem w : f.warnings()) { // what stacker accepts with a warning, or ignores in silence
+        log.warn(w.toString());
+      }
+    }
     if (orderOnly) {
       for (int i = 0; i < files.size(); i++) {
         Stackerfile f = files.get(i);
@@ -138,6 +146,12 @@ abstract class BuildCommandBase implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Reads and plans the stackerfiles: the problems of both are thrown together. */
+  private void planned(StackerfileLoader loader) throws StackerfileException, StackerException {
+    StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
+    Planner.plan(loaded.files(), loaded.problems());
   }
 
   private Map<String, String> substitutions() throws Exception {

@@ -113,7 +113,9 @@ public final class GlobalOptions {
       throw new StackerException(StackerException.Kind.USAGE, "--debug and -q cannot be used together", null);
     }
     if (rootsDir != null && rootsDir.toString().contains(":")) {
-      throw new StackerException(StackerException.Kind.USAGE, "--roots-dir must not contain ':'", null);
+      // stacker's words: overlay mount options separate paths with ':'
+      throw new StackerException(StackerException.Kind.USAGE, "using ':' in the name of --roots-dir ("
+          + rootsDir + ") is forbidden due to overlay constraints", null);
     }
     if (!"btrfs".equals(storageType)) {
       throw new StackerException(StackerException.Kind.USAGE, "--storage-type " + storageType + " is not supported",

@@ -10,9 +10,11 @@ import dev.stackerj.core.stackerfile.StackerfileException;
 import dev.stackerj.core.stackerfile.Suggestions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Orders layers so each comes after the layers it uses ({@code from: built}, and {@code stacker://NAME/...}
@@ -24,28 +26,48 @@ public final class Planner {
 
   private Planner() {}
 
-  /** A layer this one needs built first, and where the file says so. */
-  private record Dependency(String name, Position position) {}
+  /**
+   * A layer this one needs built first, and where the file says so; {@code what} names it as stacker does:
+   * "base layer NAME", or the {@code stacker://} URL.
+   */
+  private record Dependency(String name, Position position, String what) {}
 
+  /** The build order of the layers of {@code files}; their problems are thrown together. */
   public static List<BuildStep> plan(List<Stackerfile> files) throws StackerfileException {
+    return plan(files, List.of());
+  }
+
+  /**
+   * As {@link #plan(List)}, with the problems already found in the files ({@code earlier}, e.g. a parse's):
+   * the plan's own problems are added to them and all are thrown together, so one run tells them all.
+   */
+  public static List<BuildStep> plan(List<Stackerfile> files, List<Problem> earlier) throws StackerfileException {
     Map<String, BuildStep> byName = new LinkedHashMap<>();
-    List<Problem> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>(earlier);
+    Set<String> unreadable = new HashSet<>();
     for (Stackerfile f : files) {
+      unreadable.addAll(f.unreadable());
       for (Layer l : f.layers()) {
         BuildStep prev = byName.putIfAbsent(l.name(), new BuildStep(f, l));
         if (prev != null) {
-          problems.add(new Problem(l.position(), l.name(), "duplicate layer name (also defined at "
-              + prev.layer().position() + ")"));
+          problems.add(new Problem(l.position(), l.name(), "duplicate layer name " + Problem.plain(l.name())
+              + " (also defined at " + prev.layer().position() + ")"));
         }
       }
     }
+    BuildStep missing = null;
     for (BuildStep s : byName.values()) {
       for (Dependency d : dependencies(s.layer())) {
-        if (!byName.containsKey(d.name())) {
-          problems.add(new Problem(d.position(), s.name(), "couldn't find dependencies for " + s.name()
-              + ": no layer named \"" + d.name() + "\"" + Suggestions.didYouMean(d.name(), byName.keySet())));
+        if (!byName.containsKey(d.name()) && !unreadable.contains(d.name())) { // a broken layer is told already
+          problems.add(new Problem(d.position(), s.name(), "couldn't find dependencies for "
+              + Problem.plain(s.name()) + ": " + d.what() + ": no layer named " + Problem.quote(d.name())
+              + Suggestions.didYouMean(d.name(), byName.keySet())));
+          missing = missing == null ? s : missing;
         }
       }
+    }
+    if (missing != null) { // stacker's last word when it cannot order the layers, at the first layer it blames
+      problems.add(new Problem(missing.layer().position(), missing.name(), "couldn't resolve some dependencies"));
     }
     if (!problems.isEmpty()) {
       throw new StackerfileException(problems);
@@ -66,13 +88,13 @@ public final class Planner {
     List<Dependency> out = new ArrayList<>();
     From from = l.from();
     if (from.type() == From.Type.BUILT) {
-      out.add(new Dependency(from.tag(), from.position()));
+      out.add(new Dependency(from.tag(), from.position(), "base layer " + Problem.plain(from.tag())));
     } else if (from.type() == From.Type.TAR && from.url().startsWith(STACKER_URL)) {
-      out.add(new Dependency(imageOf(from.url()), from.position()));
+      out.add(new Dependency(imageOf(from.url()), from.position(), Problem.plain(from.url())));
     }
     for (Import i : l.imports()) {
       if (i.path().startsWith(STACKER_URL)) {
-        out.add(new Dependency(imageOf(i.path()), i.position()));
+        out.add(new Dependency(imageOf(i.path()), i.position(), Problem.plain(i.path())));
       }
     }
     return out;

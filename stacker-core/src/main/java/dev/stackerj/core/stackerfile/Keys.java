@@ -31,15 +31,26 @@ final class Keys<D> {
 
   private final Map<String, Key<D>> byName = new LinkedHashMap<>();
   private final List<String> names;
+  /** Whether an unknown key is only warned about and ignored, as stacker ignores it in this map. */
+  private final boolean ignoresUnknown;
 
-  private Keys(List<Key<D>> keys) {
-    keys.forEach(k -> byName.put(k.name(), k));
+  private Keys(List<Key<D>> keys, boolean ignoresUnknown) {
+    for (Key<D> k : keys) {
+      byName.put(k.name(), k);
+    }
     names = List.copyOf(byName.keySet());
+    this.ignoresUnknown = ignoresUnknown;
   }
 
   @SafeVarargs
   static <D> Keys<D> of(Key<D>... keys) {
-    return new Keys<>(List.of(keys));
+    return new Keys<>(List.of(keys), false);
+  }
+
+  /** Keys of a map where stacker ignores what it does not know: an unknown key is a warning, not a problem. */
+  @SafeVarargs
+  static <D> Keys<D> ignoringUnknown(Key<D>... keys) {
+    return new Keys<>(List.of(keys), true);
   }
 
   /** {@code name}: read as {@code type}, then put {@code into} the draft. */
@@ -68,7 +79,9 @@ final class Keys<D> {
         continue;
       }
       Key<D> key = byName.get(name);
-      if (key == null) {
+      if (key == null && ignoresUnknown) {
+        r.ignoredKey(t.getKeyNode(), name, names, within);
+      } else if (key == null) {
         r.unknownKey(t.getKeyNode(), name, names, within);
       } else {
         key.handler().read(r, t.getValueNode(), prefix + name, draft);

@@ -37,10 +37,14 @@ import org.yaml.snakeyaml.resolver.Resolver;
 final class NodeReader {
   private final String file;
   private final List<Problem> problems = new ArrayList<>();
+  private final List<Problem> warnings = new ArrayList<>();
   /** Mappings whose merge keys are applied, by identity: an aliased map is flattened (and its problems told) once. */
   private final Map<MappingNode, List<NodeTuple>> flattened = new IdentityHashMap<>();
   private final Set<MappingNode> flattening = Collections.newSetFromMap(new IdentityHashMap<>());
   private String layer;
+  /** The document's top-level map, whose keys {@link #rootKeys} names in a duplicate's problem (null: keys). */
+  private MappingNode root;
+  private String rootKeys;
 
   /** A reader for the file named {@code file} in positions. */
   NodeReader(String file) {
@@ -52,9 +56,32 @@ final class NodeReader {
     return problems;
   }
 
+  /** What was accepted with a warning (deprecated or ignored keys), in the order found. */
+  List<Problem> warnings() {
+    return warnings;
+  }
+
+  /** Records a warning at {@code node}, in the current layer: accepted, but the user should know. */
+  void warn(Node node, String message) {
+    warnings.add(new Problem(pos(node), layer, message));
+  }
+
+  /** The file named in positions. */
+  String file() {
+    return file;
+  }
+
   /** Names the layer that the problems recorded from now on are in (null: none). */
   void layer(String name) {
     layer = name;
+  }
+
+  /**
+   * Names what the keys of the top-level map are (e.g. "layer name"), so a key written twice there reads as
+   * "duplicate layer name NAME" rather than as a YAML duplicate key.
+   */
+  void rootKeys(String what) {
+    rootKeys = what;
   }
 
   /** Records a problem at {@code node}, in the current layer. */
@@ -77,10 +104,11 @@ final class NodeReader {
     opts.setAllowRecursiveKeys(false);
     MarkingParser parser = new MarkingParser(new ParserImpl(new StreamReader(new StringReader(text)), opts));
     try {
-      return new Composer(parser, new Resolver(), opts).getSingleNode();
+      Node node = new Composer(parser, new Resolver(), opts).getSingleNode();
+      root = node instanceof MappingNode m ? m : null;
+      return node;
     } catch (MarkedYAMLException e) {
-      Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      fileProblem(pos(m), "invalid YAML: " + yamlMessage(e));
+      syntaxProblem(e);
     } catch (ReaderException e) {
       // a character YAML does not allow (NUL, most controls): point at it rather than at the file
       int offset = text.offsetByCodePoints(0, Math.min(e.getPosition(), text.codePointCount(0, text.length())));
@@ -91,6 +119,26 @@ final class NodeReader {
       fileProblem(pos(parser.last), "invalid YAML: " + firstLine(e.getMessage()));
     }
     return null;
+  }
+
+  /**
+   * A syntax error, told where the broken construct starts (SnakeYAML's context mark: the opening quote of an
+   * unclosed string, the start of a flow map) and, when that is another line, where the parser gave up: an
+   * unclosed quote on line 3 is otherwise reported at the end of the file.
+   */
+  private void syntaxProblem(MarkedYAMLException e) {
+    Mark problem = e.getProblemMark();
+    Mark context = e.getContextMark();
+    String construct = firstLine(e.getContext());
+    // "while scanning a quoted scalar", "while parsing a flow mapping": a construct that starts at the context
+    // mark; "while scanning for the next token" names none
+    if (construct.startsWith("while ") && !construct.endsWith("the next token") && context != null
+        && problem != null && context.getLine() < problem.getLine()) {
+      fileProblem(pos(context), "invalid YAML: " + construct + ": " + firstLine(e.getProblem())
+          + " (the parser gave up at " + pos(problem) + ")");
+    } else {
+      fileProblem(pos(problem != null ? problem : context), "invalid YAML: " + yamlMessage(e));
+    }
   }
 
   /** SnakeYAML's problem, with its context when the problem alone ("but found ...") says too little. */
@@ -273,7 +321,7 @@ final class NodeReader {
       }
     }
     List<NodeTuple> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    Map<String, Node> seen = new java.util.HashMap<>();
     Set<String> merged = new HashSet<>();
     for (NodeTuple t : map.getValue()) {
       if (isMergeKey(t.getKeyNode())) {
@@ -288,8 +336,11 @@ final class NodeReader {
         continue;
       }
       String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
-      if (key != null && !seen.add(key)) {
-        problem(t.getKeyNode(), "duplicate key \"" + key + "\"");
+      Node first = key == null ? null : seen.putIfAbsent(key, t.getKeyNode());
+      if (first != null) {
+        problem(t.getKeyNode(), map == root && rootKeys != null && !key.equals("config")
+            ? "duplicate " + rootKeys + " " + Problem.plain(key) + " (also defined at " + pos(first) + ")"
+            : "duplicate key \"" + key + "\" (also at " + pos(first) + ")");
         continue;
       }
       out.add(t);
@@ -334,6 +385,12 @@ final class NodeReader {
   /** Records {@code key} as unknown {@code within} a map (null: a layer), naming the closest of {@code known}. */
   void unknownKey(Node keyNode, String key, List<String> known, String within) {
     problem(keyNode, "unknown key \"" + key + "\"" + (within == null ? "" : " in " + within)
+        + Suggestions.didYouMean(key, known));
+  }
+
+  /** As {@link #unknownKey}, for a map whose unknown keys stacker ignores: a warning, and the key is ignored. */
+  void ignoredKey(Node keyNode, String key, List<String> known, String within) {
+    warn(keyNode, "unknown key \"" + key + "\"" + (within == null ? "" : " in " + within) + " is ignored"
         + Suggestions.didYouMean(key, known));
   }
 

@@ -55,14 +55,31 @@ public final class StackerfileLoader {
    * prerequisites and prerequisite cycles are reported together.
    */
   public List<Stackerfile> loadAll(List<Path> paths) throws StackerfileException, StackerException {
+    Loaded loaded = loadCollecting(paths);
+    if (!loaded.problems().isEmpty()) {
+      throw new StackerfileException(loaded.problems());
+    }
+    return loaded.files();
+  }
+
+  /**
+   * What {@link #loadCollecting} read: every file that could be parsed (in the order of {@link #loadAll}),
+   * and every problem found; a caller adds its own checks' problems and reports them all together.
+   */
+  public record Loaded(List<Stackerfile> files, List<Problem> problems) {
+    public Loaded {
+      files = List.copyOf(files);
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /** As {@link #loadAll}, returning the problems with what could be read instead of throwing them. */
+  public Loaded loadCollecting(List<Path> paths) throws StackerException {
     Walk walk = new Walk();
     for (Path p : paths) {
       walk.visit(p, null, new ArrayList<>());
     }
-    if (!walk.problems.isEmpty()) {
-      throw new StackerfileException(walk.problems);
-    }
-    return List.copyOf(walk.order);
+    return new Loaded(walk.order, walk.problems);
   }
 
   /** The files a stackerfile requires, as absolute paths, in the order it names them. */

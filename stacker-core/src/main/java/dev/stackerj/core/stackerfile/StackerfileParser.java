@@ -54,6 +54,7 @@ public final class StackerfileParser {
   }
 
   private static Stackerfile read(NodeReader r, String text, Path path) {
+    r.rootKeys("layer name");
     Node root = r.compose(text);
     if (!r.problems().isEmpty()) {
       return null;
@@ -68,6 +69,7 @@ public final class StackerfileParser {
     }
     List<Layer> layers = new ArrayList<>();
     List<Prerequisite> prerequisites = new ArrayList<>();
+    List<String> unreadable = new ArrayList<>();
     for (NodeTuple t : r.tuples(map)) {
       String name = r.scalarKey(t.getKeyNode());
       if (name == null) {
@@ -93,12 +95,14 @@ public final class StackerfileParser {
       Layer l = StackerfileSchema.layer(r, name, t.getKeyNode(), t.getValueNode());
       if (l != null) {
         layers.add(l);
+      } else {
+        unreadable.add(name);
       }
     }
     r.layer(null);
     if (layers.isEmpty() && r.problems().isEmpty()) {
       r.fileProblem(r.pos(root), "the file defines no layers");
     }
-    return new Stackerfile(path, text, layers, prerequisites);
+    return new Stackerfile(path, text, layers, prerequisites, r.warnings(), unreadable);
   }
 }

@@ -20,8 +20,15 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 final class StackerfileSchema {
   private StackerfileSchema() {}
 
-  /** {@code config:} at the top level, beside the layers. */
-  static final Keys<List<Prerequisite>> CONFIG = Keys.of(
+  /**
+   * stacker's keys that do nothing here but a warning: the deprecated {@code bom} (stacker 1.2 ignores it with a
+   * warning), and the two fields stacker's own layer record adds. One handler for all: each lambda is a class
+   * loaded on every start.
+   */
+  private static final Keys.Handler<LayerDraft> STACKER_ONLY = StackerfileSchema::stackerOnly;
+
+  /** {@code config:} at the top level, beside the layers; stacker ignores other keys there. */
+  static final Keys<List<Prerequisite>> CONFIG = Keys.ignoringUnknown(
       key("prerequisites", StackerfileSchema::prerequisites, List::addAll));
 
   /** A layer: {@code NAME: {from: ..., run: ...}}. */
@@ -48,7 +55,10 @@ final class StackerfileSchema {
       key("arch", NodeReader::nonEmpty, (d, v) -> d.arch = v),
       key("build_env_passthrough", NodeReader::regexes, (d, v) -> d.passthrough = v),
       key("binds", StackerfileSchema::binds, (d, v) -> d.binds.addAll(v)),
-      key("generate_labels", NodeReader::stringOrList, (d, v) -> d.generateLabels.addAll(v)));
+      key("generate_labels", NodeReader::stringOrList, (d, v) -> d.generateLabels.addAll(v)),
+      key("bom", STACKER_ONLY),
+      key("was_bom", STACKER_ONLY),
+      key("was_legacy_import", STACKER_ONLY));
 
   /** A layer's {@code from:}. */
   static final Keys<FromDraft> FROM = Keys.of(
@@ -60,8 +70,8 @@ final class StackerfileSchema {
       key("tag", NodeReader::string, (d, v) -> d.tag = v),
       key("insecure", NodeReader::bool, (d, v) -> d.insecure = v));
 
-  /** An entry of {@code imports:} written as a map (a plain string is its path). */
-  static final Keys<ImportDraft> IMPORT = Keys.of(
+  /** An entry of {@code imports:} written as a map (a plain string is its path); stacker ignores other keys. */
+  static final Keys<ImportDraft> IMPORT = Keys.ignoringUnknown(
       key("path", NodeReader::string, (d, v) -> d.path = v),
       key("hash", NodeReader::string, (d, v) -> d.hash = v),
       key("dest", NodeReader::string, (d, v) -> d.dest = v),
@@ -69,8 +79,8 @@ final class StackerfileSchema {
       key("uid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.uid = v),
       key("gid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.gid = v));
 
-  /** An entry of {@code binds:} written as a map (or as {@code SOURCE [-> DEST]}). */
-  static final Keys<BindDraft> BIND = Keys.of(
+  /** An entry of {@code binds:} written as a map (or as {@code SOURCE [-> DEST]}); stacker ignores other keys. */
+  static final Keys<BindDraft> BIND = Keys.ignoringUnknown(
       key("source", NodeReader::string, (d, v) -> d.source = v),
       key("dest", NodeReader::string, (d, v) -> d.dest = v));
 
@@ -83,7 +93,12 @@ final class StackerfileSchema {
       return null;
     }
     LayerDraft d = new LayerDraft();
+    d.name = name;
     LAYER.read(r, map, d, null, "");
+    if (d.legacyImports) { // stacker's was_legacy_import: the imports are seen under /stacker, as import: puts them
+      d.imports.replaceAll(i -> i.legacy() ? i
+          : new Import(i.path(), i.dest(), i.mode(), i.uid(), i.gid(), i.hash(), true, i.position()));
+    }
     if (d.from == null) {
       if (!d.fromGiven) { // a bad "from" has been reported already
         r.problem(keyNode, "missing \"from\": every layer needs a base (for an empty one: from: {type: scratch})");
@@ -94,6 +109,22 @@ final class StackerfileSchema {
         name, r.pos(keyNode), d.from, d.imports, d.run, d.environment, d.labels, d.volumes, d.workingDir,
         d.entrypoint, d.cmd, d.fullCommand, d.runtimeUser, d.annotations, d.buildEnv, d.buildOnly, d.os, d.arch,
         d.binds, d.generateLabels, d.passthrough);
+  }
+
+  /**
+   * {@code bom} and {@code was_bom}: stacker 1.2's deprecation warning, in its words; {@code was_legacy_import}:
+   * stacker's record of a layer written with {@code import:}, which it reads back as such.
+   */
+  private static void stackerOnly(NodeReader r, Node value, String key, LayerDraft d) {
+    if (key.equals("was_legacy_import")) {
+      d.legacyImports = r.bool(value, key);
+      return;
+    }
+    if (key.equals("was_bom") && !r.bool(value, key)) {
+      return;
+    }
+    r.warn(value, "'bom' directive used in layer '" + d.name + "' inside file '" + r.file() + "' is deprecated. "
+        + "Support for 'bom' is removed in releases after 2026-03-10; it is ignored");
   }
 
   private static List<Prerequisite> prerequisites(NodeReader r, Node node, String key) {
@@ -154,6 +185,11 @@ final class StackerfileSchema {
   private static List<Import> imports(NodeReader r, Node node, String key) {
     List<Import> out = new ArrayList<>();
     boolean legacy = key.equals("import");
+    if (legacy) { // stacker's warning, in its words
+      r.warn(node, "'import' directive is deprecated. Support for 'import' will be removed in releases after "
+          + "2025-01-01. Migrate by changing 'import' to 'imports' and '/stacker' to '/stacker/imports'. "
+          + "See https://github.com/project-stacker/stacker/issues/571 for migration.");
+    }
     for (Node item : NodeReader.items(node)) {
       if (item instanceof ScalarNode s) {
         if (NodeReader.isNull(s) || s.getValue().isBlank()) {
@@ -222,6 +258,8 @@ final class StackerfileSchema {
 
   /** A layer being read. */
   static final class LayerDraft {
+    String name;
+    boolean legacyImports;
     From from;
     boolean fromGiven;
     final List<Import> imports = new ArrayList<>();

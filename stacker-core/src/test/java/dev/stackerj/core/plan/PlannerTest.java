@@ -74,11 +74,45 @@ class PlannerTest {
         app:
           from: {type: built, tag: bsae}
         """));
-    assertEquals(1, e.problems().size());
+    assertEquals(2, e.problems().size());
     Problem p = e.problems().get(0);
     assertEquals("app", p.layer());
     assertEquals(new Position("s.yaml", 3, 9), p.position());
-    assertEquals("couldn't find dependencies for app: no layer named \"bsae\" (did you mean \"base\"?)", p.message());
+    assertEquals("couldn't find dependencies for app: base layer bsae: no layer named \"bsae\" (did you mean"
+        + " \"base\"?)", p.message());
+    assertEquals("s.yaml:2:1: layer \"app\": couldn't resolve some dependencies", e.problems().get(1).toString());
+  }
+
+  @Test
+  void everyMissingDependencyIsToldWithTheProblemsFoundBefore() throws Exception {
+    Problem earlier = new Problem(new Position("s.yaml", 9, 3), "app", "unknown key \"runn\"");
+    List<Stackerfile> files = List.of(file("s.yaml", """
+        app:
+          from: {type: built, tag: nowhere}
+          imports:
+            - stacker://tools/bin/tool
+            - stacker://helper/lib/
+        """));
+    StackerfileException e = assertThrows(StackerfileException.class, () -> Planner.plan(files, List.of(earlier)));
+    assertEquals(List.of(
+            "s.yaml:9:3: layer \"app\": unknown key \"runn\"",
+            "s.yaml:2:9: layer \"app\": couldn't find dependencies for app: base layer nowhere: no layer named"
+                + " \"nowhere\"",
+            "s.yaml:4:7: layer \"app\": couldn't find dependencies for app: stacker://tools/bin/tool: no layer"
+                + " named \"tools\"",
+            "s.yaml:5:7: layer \"app\": couldn't find dependencies for app: stacker://helper/lib/: no layer named"
+                + " \"helper\"",
+            "s.yaml:1:1: layer \"app\": couldn't resolve some dependencies"),
+        e.problems().stream().map(Problem::toString).toList());
+  }
+
+  @Test
+  void aLayerThatCouldNotBeReadIsNotAlsoMissing() throws Exception {
+    Stackerfile broken = new Stackerfile(Path.of("s.yaml"), "", List.of(), List.of(), List.of(), List.of("base"));
+    Stackerfile app = file("t.yaml", "app: {from: {type: built, tag: base}}\n");
+    assertEquals(List.of(), assertThrows(StackerfileException.class,
+        () -> Planner.plan(List.of(broken, app), List.of(new Problem(new Position("s.yaml", 1, 1), "base", "x"))))
+        .problems().stream().filter(p -> p.message().contains("dependencies")).toList());
   }
 
   @Test
@@ -123,7 +157,7 @@ class PlannerTest {
     Problem p = e.problems().get(0);
     assertEquals("common", p.layer());
     assertEquals(new Position("second.yaml", 2, 1), p.position());
-    assertEquals("duplicate layer name (also defined at first.yaml:1:1)", p.message());
+    assertEquals("duplicate layer name common (also defined at first.yaml:1:1)", p.message());
     assertTrue(e.getMessage().startsWith("second.yaml:2:1: layer \"common\": duplicate layer name"), e.getMessage());
   }
 

@@ -51,7 +51,9 @@ class InvalidStackerfilesTest {
     Path subs = corpus.resolve(name + ".subs");
     StackerfileException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(StackerfileException.class, () -> {
       Map<String, String> values = Files.exists(subs) ? StackerfileLoader.readSubstituteFile(subs) : Map.of();
-      Planner.plan(new StackerfileLoader(values, BUILTINS).loadAll(List.of(file)));
+      // as the build reads them: the parse's problems and the plan's are reported together
+      StackerfileLoader.Loaded loaded = new StackerfileLoader(values, BUILTINS).loadCollecting(List.of(file));
+      Planner.plan(loaded.files(), loaded.problems());
     }));
     for (Problem p : e.problems()) {
       assertTrue(p.position().line() >= 1 && p.position().column() >= 1, p.toString());

@@ -302,24 +302,67 @@ class StackerfileParserTest {
   }
 
   @Test
-  void unknownKeysInsideFromAndImportsAndConfig() {
+  void unknownKeysInsideFromAreProblemsButInsideImportsBindsAndConfigWarnings() throws Exception {
+    // stacker refuses an unknown key in from, and ignores one in an import, a bind or config
     StackerfileException e = fails("""
+        app:
+          from: {type: scratch, tga: x}
+        """);
+    assertEquals(List.of("unknown key \"tga\" in from (did you mean \"tag\"?)"),
+        e.problems().stream().map(Problem::message).toList());
+    Stackerfile f = parse("""
         config:
           prerequisite: [x]
         app:
-          from: {type: scratch, tga: x}
+          from: {type: scratch}
           imports:
             - {path: a, dets: /a}
+          binds:
+            - {source: /s, dset: /d}
         """);
-    List<String> messages = e.problems().stream().map(Problem::message).toList();
-    assertEquals(
-        List.of(
-            "unknown key \"prerequisite\" in config (did you mean \"prerequisites\"?)",
-            "unknown key \"tga\" in from (did you mean \"tag\"?)",
-            "unknown key \"dets\" in imports (did you mean \"dest\"?)"),
-        messages);
-    assertNull(e.problems().get(0).layer());
-    assertEquals("app", e.problems().get(1).layer());
+    assertEquals(List.of(
+            "stacker.yaml:2:3: unknown key \"prerequisite\" in config is ignored (did you mean \"prerequisites\"?)",
+            "stacker.yaml:6:17: layer \"app\": unknown key \"dets\" in imports is ignored (did you mean \"dest\"?)",
+            "stacker.yaml:8:20: layer \"app\": unknown key \"dset\" in binds is ignored (did you mean \"dest\"?)"),
+        f.warnings().stream().map(Problem::toString).toList());
+    assertEquals(List.of(), f.prerequisites());
+    assertNull(f.layers().get(0).imports().get(0).dest());
+    assertEquals("/s", f.layers().get(0).binds().get(0).dest());
+  }
+
+  @Test
+  void stackersDeprecatedKeysAreWarningsInItsWords() throws Exception {
+    Stackerfile f = parse("""
+        app:
+          from: {type: scratch}
+          bom:
+            generate: true
+            packages: [{name: x}]
+        old:
+          from: {type: scratch}
+          import: [a]
+        recorded:
+          from: {type: scratch}
+          imports: [b]
+          was_legacy_import: true
+          was_bom: false
+        """);
+    assertEquals(List.of(
+            "stacker.yaml:4:5: layer \"app\": 'bom' directive used in layer 'app' inside file 'stacker.yaml' is"
+                + " deprecated. Support for 'bom' is removed in releases after 2026-03-10; it is ignored",
+            "stacker.yaml:8:11: layer \"old\": 'import' directive is deprecated. Support for 'import' will be"
+                + " removed in releases after 2025-01-01. Migrate by changing 'import' to 'imports' and '/stacker'"
+                + " to '/stacker/imports'. See https://github.com/project-stacker/stacker/issues/571 for migration."),
+        f.warnings().stream().map(Problem::toString).toList());
+    assertEquals(3, f.layers().size());
+    assertTrue(f.layers().get(1).imports().get(0).legacy());
+    assertTrue(f.layers().get(2).imports().get(0).legacy(), "was_legacy_import: stacker reads it as import:");
+  }
+
+  @Test
+  void aValidFileHasNoWarnings() throws Exception {
+    assertEquals(List.of(), parse("app:\n  from: {type: scratch}\n  imports: [{path: a, hash: "
+        + "0000000000000000000000000000000000000000000000000000000000000000}]\n").warnings());
   }
 
   @Test
@@ -423,11 +466,15 @@ class StackerfileParserTest {
           from: {type: scratch}
         """);
     assertEquals(2, e.problems().size(), e.getMessage());
-    Problem inLayer = problemWith(e, "duplicate key \"run\"");
+    Problem inLayer = problemWith(e, "duplicate key \"run\" (also at stacker.yaml:3:3)");
     assertEquals(new Position("stacker.yaml", 4, 3), inLayer.position());
     assertEquals("app", inLayer.layer());
-    Problem topLevel = problemWith(e, "duplicate key \"app\"");
+    // a layer defined twice in one file, in stacker's words
+    Problem topLevel = problemWith(e, "duplicate layer name app (also defined at stacker.yaml:1:1)");
     assertEquals(new Position("stacker.yaml", 5, 1), topLevel.position());
+    assertNull(topLevel.layer());
+    assertEquals("stacker.yaml:2:1: duplicate key \"config\" (also at stacker.yaml:1:1)",
+        fails("config: {}\nconfig: {}\napp: {from: {type: scratch}}\n").getMessage());
   }
 
   @Test
@@ -528,7 +575,6 @@ class StackerfileParserTest {
             "binds: \"/a -> /b -> /c\" has more than one \"->\" (write SOURCE -> DEST)",
             "binds: a bind needs a source (and optionally \"-> DEST\")",
             "binds: a bind needs a source (and optionally \"-> DEST\")",
-            "unknown key \"dset\" in binds (did you mean \"dest\"?)",
             "binds entry must be a map, not a list",
             "generate_labels must be a list of strings, not a map",
             "build_env_passthrough: \"(unclosed\" is not a valid regular expression: Unclosed group",
