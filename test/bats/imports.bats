@@ -143,6 +143,7 @@ JSON
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"is different than the actual hash $sum"* ]]
+  [[ "$output" == *"/file.txt: hash does not match: the requested hash"* ]]
   write_stackerfile "      hash: nothex"
   run stacker build -f stacker.yaml
   [ "$status" -eq 2 ]

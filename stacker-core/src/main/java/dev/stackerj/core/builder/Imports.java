@@ -71,9 +71,11 @@ final class Imports {
       }
       String actual = dev.stackerj.oci.Digest.sha256(src).hex();
       if (!actual.equalsIgnoreCase(imp.hash())) {
+        // a download says "hash does not match" as stacker's does (and as a corrupted one does here)
         throw new StackerException(StackerException.Kind.BUILD_FAILED,
-            where + ": import " + p + ": the requested hash " + imp.hash().toLowerCase(java.util.Locale.ROOT)
-                + " is different than the actual hash " + actual, null);
+            where + ": import " + p + (remote ? ": hash does not match" : "") + ": the requested hash "
+                + imp.hash().toLowerCase(java.util.Locale.ROOT) + " is different than the actual hash " + actual,
+            remote ? "the server sends another file than the one hashed; check the URL, or update the hash" : null);
       }
     }
     return src;
