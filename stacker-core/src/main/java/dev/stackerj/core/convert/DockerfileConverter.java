@@ -286,7 +286,12 @@ public final class DockerfileConverter {
       }
       doc.put(s.name, l);
     }
-    return "# converted from " + source + " by stacker convert\n" + (doc.isEmpty() ? "" : yaml().dump(doc));
+    if (doc.isEmpty()) {
+      return "# converted from " + source + " by stacker convert\n";
+    }
+    DumperOptions o = options();
+    return "# converted from " + source + " by stacker convert\n"
+        + LiteralDollars.unmark(new Yaml(new LiteralDollars(o, args.keySet()), o).dump(doc));
   }
 
   private String substitutionsYaml() {
@@ -296,13 +301,17 @@ public final class DockerfileConverter {
   }
 
   private static Yaml yaml() {
+    return new Yaml(options());
+  }
+
+  private static DumperOptions options() {
     DumperOptions o = new DumperOptions();
     o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     o.setIndent(2);
     o.setIndicatorIndent(2);
     o.setIndentWithIndicator(true);
     o.setSplitLines(false);
-    return new Yaml(o);
+    return o;
   }
 
   private static void putIfNotEmpty(Map<String, Object> m, String key, Object value) {

@@ -3,6 +3,12 @@ package dev.stackerj.core.convert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stackerj.core.stackerfile.Layer;
+import dev.stackerj.core.stackerfile.Stackerfile;
+import dev.stackerj.core.stackerfile.StackerfileLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -90,6 +96,34 @@ class DockerfileConverterTest {
     assertEquals(List.of("echo ${{VERSION}} ${{BASE:alpine:3.19}} $HOME"), l.get("run"));
     Map<String, Object> subs = new Yaml().load(r.substitutionsYaml());
     assertEquals(Map.of("BASE", "alpine:3.19", "VERSION", ""), subs);
+  }
+
+  /** stacker's own convert test: what convert writes builds with its substitutions file, as stacker's does. */
+  @Test
+  void theOutputParsesWithItsOwnSubstitutionsFileEvenWithALiteralDollarName() throws Exception {
+    var r = DockerfileConverter.convert("""
+        FROM alpine:edge
+        ARG VERSION=1.0.0
+        ENV ENV_VERSION1 $VERSION
+        ENV ENV_VERSION2=${VERSION}
+        ENV ENV_VERSION3=$\\{VERSION\\}
+        RUN echo $VERSION $VERSIONS $HOME
+        """, "Dockerfile");
+    Path dir = Files.createTempDirectory("convert");
+    try {
+      Path subs = Files.writeString(dir.resolve("subs.yaml"), r.substitutionsYaml());
+      Stackerfile f = new StackerfileLoader(StackerfileLoader.readSubstituteFile(subs), Map.of())
+          .parse(r.stackerYaml().getBytes(StandardCharsets.UTF_8), dir.resolve("stacker.yaml"));
+      Layer l = f.layers().get(0);
+      assertEquals("1.0.0", l.environment().get("ENV_VERSION1"));
+      assertEquals("1.0.0", l.environment().get("ENV_VERSION2"));
+      // Docker reads $\{VERSION\} as the literal text ${VERSION}: so does the image
+      assertEquals("${VERSION}", l.environment().get("ENV_VERSION3"));
+      assertTrue(r.stackerYaml().contains("\"\\x24{VERSION}\""), r.stackerYaml());
+      assertTrue(l.run().get(0).contains("echo 1.0.0 $VERSIONS $HOME"), l.run().toString());
+    } finally {
+      Files.walk(dir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   @Test
