@@ -27,6 +27,7 @@ import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -110,8 +111,10 @@ public final class Builder {
   /** Opens what the build reads and writes: storage, oci/, the cache (minus entries whose outputs are gone). */
   private void open() throws IOException, InterruptedException {
     storage.makePrivate(); // also when every layer is cached: roots/ of an older stacker was 0755
-    // each layer's imports are staged (removed, made and written) under here, with their modes, setuid too
+    // each layer's imports are kept under here (as stacker keeps them), with their modes, setuid too; and
+    // what a run sees at /stacker is staged under stage/ for the build of a layer
     PrivateDirs.make(options.stackerDir().resolve("imports"));
+    PrivateDirs.make(options.stackerDir().resolve("stage"));
     layout = OciLayout.openOrCreate(options.ociDir());
     layout.removeTempFiles();
     runner.removeStale();
@@ -140,8 +143,15 @@ public final class Builder {
     LayerImports sources = LayerImports.resolve(imports, step, digests);
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch());
     CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
+    Path importsDir = options.stackerDir().resolve("imports").resolve(VolumeNames.forLayer(name));
     if (verdict instanceof CacheReuse.Hit hit) {
       reuseCached(layer, hit.entry(), key);
+      if (sources.staged() && !Files.isDirectory(importsDir, LinkOption.NOFOLLOW_LINKS)) {
+        // cached by a stacker that did not keep them, or removed since: the directory is the layer's as built
+        Trees.remove(importsDir); // not followed: whatever is there that is not a directory
+        Files.createDirectory(importsDir);
+        sources.copyIn(imports, null, importsDir, importsDir);
+      }
       return;
     }
     events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
@@ -149,9 +159,9 @@ public final class Builder {
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
 
     String volume = VolumeNames.forLayer(name);
-    Path stage = options.stackerDir().resolve("imports").resolve(volume);
+    Path stage = options.stackerDir().resolve("stage").resolve(volume);
     try {
-      buildInto(volume, stage, step, base, sources, key);
+      buildInto(volume, stage, importsDir, step, base, sources, key);
     } catch (Throwable failure) {
       volumes.discard(volume, stage, failure);
       throw failure;
@@ -169,28 +179,31 @@ public final class Builder {
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
-  private void buildInto(String volume, Path stage, BuildStep step, Base base, LayerImports sources, CacheKey key)
-      throws StackerException, IOException, InterruptedException {
+  private void buildInto(String volume, Path stage, Path importsDir, BuildStep step, Base base, LayerImports sources,
+      CacheKey key) throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     volumes.fresh(volume, base);
     Path rootfs = storage.rootfs(volume);
     Path overlay = storage.path(volume).resolve("overlay"); // in the layer's own subvolume: applying it is renames
     OverlayMount mount = timer.time("overlay mount", () -> {
       Trees.remove(stage);
-      Files.createDirectories(stage.resolve("imports"));
+      Files.createDirectories(stage.resolve("imports")); // the mount point of importsDir
+      Trees.remove(importsDir); // what an earlier build imported and this one does not is not kept
+      Files.createDirectory(importsDir);
       return overlays.mount(base, overlay);
     });
-    LayerContainer container = new LayerContainer(layer, step.file().dir(), base.config(), options.sourceDateEpoch());
+    LayerContainer container = new LayerContainer(layer, step.file().dir(), base.config(), options.sourceDateEpoch(),
+        importsDir);
     List<LayerEntry> changes;
     if (mount != null) {
       timer.time("imports and run", () -> {
         try (mount) {
-          run(layer, container, sources, mount.merged(), stage);
+          run(layer, container, sources, mount.merged(), stage, importsDir);
         }
       });
       changes = timer.time("diff", () -> OverlayDiff.diff(storage.rootfs(base.volume()), overlay.resolve("upper")));
     } else {
-      timer.time("imports and run", () -> run(layer, container, sources, rootfs, stage));
+      timer.time("imports and run", () -> run(layer, container, sources, rootfs, stage, importsDir));
       changes = timer.time("diff", () -> TreeDiff.diff(base.diffRoot(), rootfs));
     }
 
@@ -222,9 +235,9 @@ public final class Builder {
   }
 
   /** Imports into the rootfs (or staged for /stacker), then the layer's run commands, if any. */
-  private void run(Layer layer, LayerContainer container, LayerImports sources, Path rootfs, Path stage)
-      throws StackerException, IOException, InterruptedException {
-    sources.copyIn(imports, rootfs, stage);
+  private void run(Layer layer, LayerContainer container, LayerImports sources, Path rootfs, Path stage,
+      Path importsDir) throws StackerException, IOException, InterruptedException {
+    sources.copyIn(imports, rootfs, stage, importsDir);
     if (!layer.run().isEmpty()) {
       scripts.run(layer, container, rootfs, stage);
     }

@@ -123,15 +123,18 @@ final class Imports {
   }
 
   /**
-   * Stages an import without dest under {@code stage} (mounted at /stacker): in {@code imports/}, or for
-   * the deprecated {@code import:} key straight in it; a trailing "/" on a directory stages its contents.
+   * Stages an import without dest in {@code importsDir} (seen at /stacker/imports) under the name stacker
+   * gives it, its file name (a download's is the URL's last part); a trailing "/" on a directory stages its
+   * contents. An import under the deprecated {@code import:} key is also staged in {@code stage} (seen at
+   * /stacker), where that key puts it.
    */
-  void stage(Import imp, Path src, Path stage) throws IOException {
-    Path importsDir = imp.legacy() ? stage : stage.resolve("imports");
-    if (imp.path().endsWith("/") && Files.isDirectory(src)) {
-      copyContents(src, importsDir, imp);
-    } else {
-      copy(src, importsDir.resolve(src.getFileName().toString()), imp, true);
+  void stage(Import imp, Path src, Path importsDir, Path stage) throws IOException {
+    for (Path dir : imp.legacy() ? List.of(importsDir, stage) : List.of(importsDir)) {
+      if (imp.path().endsWith("/") && Files.isDirectory(src)) {
+        copyContents(src, dir, imp);
+      } else {
+        copy(src, dir.resolve(src.getFileName().toString()), imp, true);
+      }
     }
   }
 

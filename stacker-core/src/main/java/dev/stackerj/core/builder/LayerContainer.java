@@ -33,6 +33,8 @@ public final class LayerContainer {
   private final Path stackerfileDir;
   private final ImageConfig config;
   private final Long sourceDateEpoch;
+  /** The layer's imports directory, mounted at /stacker/imports over the stage's; null: the stage's own. */
+  private final Path importsDir;
 
   /**
    * @param stackerfileDir the directory of the layer's stackerfile: relative binds and imports start there
@@ -41,10 +43,19 @@ public final class LayerContainer {
    * @param sourceDateEpoch SOURCE_DATE_EPOCH of the build, or null
    */
   public LayerContainer(Layer layer, Path stackerfileDir, ImageConfig config, Long sourceDateEpoch) {
+    this(layer, stackerfileDir, config, sourceDateEpoch, null);
+  }
+
+  /**
+   * As the other constructor, for a build: {@code importsDir} ({@code .stacker/imports/<layer>}, kept after the
+   * build as stacker keeps it) is what the layer's runs see read-only at /stacker/imports.
+   */
+  LayerContainer(Layer layer, Path stackerfileDir, ImageConfig config, Long sourceDateEpoch, Path importsDir) {
     this.layer = layer;
     this.stackerfileDir = stackerfileDir;
     this.config = config;
     this.sourceDateEpoch = sourceDateEpoch;
+    this.importsDir = importsDir;
   }
 
   /** The environment of the container, {@code host} being the environment stacker runs in. */
@@ -70,10 +81,16 @@ public final class LayerContainer {
     return env;
   }
 
-  /** /stacker (read-only, from {@code stage}) and the layer's binds; a bind whose source is missing is an error. */
+  /**
+   * /stacker (read-only, from {@code stage}), /stacker/imports over it when the layer's imports directory is
+   * apart (a build's), and the layer's binds; a bind whose source is missing is an error.
+   */
   public List<RunSpec.Mount> mounts(Path stage) throws StackerException {
     List<RunSpec.Mount> mounts = new ArrayList<>();
     mounts.add(new RunSpec.Mount(stage, "/stacker", true));
+    if (importsDir != null) { // its mount point, stage/imports, is made with the stage: /stacker is read-only
+      mounts.add(new RunSpec.Mount(importsDir, "/stacker/imports", true));
+    }
     for (Bind b : layer.binds()) {
       Path source = stackerfileDir.resolve(b.source()).normalize();
       if (!Files.exists(source)) {
@@ -112,7 +129,7 @@ public final class LayerContainer {
     Files.createDirectories(stage.resolve("imports"));
     for (Import imp : layer.imports()) {
       if (imp.dest() == null) {
-        imports.stage(imp, imports.source(imp, stackerfileDir), stage);
+        imports.stage(imp, imports.source(imp, stackerfileDir), stage.resolve("imports"), stage);
       }
     }
   }

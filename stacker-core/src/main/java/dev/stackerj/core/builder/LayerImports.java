@@ -43,19 +43,32 @@ record LayerImports(Map<Import, Path> sources, Map<String, String> digests) {
     return new LayerImports(sources, digests);
   }
 
-  /** Copies each import with a dest into {@code rootfs}, and stages the others under {@code stage}. */
-  void copyIn(Imports imports, Path rootfs, Path stage) throws StackerException, IOException {
+  /**
+   * Copies each import with a dest into {@code rootfs} (null: leaves them out), and stages the others in
+   * {@code importsDir} (and those of the deprecated {@code import:} in {@code stage} too).
+   */
+  void copyIn(Imports imports, Path rootfs, Path stage, Path importsDir) throws StackerException, IOException {
     for (Map.Entry<Import, Path> e : sources.entrySet()) {
       try {
         if (e.getKey().dest() == null) {
-          imports.stage(e.getKey(), e.getValue(), stage);
-        } else {
+          imports.stage(e.getKey(), e.getValue(), importsDir, stage);
+        } else if (rootfs != null) {
           imports.place(e.getKey(), e.getValue(), rootfs);
         }
       } catch (FileSystemException | CharacterCodingException ex) {
         throw failed(e.getKey(), ex);
       }
     }
+  }
+
+  /** Whether some import has no dest: one staged for /stacker/imports, kept in the layer's imports directory. */
+  boolean staged() {
+    for (Import i : sources.keySet()) {
+      if (i.dest() == null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** "FILE:L:C: import PATH: /resolved/path: permission denied": which import, which file, and why. */

@@ -24,6 +24,7 @@ import dev.stackerj.oci.layer.TarReader;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.ProcSelf;
+import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -265,7 +266,34 @@ class BuilderTest {
     assertEquals(uid, layer.get("etc/conf/data").uid());
     assertEquals(gid, layer.get("etc/conf/data").gid());
     assertEquals("note\n", Files.readString(storage.rootfs("app").resolve("copied")));
-    assertFalse(Files.exists(work.resolve(".stacker/imports/app")), "the staged imports are removed after the build");
+    // as stacker, the layer's imports stay in .stacker/imports/LAYER under their names; the stage goes
+    assertEquals("note\n", Files.readString(work.resolve(".stacker/imports/app/note")));
+    assertEquals(List.of("note"), Files.list(work.resolve(".stacker/imports/app")).map(p -> p.getFileName().toString())
+        .toList());
+    assertFalse(Files.exists(work.resolve(".stacker/stage/app")), "the stage is removed after the build");
+  }
+
+  @Test
+  void aCachedLayerWhoseImportsDirectoryIsGoneGetsItBackWithoutARebuild() throws Exception {
+    Files.writeString(work.resolve("note"), "note\n");
+    Files.createDirectories(work.resolve("tree/sub"));
+    Files.writeString(work.resolve("tree/sub/f"), "f\n");
+    String app = """
+        app:
+          from: {type: built, tag: base}
+          imports:
+            - note
+            - tree/
+          run: true
+        """;
+    build(yaml("", app));
+    Path dir = work.resolve(".stacker/imports/app");
+    assertEquals("f\n", Files.readString(dir.resolve("sub/f")), "a trailing / imports the contents");
+    Trees.remove(dir);
+    List<BuildEvent> again = build(yaml("", app));
+    assertTrue(again.contains(new CacheHit("app")), again.toString());
+    assertEquals("note\n", Files.readString(dir.resolve("note")));
+    assertEquals("f\n", Files.readString(dir.resolve("sub/f")));
   }
 
   @Test

@@ -97,7 +97,7 @@ class BuilderVolumesTest {
     assertTrue(e.getMessage().contains("exit status 3"), e.getMessage());
     assertFalse(Files.exists(storage.path("app"), LinkOption.NOFOLLOW_LINKS), "the failed layer's writable volume is still there");
     assertTrue(storage.isReadOnly("base"), "the layer built before it stays");
-    assertFalse(Files.exists(work.resolve(".stacker/imports/app"), LinkOption.NOFOLLOW_LINKS), "its staged imports are still there");
+    assertFalse(Files.exists(work.resolve(".stacker/stage/app"), LinkOption.NOFOLLOW_LINKS), "its stage is still there");
   }
 
   @Test
@@ -116,6 +116,7 @@ class BuilderVolumesTest {
     assertEquals(0700, Posix.lstat(roots).perm());
     assertEquals(0700, Posix.lstat(storage.path("app")).perm());
     assertEquals(0700, Posix.lstat(work.resolve(".stacker/imports")).perm());
+    assertEquals(0700, Posix.lstat(work.resolve(".stacker/stage")).perm());
   }
 
   /** Its volume, not the work directory: ".." cannot come from a stackerfile, but nothing below relies on that. */

@@ -17,10 +17,21 @@ import java.util.Map;
  * test gives. Files are replaced, never written in place, as on a copy-on-write snapshot.
  */
 final class ScriptedRunner implements ContainerRunner {
-  /** What a layer's run does to its rootfs; {@code stage} is what the container sees as /stacker. */
+  /** What a layer's run does to its rootfs; {@code stage} is what the container sees under /stacker. */
   @FunctionalInterface
   interface Change {
-    void apply(Path rootfs, Path stage) throws IOException;
+    void apply(Path rootfs, StackerView stage) throws IOException;
+  }
+
+  /** /stacker as the container sees it: the stage, and the layer's imports directory at /stacker/imports. */
+  record StackerView(RunSpec spec) {
+    /** The host path of {@code path} (relative to /stacker) in the container. */
+    Path resolve(String path) {
+      boolean imports = path.startsWith("imports/")
+          && spec.mounts().stream().anyMatch(m -> m.destination().equals("/stacker/imports"));
+      return imports ? mount(spec, "/stacker/imports").resolve(path.substring("imports/".length()))
+          : mount(spec, "/stacker").resolve(path);
+    }
   }
 
   final Map<String, Change> changes = new HashMap<>();
@@ -41,7 +52,7 @@ final class ScriptedRunner implements ContainerRunner {
     }
     Change change = changes.get(layer);
     if (change != null) {
-      change.apply(spec.rootfs(), mount(spec, "/stacker"));
+      change.apply(spec.rootfs(), new StackerView(spec));
     }
     return exits.getOrDefault(layer, 0);
   }
