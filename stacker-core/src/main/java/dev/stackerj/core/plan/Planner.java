@@ -61,7 +61,7 @@ public final class Planner {
         if (!byName.containsKey(d.name()) && !unreadable.contains(d.name())) { // a broken layer is told already
           problems.add(new Problem(d.position(), s.name(), "couldn't find dependencies for "
               + Problem.plain(s.name()) + ": " + d.what() + ": no layer named " + Problem.quote(d.name())
-              + Suggestions.didYouMean(d.name(), byName.keySet())));
+              + Suggestions.didYouMean(d.name(), others(byName.keySet(), s.name()))));
           missing = missing == null ? s : missing;
         }
       }
@@ -81,6 +81,13 @@ public final class Planner {
       throw new StackerfileException(problems);
     }
     return List.copyOf(order);
+  }
+
+  /** The names a missing dependency of {@code self} may be a typo of: not itself, which it cannot use. */
+  private static List<String> others(Set<String> names, String self) {
+    List<String> out = new ArrayList<>(names);
+    out.remove(self);
+    return out;
   }
 
   /** The layers {@code l} uses, in the order its keys name them. */

@@ -107,6 +107,12 @@ class PlannerTest {
   }
 
   @Test
+  void aLayerIsNotSuggestedForItsOwnMissingDependency() throws Exception {
+    StackerfileException e = fails(file("s.yaml", "a: {from: {type: built, tag: b}}\n"));
+    assertEquals("couldn't find dependencies for a: base layer b: no layer named \"b\"", e.problems().get(0).message());
+  }
+
+  @Test
   void aLayerThatCouldNotBeReadIsNotAlsoMissing() throws Exception {
     Stackerfile broken = new Stackerfile(Path.of("s.yaml"), "", List.of(), List.of(), List.of(), List.of("base"));
     Stackerfile app = file("t.yaml", "app: {from: {type: built, tag: base}}\n");
