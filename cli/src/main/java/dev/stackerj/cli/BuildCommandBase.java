@@ -85,7 +85,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     // parse and plan before touching the host: a bad file changes nothing
     StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
     List<Stackerfile> files = loaded.files();
-    List<BuildStep> plan = Planner.plan(files, loaded.problems());
+    List<BuildStep> plan = Planner.plan(loaded);
     for (Stackerfile f : files) {
       for (Problem w : f.warnings()) { // what stacker accepts with a warning, or ignores in silence
         log.warn(w.toString());
@@ -150,8 +150,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
 
   /** Reads and plans the stackerfiles: the problems of both are thrown together. */
   private void planned(StackerfileLoader loader) throws StackerfileException, StackerException {
-    StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
-    Planner.plan(loaded.files(), loaded.problems());
+    Planner.plan(loader.loadCollecting(stackerfiles()));
   }
 
   private Map<String, String> substitutions() throws Exception {

@@ -7,6 +7,7 @@ import dev.stackerj.core.stackerfile.Position;
 import dev.stackerj.core.stackerfile.Problem;
 import dev.stackerj.core.stackerfile.Stackerfile;
 import dev.stackerj.core.stackerfile.StackerfileException;
+import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.core.stackerfile.Suggestions;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +43,19 @@ public final class Planner {
    * the plan's own problems are added to them and all are thrown together, so one run tells them all.
    */
   public static List<BuildStep> plan(List<Stackerfile> files, List<Problem> earlier) throws StackerfileException {
+    return plan(files, earlier, true);
+  }
+
+  /**
+   * The build order of what {@code loaded} holds, its problems told with the plan's; a missing dependency
+   * is told only when every file was parsed (a layer of an unparsed file is not missing, only unread).
+   */
+  public static List<BuildStep> plan(StackerfileLoader.Loaded loaded) throws StackerfileException {
+    return plan(loaded.files(), loaded.problems(), loaded.complete());
+  }
+
+  private static List<BuildStep> plan(List<Stackerfile> files, List<Problem> earlier, boolean tellMissing)
+      throws StackerfileException {
     Map<String, BuildStep> byName = new LinkedHashMap<>();
     List<Problem> problems = new ArrayList<>(earlier);
     Set<String> unreadable = new HashSet<>();
@@ -58,7 +72,7 @@ public final class Planner {
     BuildStep missing = null;
     for (BuildStep s : byName.values()) {
       for (Dependency d : dependencies(s.layer())) {
-        if (!byName.containsKey(d.name()) && !unreadable.contains(d.name())) { // a broken layer is told already
+        if (tellMissing && !byName.containsKey(d.name()) && !unreadable.contains(d.name())) { // told already
           problems.add(new Problem(d.position(), s.name(), "couldn't find dependencies for "
               + Problem.plain(s.name()) + ": " + d.what() + ": no layer named " + Problem.quote(d.name())
               + Suggestions.didYouMean(d.name(), others(byName.keySet(), s.name()))));

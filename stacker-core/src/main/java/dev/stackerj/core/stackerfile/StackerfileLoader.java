@@ -65,8 +65,10 @@ public final class StackerfileLoader {
   /**
    * What {@link #loadCollecting} read: every file that could be parsed (in the order of {@link #loadAll}),
    * and every problem found; a caller adds its own checks' problems and reports them all together.
+   * {@code complete}: no file was left unparsed (a YAML or substitution error), so a layer that none of
+   * {@code files} defines is defined nowhere.
    */
-  public record Loaded(List<Stackerfile> files, List<Problem> problems) {
+  public record Loaded(List<Stackerfile> files, List<Problem> problems, boolean complete) {
     public Loaded {
       files = List.copyOf(files);
       problems = List.copyOf(problems);
@@ -79,7 +81,7 @@ public final class StackerfileLoader {
     for (Path p : paths) {
       walk.visit(p, null, new ArrayList<>());
     }
-    return new Loaded(walk.order, walk.problems);
+    return new Loaded(walk.order, walk.problems, walk.complete);
   }
 
   /** The files a stackerfile requires, as absolute paths, in the order it names them. */
@@ -97,6 +99,7 @@ public final class StackerfileLoader {
   private final class Walk {
     final List<Stackerfile> order = new ArrayList<>();
     final List<Problem> problems = new ArrayList<>();
+    boolean complete = true;
     final Map<Path, Stackerfile> loaded = new HashMap<>();
     final Map<Path, Path> loading = new LinkedHashMap<>();
 
@@ -115,15 +118,22 @@ public final class StackerfileLoader {
         return;
       }
       Stackerfile file;
+      byte[] bytes;
       try {
-        String text = Substitution.apply(decode(read(path, via), path.toString()),
-            path.toString(), userValues, builtins);
-        file = StackerfileParser.parseCollecting(text, path, problems);
-      } catch (StackerfileException e) {
+        bytes = read(path, via);
+      } catch (StackerfileException e) { // a prerequisite that is missing: its layers are missing too
         problems.addAll(e.problems());
         return;
       }
-      if (file == null) {
+      try {
+        String text = Substitution.apply(decode(bytes, path.toString()), path.toString(), userValues, builtins);
+        file = StackerfileParser.parseCollecting(text, path, problems);
+      } catch (StackerfileException e) {
+        problems.addAll(e.problems());
+        file = null;
+      }
+      if (file == null) { // which layers it defines is unknown: none can be said to be missing
+        complete = false;
         return;
       }
       loading.put(key, path);

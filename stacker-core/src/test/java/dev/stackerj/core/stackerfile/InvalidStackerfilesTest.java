@@ -52,8 +52,7 @@ class InvalidStackerfilesTest {
     StackerfileException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(StackerfileException.class, () -> {
       Map<String, String> values = Files.exists(subs) ? StackerfileLoader.readSubstituteFile(subs) : Map.of();
       // as the build reads them: the parse's problems and the plan's are reported together
-      StackerfileLoader.Loaded loaded = new StackerfileLoader(values, BUILTINS).loadCollecting(List.of(file));
-      Planner.plan(loaded.files(), loaded.problems());
+      Planner.plan(new StackerfileLoader(values, BUILTINS).loadCollecting(List.of(file)));
     }));
     for (Problem p : e.problems()) {
       assertTrue(p.position().line() >= 1 && p.position().column() >= 1, p.toString());
