@@ -73,13 +73,6 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
-    if (!orderOnly) {
-      // an invalid file is reported before the setup; the re-run parses the files itself
-      Integer reexec = NamespaceEntry.enter(global, () -> Planner.plan(loader.loadAll(stackerfiles())));
-      if (reexec != null) {
-        return reexec;
-      }
-    }
     // parse and plan before touching the host: a bad file changes nothing
     List<Stackerfile> files = loader.loadAll(stackerfiles());
     List<BuildStep> plan = Planner.plan(files);
@@ -92,7 +85,40 @@ abstract class BuildCommandBase implements Callable<Integer> {
       }
       return 0;
     }
+    try (BuildLock first = lockStackerDir()) {
+      if (first == null) {
+        Integer reexec = NamespaceEntry.enter(global);
+        if (reexec != null) {
+          return reexec;
+        }
+      }
+      return build(log, plan, sourceDateEpoch, compression);
+    }
+  }
 
+  /**
+   * {@code .stacker/.lock}, before any host check or setup message, so a second build in the same
+   * directories says so first. Null when the build re-runs itself in the user namespace: the re-run is a
+   * process of its own and takes the lock first thing, so this one only checks that it is free (when there
+   * is one: a host that is not set up gets no .stacker/ made before it is told so).
+   * ({@code roots/.lock} is taken later, where the storage is: root may mount btrfs on roots/ first.)
+   */
+  private BuildLock lockStackerDir() throws Exception {
+    Path file = global.stacker().resolve(".lock");
+    if (NamespaceEntry.needed()) {
+      if (java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        BuildLock.acquire(file).close();
+      }
+      return null;
+    }
+    if (HostProbes.isHostRoot()) {
+      HostSetup.requireRootOnly(global); // before root creates the lock file in a directory a user might control
+    }
+    return BuildLock.acquire(file);
+  }
+
+  private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression)
+      throws Exception {
     if (HostProbes.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
@@ -129,7 +155,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
             events);
     boolean ok = false;
-    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
+    try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock"))) {
       builder.build(plan);
       ok = true;
     } finally {

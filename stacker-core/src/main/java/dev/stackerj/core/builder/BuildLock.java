@@ -21,7 +21,7 @@ public final class BuildLock implements AutoCloseable {
 
   private BuildLock() {}
 
-  /** Takes every lock without waiting, or fails with "couldn't acquire lock". */
+  /** Takes every lock without waiting, or fails with "couldn't acquire lock on FILE" (stacker's words). */
   public static BuildLock acquire(Path... lockFiles) throws IOException, StackerException {
     BuildLock lock = new BuildLock();
     try {
@@ -46,7 +46,7 @@ public final class BuildLock implements AutoCloseable {
         }
         if (l == null) {
           throw new StackerException(StackerException.Kind.BUILD_FAILED,
-              "couldn't acquire lock " + f + ": another stacker is building in these directories",
+              "couldn't acquire lock on " + f + ": another stacker is building in these directories",
               "wait for it to finish, or use other --stacker-dir/--roots-dir");
         }
       }

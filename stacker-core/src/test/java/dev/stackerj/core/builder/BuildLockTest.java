@@ -32,7 +32,7 @@ class BuildLockTest {
     try (BuildLock held = BuildLock.acquire(lock)) {
       assertNotNull(held);
       StackerException e = assertThrows(StackerException.class, () -> BuildLock.acquire(lock));
-      assertTrue(e.getMessage().startsWith("couldn't acquire lock " + lock), e.getMessage());
+      assertTrue(e.getMessage().startsWith("couldn't acquire lock on " + lock), e.getMessage());
     }
     BuildLock.acquire(lock).close();
     assertTrue(Files.isRegularFile(lock));
