@@ -147,8 +147,8 @@ final class OverlayDirCopy {
     int bits = st.uid() == readerUid ? (perm >> 6) & 7 : st.gid() == readerGid ? (perm >> 3) & 7 : perm & 7;
     int need = st.isDir() ? 5 : 4;
     if ((bits & need) != need) {
-      throw new java.nio.file.AccessDeniedException(source.resolve(rel).toString(), null,
-          "uid " + readerUid + ", who owns " + source + ", could not read it, so root does not copy it");
+      throw new IOException(source.resolve(rel) + ": permission denied: uid " + readerUid + ", who owns " + source
+          + ", could not read it, so root does not copy it");
     }
   }
 
