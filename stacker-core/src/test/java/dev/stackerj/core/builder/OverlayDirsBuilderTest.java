@@ -171,7 +171,8 @@ class OverlayDirsBuilderTest {
     int base = manifest("base").layers().size();
     assertEquals(List.of("top"), List.copyOf(entries(app.get(base)).keySet()));
     assertTrue(entries(app.get(base + 1)).containsKey("usr/local/sub/file"));
-    assertTrue(Files.isRegularFile(storage.rootfs(dev.stackerj.core.storage.VolumeNames.forLayer("app")).resolve("top")));
+    Path rootfs = storage.rootfs(dev.stackerj.core.storage.VolumeNames.forLayer("app"));
+    assertTrue(Files.isRegularFile(rootfs.resolve("top")));
   }
 
   @Test
