@@ -164,3 +164,12 @@ YAML
   [[ "$output" == *"$SRC/ovl/secret: permission denied"* ]]
   ! grep -rq "root's secret" oci/blobs 2>/dev/null || fail "the secret reached oci/"
 }
+
+@test "overlay_dirs as a user: a source the user cannot read is an error naming the entry" {
+  [ "$MODE" = user ] || skip "root reads every directory; the root test above checks what root refuses"
+  sed -i 's|source: ovl|source: /root|' stacker.yaml
+  run stacker build -f stacker.yaml
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"stacker.yaml:"*": overlay_dirs /root: "*"/root"*"permission denied"* ]]
+}
