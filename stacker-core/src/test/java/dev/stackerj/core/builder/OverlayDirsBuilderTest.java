@@ -222,6 +222,49 @@ class OverlayDirsBuilderTest {
         dev.stackerj.core.storage.VolumeNames.forLayer("app"))), "nothing half-copied is left");
   }
 
+  @Test
+  void aChildInheritsTheOverlayDirLayers() throws Exception {
+    build(yaml(USR_LOCAL) + """
+        child:
+          from: {type: built, tag: app}
+          run: echo hi > /greeting
+        """);
+    List<Descriptor> app = manifest("app").layers();
+    List<Descriptor> child = manifest("child").layers();
+    assertEquals(app, child.subList(0, app.size()));
+    Path rootfs = storage.rootfs(dev.stackerj.core.storage.VolumeNames.forLayer("child"));
+    assertEquals("from the host\n", Files.readString(rootfs.resolve("usr/local/sub/file")));
+  }
+
+  @Test
+  void aTarBaseWhoseFilesAreInNoLayerYetBecomesTheFirstLayer() throws Exception {
+    Path content = Files.createDirectories(work.resolve("tarred"));
+    Files.writeString(content.resolve("from-tar"), "t\n");
+    Files.copy(work.resolve("sh"), Files.createDirectories(content.resolve("bin")).resolve("sh"));
+    Posix.chmod(content.resolve("bin/sh"), 0755);
+    Path tar = work.resolve("base.tar");
+    Process p = new ProcessBuilder("tar", "--numeric-owner", "--owner=" + ProcSelf.euid(),
+        "--group=" + ProcSelf.egid(), "-C", content.toString(), "-cf", tar.toString(), ".").inheritIO().start();
+    assertEquals(0, p.waitFor());
+    build("""
+        app:
+          from: {type: tar, url: %s}
+          overlay_dirs:
+        %s
+          run: echo hi > /greeting
+        """.formatted(tar, USR_LOCAL));
+    List<Descriptor> layers = manifest("app").layers();
+    assertEquals(3, layers.size(), "the tar's files, the overlay dir, the run");
+    assertTrue(entries(layers.get(0)).containsKey("from-tar"));
+    assertFalse(entries(layers.get(0)).containsKey("usr/local/sub/file"));
+    assertTrue(entries(layers.get(1)).containsKey("usr/local/sub/file"));
+    assertEquals(List.of("greeting"), List.copyOf(entries(layers.get(2)).keySet()));
+    ImageConfig config = layout().readConfig(manifest("app"));
+    assertEquals(List.of("stacker build of app", "stacker overlay dir for app", "stacker build of app"),
+        config.history().stream().map(ImageConfig.History::createdBy).toList());
+    assertEquals(3, config.rootfs().diffIds().size());
+  }
+
   private static final Log QUIET = new Log() {
     @Override
     public void info(String message) {}
