@@ -85,6 +85,21 @@ validate_oci() {
   [[ "$output" == *"couldn't acquire lock"* ]]
 }
 
+@test "the lock comes first: the second build's first words are couldn't acquire lock, on a fresh roots/ too" {
+  # roots/ elsewhere and not made yet: the second build would otherwise check (and as root set up) storage
+  "$STACKER" build -f stacker.yaml --substitute SLEEP=20 >build1.log 2>&1 &
+  pid=$!
+  wait_for_run
+  run stacker --roots-dir "$WORK/other-roots" build -f stacker.yaml
+  echo "$output"
+  kill -9 "$pid"
+  wait "$pid" || true
+  [ "$status" -eq 1 ]
+  [[ "${lines[0]}" == *"couldn't acquire lock on $WORK/.stacker/.lock"* ]]
+  [[ "$output" != *"setting up"* ]]
+  [ ! -e other-roots ]
+}
+
 @test "clean works after a build killed mid-run" {
   "$STACKER" build -f stacker.yaml --substitute SLEEP=30 >build1.log 2>&1 &
   pid=$!

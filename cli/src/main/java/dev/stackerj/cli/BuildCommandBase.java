@@ -75,22 +75,10 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
-    if (!orderOnly) {
-      // an invalid file is reported before the setup; the re-run parses the files itself
-      Integer reexec = NamespaceEntry.enter(global, () -> planned(loader));
-      if (reexec != null) {
-        return reexec;
-      }
-    }
     // parse and plan before touching the host: a bad file changes nothing
     StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
     List<Stackerfile> files = loaded.files();
     List<BuildStep> plan = Planner.plan(loaded);
-    for (Stackerfile f : files) {
-      for (Problem w : f.warnings()) { // what stacker accepts with a warning, or ignores in silence
-        log.warn(w.toString());
-      }
-    }
     if (orderOnly) {
       for (int i = 0; i < files.size(); i++) {
         Stackerfile f = files.get(i);
@@ -100,7 +88,51 @@ abstract class BuildCommandBase implements Callable<Integer> {
       }
       return 0;
     }
+    try (BuildLock first = lockStackerDir()) {
+      if (first == null) {
+        Integer reexec = NamespaceEntry.enter(global);
+        if (reexec != null) {
+          return reexec;
+        }
+      }
+      // what stacker accepts with a warning, or ignores in silence; said here, after the lock, and so once:
+      // a re-run in the user namespace reads the files again
+      for (Stackerfile f : files) {
+        for (Problem w : f.warnings()) {
+          log.warn(w.toString());
+        }
+      }
+      return build(log, plan, sourceDateEpoch, compression);
+    }
+  }
 
+  /**
+   * {@code .stacker/.lock}, before any host check or setup message, so a second build in the same
+   * directories says so first. Null when the build re-runs itself in the user namespace: the re-run is a
+   * process of its own and takes the lock first thing, so this one only checks that it is free (when there
+   * is one: a host that is not set up gets no .stacker/ made before it is told so).
+   * ({@code roots/.lock} is taken later, where the storage is: root may mount btrfs on roots/ first.)
+   */
+  private BuildLock lockStackerDir() throws Exception {
+    Path file = global.stacker().resolve(".lock");
+    if (NamespaceEntry.needed()) {
+      if (java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          BuildLock.acquire(file).close();
+        } catch (java.io.IOException e) {
+          // one this user cannot open (root's .stacker/): the host checks that follow say why, with the fix
+        }
+      }
+      return null;
+    }
+    if (HostProbes.isHostRoot()) {
+      HostSetup.requireRootOnly(global); // before root creates the lock file in a directory a user might control
+    }
+    return BuildLock.acquire(file);
+  }
+
+  private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression)
+      throws Exception {
     if (HostProbes.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
@@ -137,7 +169,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
             events);
     boolean ok = false;
-    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
+    try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock"))) {
       builder.build(plan);
       ok = true;
     } finally {

@@ -52,6 +52,7 @@ public final class Builder {
   private final RunScript scripts;
   private final GenerateLabels labels;
   private final Annotations annotations;
+  private final OverlayDirLayers overlayDirs;
 
   // per build: what is on disk when it starts
   private OciLayout layout;
@@ -79,6 +80,7 @@ public final class Builder {
     this.scripts = new RunScript(runner, options.onRunFailure(), log::info);
     this.labels = new GenerateLabels(storage, runner);
     this.annotations = new Annotations(options.annotationsNamespace(), options.stackerVersion());
+    this.overlayDirs = new OverlayDirLayers(storage, options, log::debug);
   }
 
   /**
@@ -141,7 +143,9 @@ public final class Builder {
     events.on(new BuildEvent.LayerStarted(name));
     Base base = bases.prepare(step);
     LayerImports sources = LayerImports.resolve(imports, step, digests);
-    CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch());
+    OverlayDirLayers.Sources overlayDirSources = OverlayDirLayers.resolve(step, digests);
+    CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch(),
+        overlayDirSources.digests());
     CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
     Path importsDir = options.stackerDir().resolve("imports").resolve(VolumeNames.forLayer(name));
     if (verdict instanceof CacheReuse.Hit hit) {
@@ -161,7 +165,8 @@ public final class Builder {
     String volume = VolumeNames.forLayer(name);
     Path stage = options.stackerDir().resolve("stage").resolve(volume);
     try {
-      buildInto(volume, stage, importsDir, step, base, sources, key);
+      buildInto(volume, stage, importsDir, step, overlayDirs.apply(layer, overlayDirSources, base, volume, layout),
+          sources, key);
     } catch (Throwable failure) {
       volumes.discard(volume, stage, failure);
       throw failure;

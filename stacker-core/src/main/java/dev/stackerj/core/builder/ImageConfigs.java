@@ -100,6 +100,21 @@ public final class ImageConfigs {
     return out;
   }
 
+  /**
+   * {@code parent} (null: none, for scratch and tar bases) with one more layer, {@code diffId}, and its history
+   * entry: the layers an overlay_dirs entry adds below the run's. Everything else is the parent's.
+   */
+  public static ImageConfig withLayer(ImageConfig parent, Digest diffId, String createdBy, Settings s) {
+    ImageConfig p = parent != null ? parent
+        : new ImageConfig(s.created(), s.author(), s.hostArch(), s.hostOs(), null, null, null);
+    List<Digest> diffIds = new ArrayList<>(p.rootfs().diffIds());
+    diffIds.add(diffId);
+    List<ImageConfig.History> history = new ArrayList<>(p.history());
+    history.add(new ImageConfig.History(s.created(), createdBy, s.author(), null, false));
+    return new ImageConfig(p.created(), p.author(), p.architecture(), p.os(), p.config(),
+        new ImageConfig.RootFs(p.rootfs().type(), diffIds, p.rootfs().unknown()), history, p.unknown());
+  }
+
   /** {@code config} with {@code labels} added over its own (generate_labels). */
   public static ImageConfig withLabels(ImageConfig config, Map<String, String> labels) {
     ImageConfig.Config c = config.config();

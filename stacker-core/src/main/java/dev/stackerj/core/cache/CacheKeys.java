@@ -53,6 +53,9 @@ public final class CacheKeys {
     m.put("binds", binds);
     m.put("generate_labels", l.generateLabels());
     m.put("build_env_passthrough", l.buildEnvPassthrough());
+    if (!l.overlayDirs().isEmpty()) { // absent otherwise: every other layer's key stays what it was
+      m.put("overlay_dirs", l.overlayDirs().stream().map(o -> List.of(o.source(), o.dest())).toList());
+    }
     return Digest.sha256(Json.bytes(m)).hex();
   }
 
@@ -67,10 +70,29 @@ public final class CacheKeys {
     return Digest.fromMessageDigest(md.digest()).hex();
   }
 
+  /**
+   * A digest of what an {@code overlay_dirs} source brings: as {@link #importDigest}, and each entry's mtime
+   * too, since the layer keeps mtimes. The source itself is followed if it is a link (stacker does); nothing
+   * below it is. File contents are memoized like imports'.
+   */
+  public static String overlayDirDigest(Path source, DigestMemo memo) throws IOException {
+    MessageDigest md = Digest.newSha256();
+    md.update("overlay_dir\0".getBytes(StandardCharsets.UTF_8));
+    feed(md, source.toRealPath(), "", memo, true);
+    return Digest.fromMessageDigest(md.digest()).hex();
+  }
+
   private static void feed(MessageDigest md, Path p, String rel, DigestMemo memo) throws IOException {
+    feed(md, p, rel, memo, false);
+  }
+
+  private static void feed(MessageDigest md, Path p, String rel, DigestMemo memo, boolean mtimes) throws IOException {
     Map<String, Object> a = Files.readAttributes(p, DigestMemo.STAT, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
     md.update((rel + "\0" + Integer.toOctalString(mode) + "\0").getBytes(StandardCharsets.UTF_8));
+    if (mtimes) {
+      md.update((a.get("lastModifiedTime") + "\0").getBytes(StandardCharsets.UTF_8));
+    }
     int type = mode & 0170000;
     if (type == 0100000) {
       md.update((a.get("size") + ":" + memo.sha256(p, a)).getBytes(StandardCharsets.UTF_8));
@@ -83,7 +105,7 @@ public final class CacheKeys {
       }
       Arrays.sort(names);
       for (String n : names) {
-        feed(md, p.resolve(n), rel + "/" + n, memo);
+        feed(md, p.resolve(n), rel + "/" + n, memo, mtimes);
       }
     }
     md.update((byte) '\n');

@@ -32,7 +32,8 @@ public record Layer(
     String arch,
     List<Bind> binds,
     List<String> generateLabels,
-    List<String> buildEnvPassthrough) {
+    List<String> buildEnvPassthrough,
+    List<OverlayDir> overlayDirs) {
 
   public Layer {
     imports = List.copyOf(imports);
@@ -48,6 +49,7 @@ public record Layer(
     binds = List.copyOf(binds);
     generateLabels = List.copyOf(generateLabels);
     buildEnvPassthrough = buildEnvPassthrough == null ? null : List.copyOf(buildEnvPassthrough);
+    overlayDirs = List.copyOf(overlayDirs);
   }
 
   private static Map<String, String> frozen(Map<String, String> m) {

@@ -56,6 +56,7 @@ final class StackerfileSchema {
       key("build_env_passthrough", NodeReader::regexes, (d, v) -> d.passthrough = v),
       key("binds", StackerfileSchema::binds, (d, v) -> d.binds.addAll(v)),
       key("generate_labels", NodeReader::stringOrList, (d, v) -> d.generateLabels.addAll(v)),
+      key("overlay_dirs", StackerfileSchema::overlayDirs, (d, v) -> d.overlayDirs.addAll(v)),
       key("bom", STACKER_ONLY),
       key("was_bom", STACKER_ONLY),
       key("was_legacy_import", STACKER_ONLY));
@@ -84,6 +85,11 @@ final class StackerfileSchema {
       key("source", NodeReader::string, (d, v) -> d.source = v),
       key("dest", NodeReader::string, (d, v) -> d.dest = v));
 
+  /** An entry of {@code overlay_dirs:}. */
+  static final Keys<BindDraft> OVERLAY_DIR = Keys.of(
+      key("source", NodeReader::string, (d, v) -> d.source = v),
+      key("dest", NodeReader::string, (d, v) -> d.dest = v));
+
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
   /** The layer {@code name} defined at {@code keyNode}, or null when it has no usable base. */
@@ -108,7 +114,7 @@ final class StackerfileSchema {
     return new Layer(
         name, r.pos(keyNode), d.from, d.imports, d.run, d.environment, d.labels, d.volumes, d.workingDir,
         d.entrypoint, d.cmd, d.fullCommand, d.runtimeUser, d.annotations, d.buildEnv, d.buildOnly, d.os, d.arch,
-        d.binds, d.generateLabels, d.passthrough);
+        d.binds, d.generateLabels, d.passthrough, d.overlayDirs);
   }
 
   /**
@@ -254,6 +260,36 @@ final class StackerfileSchema {
     return out;
   }
 
+  /**
+   * {@code overlay_dirs:} entries, each a map with {@code source} (a directory; relative to the file's) and
+   * {@code dest} (an absolute path in the image, "/" when absent: stacker joins it to the root either way).
+   */
+  private static List<OverlayDir> overlayDirs(NodeReader r, Node node, String key) {
+    List<OverlayDir> out = new ArrayList<>();
+    for (Node item : NodeReader.items(node)) {
+      MappingNode map = r.mapping(item, "overlay_dirs entry");
+      if (map == null) {
+        continue;
+      }
+      BindDraft d = new BindDraft();
+      OVERLAY_DIR.read(r, map, d, "overlay_dirs", "overlay_dirs.");
+      if (d.source == null || d.source.isBlank()) {
+        r.problem(item, "overlay_dirs: an entry needs \"source\", a directory on the host");
+        continue;
+      }
+      String dest = d.dest == null || d.dest.isEmpty() ? "/" : d.dest;
+      if (!dest.startsWith("/")) {
+        dest = "/" + dest; // stacker joins dest to the root: "usr/local" is /usr/local
+      }
+      if (java.util.Arrays.asList(dest.split("/")).contains("..")) {
+        r.problem(item, "overlay_dirs: dest \"" + d.dest + "\" must not contain \"..\"");
+        continue;
+      }
+      out.add(new OverlayDir(d.source, dest, r.pos(item)));
+    }
+    return out;
+  }
+
   // ---- drafts: what has been read of one map so far (null: the key is absent, or its value was refused) ----
 
   /** A layer being read. */
@@ -280,6 +316,7 @@ final class StackerfileSchema {
     final List<Bind> binds = new ArrayList<>();
     final List<String> generateLabels = new ArrayList<>();
     List<String> passthrough;
+    final List<OverlayDir> overlayDirs = new ArrayList<>();
   }
 
   /** A {@code from:} being read. */

@@ -69,6 +69,14 @@ public final class VolumeNames {
     return base + ".tmp";
   }
 
+  /**
+   * The volume a layer's overlay_dirs are copied into on top of its base, before its run: the base of layer
+   * volume {@code volume}'s run.
+   */
+  public static String overlayDirs(String volume) {
+    return ".overlay_dirs-" + volume;
+  }
+
   /** The throwaway snapshot of layer volume {@code volume} that its generate_labels commands run in. */
   public static String labels(String volume) {
     return ".labels-" + volume;

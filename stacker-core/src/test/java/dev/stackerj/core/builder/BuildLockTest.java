@@ -32,9 +32,35 @@ class BuildLockTest {
     try (BuildLock held = BuildLock.acquire(lock)) {
       assertNotNull(held);
       StackerException e = assertThrows(StackerException.class, () -> BuildLock.acquire(lock));
-      assertTrue(e.getMessage().startsWith("couldn't acquire lock " + lock), e.getMessage());
+      assertTrue(e.getMessage().startsWith("couldn't acquire lock on " + lock), e.getMessage());
+      // a lock of this very process: /proc/locks names its pid, as stacker's message does
+      assertTrue(e.getMessage().contains("(lock owned by pid " + ProcessHandle.current().pid() + " ("), e.getMessage());
     }
     BuildLock.acquire(lock).close();
     assertTrue(Files.isRegularFile(lock));
+  }
+
+  @Test
+  void aFlockOfAnotherProcessAsStackerTakesItLocksUsOut() throws Exception {
+    Path lock = Files.createDirectories(tmp.resolve(".stacker")).resolve(".lock");
+    Files.createFile(lock);
+    Process holder = new ProcessBuilder("flock", "-o", lock.toString(), "sleep", "30").start();
+    try {
+      StackerException e = null;
+      for (int i = 0; i < 100 && e == null; i++) {
+        try {
+          BuildLock.acquire(lock).close();
+          Thread.sleep(50); // not taken yet
+        } catch (StackerException taken) {
+          e = taken;
+        }
+      }
+      assertNotNull(e, "flock(1) never locked us out: a POSIX lock would not see stacker's flock");
+      assertTrue(e.getMessage().startsWith("couldn't acquire lock on " + lock), e.getMessage());
+      assertTrue(e.getMessage().contains("lock owned by pid "), e.getMessage());
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+    BuildLock.acquire(lock).close();
   }
 }

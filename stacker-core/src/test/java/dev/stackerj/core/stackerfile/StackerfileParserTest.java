@@ -584,6 +584,50 @@ class StackerfileParserTest {
   }
 
   @Test
+  void overlayDirsKeepSourceAsWrittenAndDefaultDestToRoot() throws Exception {
+    Layer l = parse("""
+        a:
+          from: {type: scratch}
+          overlay_dirs:
+            - source: dir_to_overlay
+            - {source: /abs/dir, dest: /usr/local}
+            - {source: rel, dest: usr/share}
+        """).layers().get(0);
+    assertEquals(List.of(
+        new OverlayDir("dir_to_overlay", "/", new Position("stacker.yaml", 4, 7)),
+        new OverlayDir("/abs/dir", "/usr/local", new Position("stacker.yaml", 5, 7)),
+        new OverlayDir("rel", "/usr/share", new Position("stacker.yaml", 6, 7))), l.overlayDirs());
+    assertTrue(parse("a:\n  from: {type: scratch}\n").layers().get(0).overlayDirs().isEmpty());
+  }
+
+  @Test
+  void badOverlayDirsAreProblemsWithTheirPositions() {
+    StackerfileException e = fails("""
+        app:
+          from: {type: scratch}
+          overlay_dirs:
+            - dir_as_a_string
+            - {dest: /x}
+            - {source: ""}
+            - {source: d, dset: /x}
+            - {source: d, dest: /a/../../etc}
+            - {source: [a, b]}
+        """);
+    assertEquals(
+        List.of(
+            "overlay_dirs entry must be a map, not \"dir_as_a_string\"",
+            "overlay_dirs: an entry needs \"source\", a directory on the host",
+            "overlay_dirs: an entry needs \"source\", a directory on the host",
+            "unknown key \"dset\" in overlay_dirs (did you mean \"dest\"?)",
+            "overlay_dirs: dest \"/a/../../etc\" must not contain \"..\"",
+            "overlay_dirs.source must be a string, not a list",
+            "overlay_dirs: an entry needs \"source\", a directory on the host"),
+        e.problems().stream().map(Problem::message).toList());
+    assertEquals(new Position("stacker.yaml", 4, 7), e.problems().get(0).position());
+    assertEquals(new Position("stacker.yaml", 8, 7), e.problems().get(4).position());
+  }
+
+  @Test
   void emptyAndNonMapFilesAreProblems() {
     assertEquals("the file defines no layers", onlyProblem("").message());
     assertEquals("the file defines no layers", onlyProblem("# only a comment\n").message());

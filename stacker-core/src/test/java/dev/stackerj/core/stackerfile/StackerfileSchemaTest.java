@@ -14,11 +14,12 @@ class StackerfileSchemaTest {
   void theKeysAreListedInTheOrderSuggestionsWeighThem() {
     assertEquals(List.of("from", "imports", "import", "run", "environment", "labels", "volumes", "working_dir",
         "entrypoint", "cmd", "full_command", "runtime_user", "annotations", "build_env", "build_only", "os", "arch",
-        "build_env_passthrough", "binds", "generate_labels", "bom", "was_bom", "was_legacy_import"),
+        "build_env_passthrough", "binds", "generate_labels", "overlay_dirs", "bom", "was_bom", "was_legacy_import"),
         StackerfileSchema.LAYER.names());
     assertEquals(List.of("type", "url", "tag", "insecure"), StackerfileSchema.FROM.names());
     assertEquals(List.of("path", "hash", "dest", "mode", "uid", "gid"), StackerfileSchema.IMPORT.names());
     assertEquals(List.of("source", "dest"), StackerfileSchema.BIND.names());
+    assertEquals(List.of("source", "dest"), StackerfileSchema.OVERLAY_DIR.names());
     assertEquals(List.of("prerequisites"), StackerfileSchema.CONFIG.names());
   }
 
