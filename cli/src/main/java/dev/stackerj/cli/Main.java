@@ -28,6 +28,7 @@ public final class Main {
     SUBCOMMANDS.put("clean", CleanCommand::new);
     SUBCOMMANDS.put("completion", CompletionCommand::new);
     SUBCOMMANDS.put("convert", ConvertCommand::new);
+    SUBCOMMANDS.put("gc", GcCommand::new);
     SUBCOMMANDS.put("grab", GrabCommand::new);
     SUBCOMMANDS.put("inspect", InspectCommand::new);
     SUBCOMMANDS.put("install", InstallCommand::new);
@@ -57,6 +58,10 @@ public final class Main {
     }
     CommandLine cl = commandLine(named);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // urfave/cli takes an option given twice (a wrapper adding --debug to a command line that has it):
+    // the last value wins, a repeatable option collects them all
+    cl.setOverwrittenOptionsAllowed(true);
+    cl.setExecutionStrategy(pr -> beforeAll(cl, pr));
     if (cl.getSubcommands().containsKey("chroot")) {
       // everything after chroot's TAG is the command, options included: stacker chroot web ls -l /
       cl.getSubcommands().get("chroot").setStopAtPositional(true);
@@ -71,6 +76,23 @@ public final class Main {
           return 2;
         });
     return cl.execute(args);
+  }
+
+  /**
+   * As stacker's global "before" step: the global options are checked and the log is opened (--log-file)
+   * before any subcommand runs, its --help included; only the top level's own --help and --version come
+   * first, as urfave/cli shows them before that step.
+   */
+  private static int beforeAll(CommandLine cl, CommandLine.ParseResult pr) {
+    if (!pr.isUsageHelpRequested() && !pr.isVersionHelpRequested()) {
+      try {
+        GlobalOptions global = ((StackerCommand) cl.getCommand()).global.ready();
+        global.log().debug("stacker version " + Version.VERSION);
+      } catch (Exception e) {
+        throw new CommandLine.ExecutionException(cl, e.getMessage(), e);
+      }
+    }
+    return new CommandLine.RunLast().execute(pr);
   }
 
   /** The subcommands {@code args} name, by their main names (an option's value may be among them too). */
