@@ -20,6 +20,12 @@ public sealed interface BuildEvent {
   /** {@code layer} has binds, so it is built whatever the cache holds. */
   record RebuiltForBinds(String layer) implements BuildEvent {}
 
+  /**
+   * A layer blob of {@code layer}'s base image is imported into oci/ (reused when it is there), as stacker's
+   * image copy reports each blob.
+   */
+  record BaseBlob(String layer, dev.stackerj.oci.Digest digest) implements BuildEvent {}
+
   /** {@code layer} is built: its image is tagged and its volume read-only. */
   record LayerBuilt(String layer) implements BuildEvent {}
 }
