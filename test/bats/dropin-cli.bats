@@ -39,6 +39,11 @@ tagged_blobs() {
   run stacker --debug build --debug
   [ "$status" -eq 0 ]
   [[ "$output" == *"found cached layer app"* ]]
+  [[ "$output" == *"stacker version"* ]] # still on: a flag given again is not flipped off
+  run stacker --progress build --progress
+  [[ "$output" == *"app: cached"* ]]
+  run stacker --progress build --no-progress # as stacker: --no-progress wins
+  [[ "$output" != *"app: cached"* ]]
   run stacker --oci-dir elsewhere --oci-dir "$WORK/oci" inspect base
   echo "$output"
   [ "$status" -eq 0 ]

@@ -121,7 +121,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
         : BuildListener.logLines(buildLog);
     if (global.progress()) { // as stacker's image copy: a line per blob of a base image imported
       events = BuildListener.both(events, e -> {
-        if (e instanceof dev.stackerj.core.builder.BuildEvent.BaseBlob) {
+        if (e.progressOnly()) {
           buildLog.info(BuildListener.line(e));
         }
       });

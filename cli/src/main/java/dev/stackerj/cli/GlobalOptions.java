@@ -33,20 +33,32 @@ public final class GlobalOptions {
       scope = ScopeType.INHERIT)
   Path config;
 
-  @Option(names = "--debug", description = "debug output and stack traces", scope = ScopeType.INHERIT)
+  // an explicit default: picocli flips a flag's default, and given again on a subcommand, the inherited
+  // option's default would be its current value (true), flipped to false
+  @Option(names = "--debug", defaultValue = "false", description = "debug output and stack traces",
+      scope = ScopeType.INHERIT)
   boolean debug;
 
-  @Option(names = {"-q", "--quiet"}, description = "only errors", scope = ScopeType.INHERIT)
+  @Option(names = {"-q", "--quiet"}, defaultValue = "false", description = "only errors", scope = ScopeType.INHERIT)
   boolean quiet;
 
   @Option(names = "--log-file", description = "write the log to this file instead of stderr (emptied first)", scope = ScopeType.INHERIT)
   Path logFile;
 
-  @Option(names = "--log-timestamp", description = "start each log line with the time", scope = ScopeType.INHERIT)
+  @Option(names = "--log-timestamp", defaultValue = "false",
+      description = "start each log line with the time", scope = ScopeType.INHERIT)
   boolean logTimestamp;
 
-  @Option(names = "--progress", negatable = true,
+  // two flags, as stacker has them (--no-progress wins): a negatable one given again on a subcommand would flip
+  @Option(names = "--progress", defaultValue = "false",
       description = "per-layer progress on stdout (default: when stdout is a terminal)", scope = ScopeType.INHERIT)
+  boolean progressOn;
+
+  @Option(names = "--no-progress", defaultValue = "false", description = "no progress, also on a terminal",
+      scope = ScopeType.INHERIT)
+  boolean progressOff;
+
+  /** --progress or --no-progress, or null when neither was given (then: when stdout is a terminal). */
   Boolean progress;
 
   @Option(names = "--storage-type", defaultValue = "btrfs",
@@ -72,6 +84,7 @@ public final class GlobalOptions {
     ociDir = ociDir != null ? ociDir : values.ociDir();
     rootsDir = rootsDir != null ? rootsDir : values.rootsDir();
     validate(); // again: the config file may have set a bad roots dir
+    progress = progressOff ? Boolean.FALSE : progressOn ? Boolean.TRUE : null;
     ready = true;
     return this;
   }

@@ -40,7 +40,7 @@ public interface BuildListener {
     return new BuildListener() {
       @Override
       public void on(BuildEvent event) {
-        if (!(event instanceof BuildEvent.BaseBlob)) { // stacker prints those only with --progress
+        if (!event.progressOnly()) { // stacker prints those only with --progress
           log.info(BuildListener.line(event));
         }
       }
