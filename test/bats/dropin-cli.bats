@@ -86,7 +86,7 @@ YAML
   [ "$status" -eq 0 ]
   [ ! -e roots ] || [ -z "$(ls -A roots)" ]
   [ ! -e oci ]
-  [ ! -e .stacker ]
+  [ ! -e .stacker ] || [ -z "$(ls -A .stacker)" ] # a user's clean empties the directory unpriv-setup made
 }
 
 @test "2: gc removes the base and the blobs no tag and no cache entry uses, and says what it freed" {
@@ -173,6 +173,18 @@ YAML
   [[ "$stderr" != *"built successfully"* ]]
   run ! grep -q "an old run" build.log
   head -n 1 build.log | grep -q "stacker version $(stacker --version | awk '{print $NF}')"
+}
+
+@test "3: as root, --log-file empties no file that has another hard link" {
+  [ "$MODE" = root ] || skip "root's --log-file in a directory a user can write"
+  VICTIM="$(mktemp -d "$(dirname "$WORK")/victim.XXXXXX")" # a hard link stays on one filesystem
+  echo secret > "$VICTIM/root-only"
+  ln "$VICTIM/root-only" "$WORK/build.log" # a hard link a user could have made (without protected_hardlinks)
+  run stacker --log-file "$WORK/build.log" check
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--log-file $WORK/build.log: cannot open: it has other hard links"* ]]
+  [ "$(cat "$VICTIM/root-only")" = secret ]
 }
 
 @test "4: stacker with no arguments prints its help on stdout, in stacker's sections, and exits 0" {
