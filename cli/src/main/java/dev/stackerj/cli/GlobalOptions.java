@@ -42,7 +42,8 @@ public final class GlobalOptions {
   @Option(names = {"-q", "--quiet"}, defaultValue = "false", description = "only errors", scope = ScopeType.INHERIT)
   boolean quiet;
 
-  @Option(names = "--log-file", description = "write the log to this file instead of stderr (emptied first)", scope = ScopeType.INHERIT)
+  @Option(names = "--log-file", description = "write the log to this file instead of stderr (emptied first)",
+      scope = ScopeType.INHERIT)
   Path logFile;
 
   @Option(names = "--log-timestamp", defaultValue = "false",

@@ -117,7 +117,8 @@ public final class PublishCommand implements Callable<Integer> {
         }
         if (showOnly) {
           for (String tag : tags) { // the full destination of each, as stacker shows it
-            log.info("would publish: " + sf.path() + " " + layer.name() + " to " + shown.destination(layer.name(), tag));
+            log.info("would publish: " + sf.path() + " " + layer.name() + " to "
+                + shown.destination(layer.name(), tag));
           }
           continue;
         }
