@@ -83,7 +83,7 @@ local_digest() {
   cd "$EX"
   run stacker publish --url "docker://127.0.0.1:$port/so" --tag t --show-only
   [ "$status" -eq 0 ]
-  grep -qx "would publish: stacker.yaml web to docker://127.0.0.1:$port/so" <<<"$output"
+  grep -qx "would publish: stacker.yaml web to docker://127.0.0.1:$port/so/web:t" <<<"$output"
   run stacker publish --url "oci:$WORK/dest" --tag a --tag b --image web
   echo "$output"
   [ "$status" -eq 0 ]

@@ -159,6 +159,13 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Log buildLog = progress != null ? progress.around(log) : log;
     BuildListener events = progress != null ? BuildListener.both(BuildListener.logLines(buildLog), progress)
         : BuildListener.logLines(buildLog);
+    if (global.progress()) { // as stacker's image copy: a line per blob of a base image imported
+      events = BuildListener.both(events, e -> {
+        if (e.progressOnly()) {
+          buildLog.info(BuildListener.line(e));
+        }
+      });
+    }
     Builder builder =
         new Builder(
             new BtrfsStorage(global.roots()),

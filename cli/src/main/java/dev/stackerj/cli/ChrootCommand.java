@@ -53,7 +53,8 @@ public final class ChrootCommand implements Callable<Integer> {
   @Option(names = "--substitute-file", description = "a YAML map of K: V substitutions")
   Path substituteFile;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "TAG", description = "the layer (default: the one built last)")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "TAG",
+      description = "the layer (default: the stackerfile's first, as stacker; without one, the one built last)")
   String tag;
 
   @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD",
@@ -79,7 +80,8 @@ public final class ChrootCommand implements Callable<Integer> {
           "apt-get install runc");
     }
     BuiltLayers layers = new BuiltLayers(global);
-    BuiltLayers.Found layer = tag == null ? layers.latest() : layers.find(tag);
+    String first = tag == null ? firstLayer(global) : tag;
+    BuiltLayers.Found layer = first == null ? layers.latest() : layers.find(first);
     if (!Files.exists(layer.rootfs().resolve("bin/sh"), LinkOption.NOFOLLOW_LINKS)) {
       throw new StackerException(StackerException.Kind.USAGE, "layer \"" + layer.name()
           + "\" has no /bin/sh to run", null);
@@ -118,6 +120,20 @@ public final class ChrootCommand implements Callable<Integer> {
     } finally {
       storage.delete(scratch);
       Trees.remove(stage);
+    }
+  }
+
+  /** The first layer the stackerfile defines (stacker's choice when no tag is given), or null without one. */
+  private String firstLayer(GlobalOptions global) throws Exception {
+    if (!Files.isRegularFile(stackerFile)) {
+      return null;
+    }
+    try {
+      Stackerfile sf = new StackerfileLoader(BuildCommandBase.substitutions(substituteFile, substitutes),
+          BuildCommandBase.builtins(global)).load(stackerFile);
+      return sf.layers().isEmpty() ? null : sf.layers().get(0).name();
+    } catch (StackerfileException | StackerException e) {
+      return null; // definition() says why the file is not used
     }
   }
 

@@ -37,6 +37,10 @@ public final class CleanCommand implements Callable<Integer> {
   @ParentCommand StackerCommand parent;
   GlobalOptions global;
 
+  // stacker keeps --all (a no-op) so old scripts still run; clean removes everything either way
+  @picocli.CommandLine.Option(names = "--all", description = "accepted for compatibility: clean always removes all")
+  boolean all;
+
   @Override
   public Integer call() throws Exception {
     global = parent.global.ready();

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.time.format.DateTimeFormatter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -32,20 +33,33 @@ public final class GlobalOptions {
       scope = ScopeType.INHERIT)
   Path config;
 
-  @Option(names = "--debug", description = "debug output and stack traces", scope = ScopeType.INHERIT)
+  // an explicit default: picocli flips a flag's default, and given again on a subcommand, the inherited
+  // option's default would be its current value (true), flipped to false
+  @Option(names = "--debug", defaultValue = "false", description = "debug output and stack traces",
+      scope = ScopeType.INHERIT)
   boolean debug;
 
-  @Option(names = {"-q", "--quiet"}, description = "only errors", scope = ScopeType.INHERIT)
+  @Option(names = {"-q", "--quiet"}, defaultValue = "false", description = "only errors", scope = ScopeType.INHERIT)
   boolean quiet;
 
-  @Option(names = "--log-file", description = "also write the log to this file (appended)", scope = ScopeType.INHERIT)
+  @Option(names = "--log-file", description = "write the log to this file instead of stderr (emptied first)",
+      scope = ScopeType.INHERIT)
   Path logFile;
 
-  @Option(names = "--log-timestamp", description = "start each log line with the time", scope = ScopeType.INHERIT)
+  @Option(names = "--log-timestamp", defaultValue = "false",
+      description = "start each log line with the time", scope = ScopeType.INHERIT)
   boolean logTimestamp;
 
-  @Option(names = "--progress", negatable = true,
+  // two flags, as stacker has them (--no-progress wins): a negatable one given again on a subcommand would flip
+  @Option(names = "--progress", defaultValue = "false",
       description = "per-layer progress on stdout (default: when stdout is a terminal)", scope = ScopeType.INHERIT)
+  boolean progressOn;
+
+  @Option(names = "--no-progress", defaultValue = "false", description = "no progress, also on a terminal",
+      scope = ScopeType.INHERIT)
+  boolean progressOff;
+
+  /** --progress or --no-progress, or null when neither was given (then: when stdout is a terminal). */
   Boolean progress;
 
   @Option(names = "--storage-type", defaultValue = "btrfs",
@@ -71,6 +85,7 @@ public final class GlobalOptions {
     ociDir = ociDir != null ? ociDir : values.ociDir();
     rootsDir = rootsDir != null ? rootsDir : values.rootsDir();
     validate(); // again: the config file may have set a bad roots dir
+    progress = progressOff ? Boolean.FALSE : progressOn ? Boolean.TRUE : null;
     ready = true;
     return this;
   }
@@ -123,13 +138,16 @@ public final class GlobalOptions {
     }
   }
 
-  /** The log every command writes to: stderr (and --log-file), with --quiet, --debug and --log-timestamp applied. */
+  /** The log every command writes to: stderr or --log-file, with --quiet, --debug and --log-timestamp applied. */
   dev.stackerj.core.Log log() throws StackerException {
     if (log == null) {
       log = new Logger(quiet, debug, logTimestamp, openLogFile());
     }
     return log;
   }
+
+  /** Set in a re-run of this command (the user namespace's): the first run has opened and truncated the log. */
+  static final String LOG_OPENED = "STACKER_LOG_FILE_OPENED";
 
   private PrintStream openLogFile() throws StackerException {
     if (logFile == null) {
@@ -140,13 +158,24 @@ public final class GlobalOptions {
       if (abs.getParent() != null) {
         Files.createDirectories(abs.getParent());
       }
-      // root never appends through a link: in a directory a user controls, it could point at /etc/shadow
-      java.nio.file.OpenOption[] options = dev.stackerj.core.host.HostProbes.isHostRoot()
-          ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS}
-          : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.APPEND};
-      return new PrintStream(Files.newOutputStream(abs, options), true, StandardCharsets.UTF_8);
+      // root never writes through a link: in a directory a user controls, it could point at /etc/shadow
+      boolean root = dev.stackerj.core.host.HostProbes.isHostRoot();
+      java.util.Set<java.nio.file.OpenOption> options = new java.util.HashSet<>(List.of(
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.APPEND));
+      if (root) {
+        options.add(java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      }
+      java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(abs, options);
+      // as stacker (os.Create), a new log each run; appended to, so a re-run in the user namespace adds to it
+      if (System.getenv(LOG_OPENED) == null) {
+        if (root && (Integer) Files.getAttribute(abs, "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS) > 1) {
+          ch.close();
+          throw new IOException("it has other hard links (root does not truncate a file through one)");
+        }
+        ch.truncate(0);
+      }
+      return new PrintStream(java.nio.channels.Channels.newOutputStream(ch), true, StandardCharsets.UTF_8);
     } catch (IOException e) {
       String why = Files.isSymbolicLink(logFile)
           ? "it is a symbolic link (root does not write through one)" : e.getMessage();
@@ -154,7 +183,10 @@ public final class GlobalOptions {
     }
   }
 
-  /** Plain lines on stderr, copied to the log file; the file also gets debug lines, which cost nothing there. */
+  /**
+   * Plain lines on stderr, or in the log file instead (as stacker's --log-file); errors stay on stderr, where
+   * the command's caller sees them (ErrorRenderer).
+   */
   private record Logger(boolean quiet, boolean debug, boolean timestamp,
       PrintStream file) implements dev.stackerj.core.Log {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
@@ -174,14 +206,12 @@ public final class GlobalOptions {
       emit(debug, "debug: " + message);
     }
 
-    private void emit(boolean toStderr, String message) {
+    private void emit(boolean shown, String message) {
+      if (!shown) {
+        return;
+      }
       String line = timestamp ? TIME.format(LocalDateTime.now()) + " " + message : message;
-      if (toStderr) {
-        System.err.println(line);
-      }
-      if (file != null) {
-        file.println(line);
-      }
+      (file != null ? file : System.err).println(line);
     }
   }
 }

@@ -3,10 +3,8 @@ package dev.stackerj.cli;
 import dev.stackerj.core.builder.Builder;
 import dev.stackerj.oci.registry.HttpClientThreads;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** Entry point of the {@code stacker} command. */
@@ -15,24 +13,31 @@ public final class Main {
 
   /**
    * The subcommands, in the order help lists them. picocli reads a command's annotations by reflection when
-   * it is added, a few milliseconds each in a fresh JVM, so a command line gets only the subcommands it names.
+   * it is added, a few milliseconds each in a fresh JVM, so a command line gets only the subcommands it names;
+   * {@link #create} makes them by name, so a command's class is not even loaded unless it is named.
    */
-  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+  private static final List<String> SUBCOMMANDS = List.of("build", "recursive-build", "publish", "check", "chroot",
+      "clean", "completion", "convert", "gc", "grab", "inspect", "install", "unpriv-setup", "help");
 
-  static {
-    SUBCOMMANDS.put("build", BuildCommand::new);
-    SUBCOMMANDS.put("recursive-build", RecursiveBuildCommand::new);
-    SUBCOMMANDS.put("publish", PublishCommand::new);
-    SUBCOMMANDS.put("check", CheckCommand::new);
-    SUBCOMMANDS.put("chroot", ChrootCommand::new);
-    SUBCOMMANDS.put("clean", CleanCommand::new);
-    SUBCOMMANDS.put("completion", CompletionCommand::new);
-    SUBCOMMANDS.put("convert", ConvertCommand::new);
-    SUBCOMMANDS.put("grab", GrabCommand::new);
-    SUBCOMMANDS.put("inspect", InspectCommand::new);
-    SUBCOMMANDS.put("install", InstallCommand::new);
-    SUBCOMMANDS.put("unpriv-setup", UnprivSetupCommand::new);
-    SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+  /** A new instance of subcommand {@code name} (one of {@link #SUBCOMMANDS}). */
+  private static Object create(String name) {
+    switch (name) {
+      case "build": return new BuildCommand();
+      case "recursive-build": return new RecursiveBuildCommand();
+      case "publish": return new PublishCommand();
+      case "check": return new CheckCommand();
+      case "chroot": return new ChrootCommand();
+      case "clean": return new CleanCommand();
+      case "completion": return new CompletionCommand();
+      case "convert": return new ConvertCommand();
+      case "gc": return new GcCommand();
+      case "grab": return new GrabCommand();
+      case "inspect": return new InspectCommand();
+      case "install": return new InstallCommand();
+      case "unpriv-setup": return new UnprivSetupCommand();
+      case "help": return new CommandLine.HelpCommand();
+      default: throw new IllegalArgumentException("no subcommand " + name);
+    }
   }
 
   /** Subcommands' other names (picocli aliases), to the names above. */
@@ -57,6 +62,10 @@ public final class Main {
     }
     CommandLine cl = commandLine(named);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // urfave/cli takes an option given twice (a wrapper adding --debug to a command line that has it):
+    // the last value wins, a repeatable option collects them all
+    cl.setOverwrittenOptionsAllowed(true);
+    cl.setExecutionStrategy(pr -> beforeAll(cl, pr));
     if (cl.getSubcommands().containsKey("chroot")) {
       // everything after chroot's TAG is the command, options included: stacker chroot web ls -l /
       cl.getSubcommands().get("chroot").setStopAtPositional(true);
@@ -73,9 +82,26 @@ public final class Main {
     return cl.execute(args);
   }
 
+  /**
+   * As stacker's global "before" step: the global options are checked and the log is opened (--log-file)
+   * before any subcommand runs, its --help included; only the top level's own --help and --version come
+   * first, as urfave/cli shows them before that step.
+   */
+  private static int beforeAll(CommandLine cl, CommandLine.ParseResult pr) {
+    if (!pr.isUsageHelpRequested() && !pr.isVersionHelpRequested()) {
+      try {
+        GlobalOptions global = ((StackerCommand) cl.getCommand()).global.ready();
+        global.log().debug("stacker version " + Version.VERSION);
+      } catch (Exception e) {
+        throw new CommandLine.ExecutionException(cl, e.getMessage(), e);
+      }
+    }
+    return new CommandLine.RunLast().execute(pr);
+  }
+
   /** The subcommands {@code args} name, by their main names (an option's value may be among them too). */
   static List<String> named(String[] args) {
-    return Arrays.stream(args).map(a -> ALIASES.getOrDefault(a, a)).filter(SUBCOMMANDS::containsKey).toList();
+    return Arrays.stream(args).map(a -> ALIASES.getOrDefault(a, a)).filter(SUBCOMMANDS::contains).toList();
   }
 
   /**
@@ -86,12 +112,11 @@ public final class Main {
   static CommandLine commandLine(List<String> named) {
     boolean all = named.isEmpty() || named.contains("help") || named.contains("completion");
     CommandLine cl = new CommandLine(new StackerCommand());
-    SUBCOMMANDS.forEach(
-        (name, command) -> {
-          if (all || named.contains(name)) {
-            cl.addSubcommand(name, command.get());
-          }
-        });
+    for (String name : SUBCOMMANDS) {
+      if (all || named.contains(name)) {
+        cl.addSubcommand(name, create(name));
+      }
+    }
     return cl;
   }
 }

@@ -86,6 +86,7 @@ final class NamespaceEntry {
     ProcessBuilder pb = new ProcessBuilder(UserNamespace.reexecCommand(cmd)).inheritIO();
     pb.environment().put(UserNamespace.MARKER, "1");
     pb.environment().put("STACKER_CALLER", System.getProperty("user.name"));
+    pb.environment().put(GlobalOptions.LOG_OPENED, "1"); // this run emptied --log-file; the re-run appends
     return pb.start().waitFor();
   }
 }

@@ -50,8 +50,12 @@ public final class PublishCommand implements Callable<Integer> {
       description = "with -d: the regex stackerfile paths match (default: ${DEFAULT-VALUE})")
   String pattern;
 
-  @Option(names = "--substitute", description = "K=V, replaces $${{K}} in the stackerfile (repeatable)")
+  @Option(names = "--substitute",
+      description = "K=V, replaces $${{K}} in the stackerfile (repeatable; wins over --substitute-file)")
   List<String> substitutes = List.of();
+
+  @Option(names = "--substitute-file", description = "a YAML map of K: V substitutions")
+  Path substituteFile;
 
   @Option(names = "--url", required = true,
       description = "docker://HOST[:PORT]/PATH (image NAME goes to PATH/NAME:TAG) or oci:DIR (tag NAME_TAG)")
@@ -76,8 +80,8 @@ public final class PublishCommand implements Callable<Integer> {
       description = "publish layers whose build is not the current one (stale or missing from the build cache)")
   boolean force;
 
-  @Option(names = "--image", description = "publish only this image")
-  String image;
+  @Option(names = "--image", description = "publish only this image (repeatable)")
+  List<String> images = new ArrayList<>();
 
   /** One image to publish: where it was defined and its manifest in oci/. */
   private record Item(Path file, String name, Descriptor manifest) {}
@@ -89,7 +93,7 @@ public final class PublishCommand implements Callable<Integer> {
     Log log = bars != null ? bars.around(global.log()) : global.log();
     validateFlags();
     // the named files only, as before: their prerequisites' images are published when those files are named
-    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(null, substitutes),
+    StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(substituteFile, substitutes),
         BuildCommandBase.builtins(global));
     List<Stackerfile> sfs = new ArrayList<>();
     for (Path f : stackerfiles()) {
@@ -99,19 +103,23 @@ public final class PublishCommand implements Callable<Integer> {
     List<Item> items = new ArrayList<>();
     OciLayout layout = null;
     BuildCache cache = null;
-    boolean found = false;
+    java.util.Set<String> found = new java.util.HashSet<>();
+    Publisher shown = showOnly ? publisher(log) : null;
     for (Stackerfile sf : sfs) {
       for (Layer layer : sf.layers()) {
-        if (image != null && !image.equals(layer.name())) {
+        if (!images.isEmpty() && !images.contains(layer.name())) {
           continue;
         }
-        found = true;
+        found.add(layer.name());
         if (layer.buildOnly()) {
           log.info("will not publish: " + sf.path() + " build_only " + layer.name());
           continue;
         }
         if (showOnly) {
-          log.info("would publish: " + sf.path() + " " + layer.name() + " to " + url);
+          for (String tag : tags) { // the full destination of each, as stacker shows it
+            log.info("would publish: " + sf.path() + " " + layer.name() + " to "
+                + shown.destination(layer.name(), tag));
+          }
           continue;
         }
         if (layout == null) {
@@ -121,9 +129,11 @@ public final class PublishCommand implements Callable<Integer> {
         items.add(new Item(sf.path(), layer.name(), checkBuilt(layout, cache, sf, layer, log)));
       }
     }
-    if (image != null && !found) {
-      throw new StackerException(StackerException.Kind.USAGE, "--image " + image + ": no such layer in "
-          + sfs.stream().map(s -> s.path().toString()).toList(), null);
+    for (String image : images) {
+      if (!found.contains(image)) {
+        throw new StackerException(StackerException.Kind.USAGE, "--image " + image + ": no such layer in "
+            + sfs.stream().map(s -> s.path().toString()).toList(), null);
+      }
     }
     if (showOnly || items.isEmpty()) {
       return 0;
@@ -189,7 +199,7 @@ public final class PublishCommand implements Callable<Integer> {
     List<Path> out = new ArrayList<>(files);
     if (searchDir != null) {
       Pattern p = Pattern.compile(pattern);
-      try (Stream<Path> walk = Files.walk(searchDir)) {
+      try (Stream<Path> walk = Files.walk(RecursiveBuildCommand.searchRoot(searchDir))) {
         walk.filter(Files::isRegularFile).filter(f -> p.matcher(f.toString()).find()).sorted().forEach(out::add);
       }
       if (out.isEmpty()) {

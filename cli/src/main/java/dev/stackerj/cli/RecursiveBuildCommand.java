@@ -30,6 +30,14 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
       description = "the directory searched (default: ${DEFAULT-VALUE})")
   Path dir;
 
+  /**
+   * The directory to walk: {@code .} stands for the current directory's absolute path, as in stacker, so
+   * the default pattern (which wants a {@code /} before the name) finds {@code ./stacker.yaml} too.
+   */
+  static Path searchRoot(Path dir) {
+    return dir.toString().equals(".") ? Path.of("").toAbsolutePath() : dir;
+  }
+
   @Override
   List<Path> stackerfiles() throws StackerException {
     Pattern p;
@@ -47,7 +55,7 @@ public final class RecursiveBuildCommand extends BuildCommandBase {
     List<Path> found = new ArrayList<>();
     dev.stackerj.core.Log log = global.log();
     try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      Files.walkFileTree(searchRoot(dir), new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
           return outputs.contains(d.toAbsolutePath().normalize()) ? FileVisitResult.SKIP_SUBTREE

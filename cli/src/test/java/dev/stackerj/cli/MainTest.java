@@ -30,4 +30,26 @@ class MainTest {
       assertTrue(subcommands(args).containsAll(Set.of("build", "publish", "chroot", "exec", "unpriv-setup", "help")), String.join(" ", args));
     }
   }
+
+  @Test
+  void anOptionGivenTwiceTakesTheLastValueAndARepeatableOneCollects() {
+    String[] args = {"--oci-dir", "a", "--debug", "publish", "--debug", "--oci-dir", "b", "--url", "oci:x",
+        "--tag", "t", "--image", "one", "--image", "two"};
+    picocli.CommandLine cl = Main.commandLine(Main.named(args));
+    cl.setOverwrittenOptionsAllowed(true);
+    picocli.CommandLine.ParseResult pr = cl.parseArgs(args);
+    StackerCommand top = cl.getCommand();
+    assertEquals(java.nio.file.Path.of("b"), top.global.ociDir);
+    assertTrue(top.global.debug);
+    PublishCommand publish = pr.subcommand().commandSpec().commandLine().getCommand();
+    assertEquals(List.of("one", "two"), publish.images);
+  }
+
+  @Test
+  void theHelpHasStackersSections() {
+    String help = Main.commandLine(List.of()).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+    for (String section : List.of("USAGE:", "COMMANDS:", "GLOBAL OPTIONS:")) {
+      assertTrue(help.lines().anyMatch(section::equals), section + " in\n" + help);
+    }
+  }
 }

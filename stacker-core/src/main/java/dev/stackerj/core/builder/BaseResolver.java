@@ -42,14 +42,16 @@ final class BaseResolver {
   private final Log log;
   private final ProgressSink progress;
   private final Function<String, Built> built;
+  private final BuildListener events;
 
   /**
    * @param pullCache where registry images are pulled to (blobs fetched once)
    * @param progress where unpacks and pulls report bytes done
    * @param built the layers built so far by name (null: not built)
+   * @param events gets a {@link BuildEvent.BaseBlob} for each blob of a base image copied into oci/
    */
   BaseResolver(Storage storage, OciLayout layout, Imports imports, DigestMemo digests, Path pullCache, Log log,
-      ProgressSink progress, Function<String, Built> built) {
+      ProgressSink progress, Function<String, Built> built, BuildListener events) {
     this.storage = storage;
     this.layout = layout;
     this.imports = imports;
@@ -58,6 +60,7 @@ final class BaseResolver {
     this.log = log;
     this.progress = progress;
     this.built = built;
+    this.events = events;
     this.unpacker = new BaseUnpacker(storage, progress, log::warn);
   }
 
@@ -79,7 +82,7 @@ final class BaseResolver {
       case TAR:
         return tar(from);
       case OCI:
-        return oci(from);
+        return oci(from, step.name());
       case DOCKER:
         return docker(from, step.layer());
       default:
@@ -111,7 +114,7 @@ final class BaseResolver {
    * An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest
    * digest.
    */
-  private Base oci(From from) throws StackerException, IOException {
+  private Base oci(From from, String layerName) throws StackerException, IOException {
     int colon = from.url().indexOf(':');
     if (colon <= 0) {
       throw new StackerException(StackerException.Kind.USAGE, from.position()
@@ -126,7 +129,7 @@ final class BaseResolver {
       // checked against the index's digest and size, and the config against the manifest's: the unpacked
       // base is kept under the manifest digest, which then stands for exactly these bytes
       Manifest manifest = source.readManifest(md);
-      return image("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest));
+      return image("oci", source, md.digest(), manifest.layers(), source.readConfig(manifest), layerName);
     } catch (IOException e) {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: oci " + from.url()
           + ": " + e.getMessage(), null, e);
@@ -141,7 +144,7 @@ final class BaseResolver {
   private Base docker(From from, Layer layer) throws StackerException, IOException {
     if (from.url().startsWith("oci:")) {
       return oci(new From(From.Type.OCI, from.url().substring("oci:".length()), from.tag(),
-          from.insecure(), from.position()));
+          from.insecure(), from.position()), layer.name());
     }
     PullCache.Pulled pulled;
     ImageReference ref;
@@ -162,7 +165,8 @@ final class BaseResolver {
       throw new StackerException(StackerException.Kind.BUILD_FAILED, from.position() + ": from: "
           + e.getMessage(), e.hint(), e);
     }
-    return image("docker", pulled.layout(), pulled.manifestDigest(), pulled.ociLayers(), pulled.config());
+    return image("docker", pulled.layout(), pulled.manifestDigest(), pulled.ociLayers(), pulled.config(),
+        layer.name());
   }
 
   /**
@@ -170,9 +174,10 @@ final class BaseResolver {
    * they are, never recompressed, and its rootfs is unpacked once into a read-only volume keyed by the
    * manifest digest.
    */
-  private Base image(String kind, OciLayout source, Digest manifest, List<Descriptor> layers, ImageConfig config)
-      throws IOException {
+  private Base image(String kind, OciLayout source, Digest manifest, List<Descriptor> layers, ImageConfig config,
+      String layerName) throws IOException {
     for (Descriptor l : layers) {
+      events.on(new BuildEvent.BaseBlob(layerName, l.digest()));
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
     String volume = VolumeNames.base(kind, manifest.hex());

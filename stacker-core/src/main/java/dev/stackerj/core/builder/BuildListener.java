@@ -40,7 +40,9 @@ public interface BuildListener {
     return new BuildListener() {
       @Override
       public void on(BuildEvent event) {
-        log.info(BuildListener.line(event));
+        if (!event.progressOnly()) { // stacker prints those only with --progress
+          log.info(BuildListener.line(event));
+        }
       }
 
       @Override
@@ -60,6 +62,8 @@ public interface BuildListener {
       return "cache miss because " + e.reason();
     } else if (event instanceof BuildEvent.RebuiltForBinds) {
       return "rebuilding cached layer due to use of binds in stacker file";
+    } else if (event instanceof BuildEvent.BaseBlob e) {
+      return "Copying blob " + e.digest(); // containers/image's words, which stacker prints
     } else if (event instanceof BuildEvent.LayerBuilt e) {
       return "filesystem " + e.layer() + " built successfully";
     }

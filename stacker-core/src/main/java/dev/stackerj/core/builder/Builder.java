@@ -130,7 +130,7 @@ public final class Builder {
     imports = new Imports(new HttpImports(options.stackerDir().resolve("imports-cache"), log), options.requireHash(),
         name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
-        events.progress(), built::get);
+        events.progress(), built::get, events);
     reuse = new CacheReuse(storage, layout, options.layerCompression());
     for (String gone : cache.prune(reuse::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");

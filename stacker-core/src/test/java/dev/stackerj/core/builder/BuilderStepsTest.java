@@ -198,7 +198,7 @@ class BuilderStepsTest {
     List<BuildStep> steps = plan("a:\n  from: {type: scratch}\nb:\n  from: {type: built, tag: a}\n");
     Map<String, Built> built = new java.util.HashMap<>();
     BaseResolver bases = new BaseResolver(storage, layout, null, null, work.resolve("pull"), QuietLog.INSTANCE,
-        dev.stackerj.oci.ProgressSink.NONE, built::get);
+        dev.stackerj.oci.ProgressSink.NONE, built::get, e -> {});
     assertEquals(Base.SCRATCH, bases.prepare(steps.get(0)));
     StackerException e = assertThrows(StackerException.class, () -> bases.prepare(steps.get(1)));
     assertEquals(StackerException.Kind.USAGE, e.kind());
