@@ -63,6 +63,18 @@ abstract class BuildCommandBase implements Callable<Integer> {
       description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
+  @Option(names = "--cache-from", paramLabel = "REPO",
+      description = "look for layers in this shared cache, docker://HOST[:PORT]/PATH or oci:DIR (repeatable)")
+  List<String> cacheFrom = List.of();
+
+  @Option(names = "--cache-to", paramLabel = "REPO",
+      description = "push each layer built to this shared cache, docker://HOST[:PORT]/PATH or oci:DIR")
+  String cacheTo;
+
+  @Option(names = "--cache-skip-tls",
+      description = "shared caches: plain http, or TLS without verifying the certificate")
+  boolean cacheSkipTls;
+
   /** The stackerfiles the command line names; their prerequisites are added by the loader. */
   abstract List<Path> stackerfiles() throws StackerException;
 
@@ -72,6 +84,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
+    RemoteCaches caches = RemoteCaches.of(cacheFrom, cacheTo, global.configValues, cacheSkipTls, log);
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     if (!orderOnly) {
       // an invalid file is reported before the setup; the re-run parses the files itself
@@ -127,7 +140,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
                 sourceDateEpoch, noCache, requireHash,
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
-            events);
+            events).remoteCache(caches.from(), caches.to());
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);

@@ -59,6 +59,9 @@ public final class GlobalOptions {
    * Called first by every command: validates the flags and fills what they leave unset from the config
    * file. Idempotent.
    */
+  /** What the config file set, once {@link #ready} has read it. */
+  ConfigFile.Values configValues = ConfigFile.Values.NONE;
+
   GlobalOptions ready() throws StackerException {
     ErrorRenderer.debug = debug;
     if (ready) {
@@ -66,6 +69,7 @@ public final class GlobalOptions {
     }
     validate();
     ConfigFile.Values values = ConfigFile.load(config, System.getenv());
+    configValues = values;
     workDir = workDir != null ? workDir : values.workDir();
     stackerDir = stackerDir != null ? stackerDir : values.stackerDir();
     ociDir = ociDir != null ? ociDir : values.ociDir();

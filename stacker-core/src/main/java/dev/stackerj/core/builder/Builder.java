@@ -6,6 +6,7 @@ import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.cache.CacheKey;
 import dev.stackerj.core.cache.CacheKeys;
 import dev.stackerj.core.cache.DigestMemo;
+import dev.stackerj.core.cache.RemoteKey;
 import dev.stackerj.core.diff.OverlayDiff;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
@@ -51,6 +52,7 @@ public final class Builder {
   private final RunScript scripts;
   private final GenerateLabels labels;
   private final Annotations annotations;
+  private RemoteCache remote; // --cache-from / --cache-to, or null
 
   // per build: what is on disk when it starts
   private OciLayout layout;
@@ -81,6 +83,16 @@ public final class Builder {
   }
 
   /**
+   * Shares layers through OCI registries or layouts: a local miss asks each of {@code from} in order, and each
+   * layer built is pushed to {@code to} (null: none). Call before {@link #build}.
+   */
+  public Builder remoteCache(List<dev.stackerj.core.remotecache.CacheStore> from,
+      dev.stackerj.core.remotecache.CacheStore to) {
+    this.remote = from.isEmpty() && to == null ? null : new RemoteCache(from, to, storage, volumes, log);
+    return this;
+  }
+
+  /**
    * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: the JSON
    * writer and parser, then jffi's native library (libc calls). Reads the root directory's metadata and
    * nothing else; any failure is left for the build to meet. The CLI runs it on a second thread while the
@@ -104,6 +116,9 @@ public final class Builder {
       }
     } finally {
       digests.save();
+      if (remote != null) {
+        remote.logStats();
+      }
     }
   }
 
@@ -144,12 +159,19 @@ public final class Builder {
       reuseCached(layer, hit.entry(), key);
       return;
     }
-    events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
-        : new BuildEvent.RebuiltForBinds(name));
     cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
-
     String volume = VolumeNames.forLayer(name);
     Path stage = options.stackerDir().resolve("imports").resolve(volume);
+    if (verdict instanceof CacheReuse.Miss && remote != null) { // binds: what they show is in no key
+      RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout,
+          options.layerCompression());
+      if (found != null) {
+        reuseRemote(step, key, volume, found);
+        return;
+      }
+    }
+    events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
+        : new BuildEvent.RebuiltForBinds(name));
     try {
       buildInto(volume, stage, step, base, sources, key);
     } catch (Throwable failure) {
@@ -166,6 +188,21 @@ public final class Builder {
     }
     built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest()));
     events.on(new BuildEvent.CacheHit(layer.name()));
+  }
+
+  /** The key a shared cache knows the layer by: its parts, the layer types and compression asked for. */
+  private RemoteKey remoteKey(CacheKey key) {
+    return new RemoteKey(key, List.of(RemoteCache.TAR), options.layerCompression().key());
+  }
+
+  /** Takes a layer found in a shared cache (its volume applied already) as built: tagged, cached, done. */
+  private void reuseRemote(BuildStep step, CacheKey key, String volume, RemoteCache.Found found) throws IOException {
+    Layer layer = step.layer();
+    Descriptor manifest = layer.buildOnly() ? null
+        : layout.putManifest(layer.name(), found.config(), found.layers(), annotations.of(step));
+    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()));
+    built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest()));
+    events.on(new BuildEvent.RemoteCacheHit(layer.name(), found.store().repo().toString()));
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
@@ -217,6 +254,10 @@ public final class Builder {
     storage.markReadOnly(volume);
     Trees.remove(stage);
     cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
+    if (remote != null && layer.binds().isEmpty()) {
+      remote.store(layer.name(), remoteKey(key), layout, configDesc,
+          blob != null ? List.of(blob.descriptor()) : List.of());
+    }
     built.put(layer.name(), new Built(volume, layers, config, key.digest()));
     events.on(new BuildEvent.LayerBuilt(layer.name()));
   }
