@@ -28,8 +28,7 @@ public record RemoteKey(CacheKey key, List<String> layerTypes, String compressio
 
   /** The parts in a fixed order, as {@code stacker inspect --cache} shows them and the tag hashes them. */
   public Json.Obj parts() {
-    // imports keep the stackerfile's order: the order is part of the definition, and a map sorted here
-    // would hide nothing nor add anything
+    // a plain map (the imports) is written with its keys sorted: the JSON, and so the tag, is one per key
     return new Json.Obj().with("format", FORMAT).with("definition", key.definition()).with("base", key.base())
         .with("imports", key.imports()).with("sourceDateEpoch", key.sourceDateEpoch())
         .with("layerTypes", layerTypes).with("compression", compression);
@@ -51,7 +50,7 @@ public record RemoteKey(CacheKey key, List<String> layerTypes, String compressio
     for (Map.Entry<String, Object> e : parts().entrySet()) {
       if (e.getValue() instanceof Map<?, ?> m) {
         lines.add(e.getKey() + ":" + (m.isEmpty() ? " none" : ""));
-        m.forEach((k, v) -> lines.add("  " + k + ": " + v));
+        new java.util.TreeMap<>(m).forEach((k, v) -> lines.add("  " + k + ": " + v)); // as the JSON has them
       } else {
         lines.add(e.getKey() + ": " + e.getValue());
       }

@@ -12,25 +12,23 @@ import java.nio.file.Path;
  * @param layout the layout's directory, or null for a registry
  */
 public record CacheRepo(String text, ImageReference registry, Path layout) {
-  /** Parses {@code text}; throws IllegalArgumentException saying what is wrong. */
+  /** Parses {@code text}; throws IllegalArgumentException saying what is wrong (the caller names the text). */
   public static CacheRepo parse(String text) {
     if (text.startsWith("oci:")) {
       String dir = text.substring("oci:".length());
       if (dir.isEmpty()) {
-        throw new IllegalArgumentException("cache repository " + text + ": expected oci:DIR");
+        throw new IllegalArgumentException("expected oci:DIR");
       }
       return new CacheRepo(text, null, Path.of(dir));
     }
     if (!text.startsWith("docker://")) {
-      throw new IllegalArgumentException("cache repository " + text
-          + ": expected docker://HOST[:PORT]/PATH or oci:DIR");
+      throw new IllegalArgumentException("expected docker://HOST[:PORT]/PATH or oci:DIR");
     }
     String rest = text.substring("docker://".length());
     int slash = rest.indexOf('/');
     // the tag is ours to choose (one per key): a reference with a tag or digest names something else
     if (slash < 0 || rest.indexOf('@') >= 0 || rest.indexOf(':', slash) >= 0) {
-      throw new IllegalArgumentException("cache repository " + text
-          + ": expected docker://HOST[:PORT]/PATH, without a tag or digest");
+      throw new IllegalArgumentException("expected docker://HOST[:PORT]/PATH, without a tag or digest");
     }
     ImageReference ref = ImageReference.parse(rest);
     return new CacheRepo(text, ref, null);

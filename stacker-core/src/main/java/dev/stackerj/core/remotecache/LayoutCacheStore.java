@@ -35,11 +35,10 @@ public final class LayoutCacheStore implements CacheStore {
   /** The layout, or null when reading from a directory that holds none. */
   private OciLayout reading() throws IOException {
     if (layout == null) {
-      try {
-        layout = OciLayout.open(repo.layout());
-      } catch (NoSuchFileException e) {
-        return null;
+      if (!Files.exists(repo.layout(), LinkOption.NOFOLLOW_LINKS)) {
+        return null; // a cache not yet pushed to; anything else there that is not a layout is an error
       }
+      layout = OciLayout.open(repo.layout());
     }
     return layout;
   }
