@@ -124,7 +124,8 @@ final class ConfigFile {
       int i = KEYS.indexOf(key);
       if (i < 0) {
         // stacker's own config may hold keys this version does not use: say so, but go on
-        warnings.add(name + ": ignoring unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ")");
+        warnings.add(name + ": ignoring unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ", "
+            + String.join(", ", CACHE_KEYS) + ")");
         continue;
       }
       if (!(e.getValue() instanceof String) || ((String) e.getValue()).isEmpty()) {
