@@ -96,9 +96,9 @@ teardown_file() {
 setup() { setup_work; }
 
 teardown() {
-  local y
-  for y in "$WORK"/*/stacker.yaml "$WORK"/*/*/stacker.yaml; do
-    [ -f "$y" ] && "$STACKER" clean --work-dir "$(dirname "$y")" >/dev/null 2>&1
+  local d
+  for d in "$WORK"/*/ "$WORK"/*/*/; do
+    [ -d "$d/roots" ] && "$STACKER" clean --work-dir "$d" >/dev/null 2>&1
   done
   for d in "$WORK"/reg-*; do
     [ -d "$d" ] && "$REGISTRY_SH" stop "$d"
@@ -125,6 +125,10 @@ teardown() {
   # the keys, part by part, are the same on both clones
   diff <(cd "$A" && "$STACKER" inspect --cache) <(cd "$WORK/deeper/b" && "$STACKER" inspect --cache)
   (cd "$A" && "$STACKER" inspect --cache mid) | grep -q "^    data.txt: [0-9a-f]\{64\}$"
+  # what was found is the last build's, for publish as for a build
+  build_in "$WORK/deeper/b" publish --url "oci:$WORK/pub" --tag t
+  [ "$status" -eq 0 ]
+  [ "$(digest_of "$WORK/pub" top_t)" = "$(digest_of "$A/oci" top)" ]
   # and the next build is a local hit
   build_in "$WORK/deeper/b" build --cache-from "docker://127.0.0.1:$PORT/ci" --cache-skip-tls
   grep -qx "found cached layer top" <<<"$output"
@@ -200,6 +204,13 @@ teardown() {
   grep -qx "found cached layer top in oci:$WORK/shared" <<<"$output"
   ! grep -q "RAN-" <<<"$output"
   same_images "$WORK/a" "$WORK/b"
+  # recursive-build takes the flags too
+  project "$WORK/r/app"
+  build_in "$WORK/r" recursive-build --cache-from "oci:$WORK/shared"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "found cached layer top in oci:$WORK/shared" <<<"$output"
+  ! grep -q "RAN-" <<<"$output"
   # the flag wins over the file: nothing found in an empty cache
   project "$WORK/c"
   build_in "$WORK/c" --config "$WORK/b.yaml" build --cache-from "oci:$WORK/empty"
