@@ -132,7 +132,9 @@ final class RemoteCache {
       throw new CacheEntry.Malformed("its config has " + diffIds.size() + " diff_ids for " + base.layers().size()
           + " base layers and " + tar.layers().size() + " of its own");
     }
-    volumes.fresh(volume, base);
+    // a layer on a tar base holds its whole tree (it was found against nothing): unpacked onto an empty
+    // volume, as the image has it; onto the unpacked tarball, what its run deleted would still be there
+    volumes.fresh(volume, base.diffRoot() == null ? Base.SCRATCH : base);
     Path rootfs = storage.rootfs(volume);
     for (int i = 0; i < tar.layers().size(); i++) {
       extract(layout, tar.layers().get(i), diffIds.get(base.layers().size() + i), rootfs);

@@ -165,6 +165,37 @@ class RemoteCacheTest {
         OciLayout.open(b.dir.resolve("oci")).blobPath(layer.digest()))));
   }
 
+  /**
+   * A layer on a tar base holds the whole tree, the tarball's files its run deleted left out: found, it must
+   * not be unpacked over the tarball's files, or the volume would keep what the image does not have.
+   */
+  @Test
+  void aLayerOnATarBaseIsFoundWithoutTheFilesItsRunDeleted() throws Exception {
+    Path content = Files.createDirectories(tmp.resolve("tar-content/doc"));
+    Files.writeString(content.resolve("readme"), "docs\n");
+    Files.createDirectories(content.resolveSibling("bin"));
+    Files.writeString(content.resolveSibling("bin").resolve("sh"), "#!/not/a/shell\n");
+    Path tarball = tmp.resolve("base.tar"); // one absolute path, the same in both stackerfiles
+    Process p = new ProcessBuilder("tar", "-C", content.getParent().toString(), "-cf", tarball.toString(), ".")
+        .inheritIO().start();
+    assertEquals(0, p.waitFor());
+    String yaml = "base:\n  from: {type: tar, url: " + tarball + "}\n  run: rm -r /doc\n";
+    List<Clone> clones = new ArrayList<>();
+    for (String where : List.of("a", "b")) {
+      Clone c = new Clone(where);
+      Files.writeString(c.dir.resolve("stacker.yaml"), yaml);
+      c.runner.changes.put("base", (rootfs, stage) -> dev.stackerj.sys.Trees.remove(rootfs.resolve("doc")));
+      clones.add(c);
+    }
+    clones.get(0).build(List.of(), store());
+    List<BuildEvent> events = clones.get(1).build(List.of(store()), null);
+    assertTrue(events.contains(new RemoteCacheHit("base", "oci:" + tmp.resolve("shared"))), events.toString());
+    Path rootfs = clones.get(1).storage.rootfs("base");
+    assertTrue(Files.exists(rootfs.resolve("bin/sh")));
+    assertTrue(!Files.exists(rootfs.resolve("doc")), "the run deleted /doc");
+    assertEquals(clones.get(0).tag("base"), clones.get(1).tag("base"));
+  }
+
   @Test
   void aCacheThatCannotBeReadIsAWarningAndABuild() throws Exception {
     Path notADir = Files.writeString(tmp.resolve("file"), "x");
