@@ -172,6 +172,7 @@ public final class Builder {
     }
     events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
         : new BuildEvent.RebuiltForBinds(name));
+    bases.unpacked(base);
     try {
       buildInto(volume, stage, step, base, sources, key);
     } catch (Throwable failure) {

@@ -13,8 +13,10 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerExtractor;
+import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.oci.layout.VerifiedStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +39,7 @@ import java.util.Set;
 final class RemoteCache {
   /** The layer type whose layers make the rootfs; the others' blobs are only fetched. */
   static final String TAR = "tar";
+  private static final int READ_AHEAD = 32 << 20;
 
   /**
    * A layer found in a shared cache and applied onto its volume.
@@ -94,7 +97,7 @@ final class RemoteCache {
         log.debug("remote cache miss for " + name + ": the entry in " + where + " is not usable: " + e.getMessage());
       } catch (IOException | StackerException | RuntimeException e) {
         log.warn("the cache entry of " + name + " in " + where + " is not usable, building the layer: "
-            + e.getMessage());
+            + (e.getMessage() != null ? e.getMessage() : e.toString()));
         volumes.discard(volume, stage, e);
       }
     }
@@ -152,11 +155,30 @@ final class RemoteCache {
    */
   private void extract(OciLayout layout, Descriptor layer, Digest diffId, Path rootfs) throws IOException {
     MessageDigest md = Digest.newSha256();
-    try (VerifiedStream blob = layout.openBlob(layer);
-        InputStream tar = new Hashing(Compression.decompress(layer.mediaType(), blob), md)) {
+    VerifiedStream blob = layout.openBlob(layer);
+    InputStream checked = new FilterInputStream(Compression.decompress(layer.mediaType(), blob)) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b < 0) {
+          blob.verifyRest();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n < 0) {
+          blob.verifyRest(); // a decompressor may stop before the blob's last bytes
+        }
+        return n;
+      }
+    };
+    // decompressed, checked and hashed on a thread of its own while this one unpacks, as base layers are
+    try (InputStream tar = new ReadAheadInputStream(new Hashing(checked, md), READ_AHEAD)) {
       LayerExtractor.apply(tar, rootfs, log::warn);
-      tar.transferTo(OutputStream.nullOutputStream());
-      blob.verifyRest();
+      tar.transferTo(OutputStream.nullOutputStream()); // to the end: the blob's digest, the tar's diff_id
     }
     Digest got = Digest.fromMessageDigest(md.digest());
     if (!got.equals(diffId)) {
