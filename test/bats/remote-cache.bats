@@ -215,6 +215,12 @@ teardown() {
   project "$WORK/c"
   build_in "$WORK/c" --config "$WORK/b.yaml" build --cache-from "oci:$WORK/empty"
   grep -qx "RAN-top" <<<"$output"
+  # --no-cache asks no cache, the shared ones neither
+  project "$WORK/n"
+  build_in "$WORK/n" build --no-cache --cache-from "oci:$WORK/shared"
+  [ "$status" -eq 0 ]
+  grep -qx "RAN-base" <<<"$output"
+  ! grep -q "found cached layer" <<<"$output"
   build_in "$WORK/c" build --cache-from "http://nope/x"
   [ "$status" -eq 2 ]
   grep -q -- "--cache-from http://nope/x: expected docker://HOST\[:PORT\]/PATH or oci:DIR" <<<"$output"

@@ -140,7 +140,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
                 sourceDateEpoch, noCache, requireHash,
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
-            events).remoteCache(caches.from(), caches.to());
+            events).remoteCache(noCache ? List.of() : caches.from(), caches.to()); // --no-cache: build, still share
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
       builder.build(plan);
