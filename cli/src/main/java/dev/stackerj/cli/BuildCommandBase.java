@@ -65,6 +65,18 @@ abstract class BuildCommandBase implements Callable<Integer> {
       description = "namespace of stacker's manifest annotations (default: ${DEFAULT-VALUE})")
   String annotationsNamespace;
 
+  @Option(names = "--cache-from", paramLabel = "REPO",
+      description = "look for layers in this shared cache, docker://HOST[:PORT]/PATH or oci:DIR (repeatable)")
+  List<String> cacheFrom = List.of();
+
+  @Option(names = "--cache-to", paramLabel = "REPO",
+      description = "push each layer built to this shared cache, docker://HOST[:PORT]/PATH or oci:DIR")
+  String cacheTo;
+
+  @Option(names = "--cache-skip-tls",
+      description = "shared caches: plain http, or TLS without verifying the certificate")
+  boolean cacheSkipTls;
+
   /** The stackerfiles the command line names; their prerequisites are added by the loader. */
   abstract List<Path> stackerfiles() throws StackerException;
 
@@ -74,6 +86,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
+    RemoteCaches caches = RemoteCaches.of(cacheFrom, cacheTo, global.configValues, cacheSkipTls, log);
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     // parse and plan before touching the host: a bad file changes nothing
     StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
@@ -102,7 +115,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
           log.warn(w.toString());
         }
       }
-      return build(log, plan, sourceDateEpoch, compression);
+      return build(log, plan, sourceDateEpoch, compression, caches);
     }
   }
 
@@ -131,8 +144,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     return BuildLock.acquire(file);
   }
 
-  private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression)
-      throws Exception {
+  private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression,
+      RemoteCaches caches) throws Exception {
     if (HostProbes.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
@@ -174,7 +187,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
                 sourceDateEpoch, noCache, requireHash,
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
-            events);
+            events).remoteCache(noCache ? List.of() : caches.from(), caches.to()); // --no-cache: build, still share
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock"))) {
       builder.build(plan);

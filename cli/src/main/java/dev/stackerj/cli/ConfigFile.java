@@ -24,10 +24,22 @@ final class ConfigFile {
   /** The keys stacker knows, in the order the help lists them. */
   static final List<String> KEYS = List.of("work_dir", "stacker_dir", "oci_dir", "rootfs_dir");
 
-  /** The dirs a config file sets (null: not set) and what it holds that stacker does not know. */
-  record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
+  /** The shared build cache's keys: {@code cache_from} (a repository or a list), {@code cache_to}. */
+  static final List<String> CACHE_KEYS = List.of("cache_from", "cache_to");
+
+  /**
+   * The dirs a config file sets (null: not set), the shared caches (as --cache-from and --cache-to, which
+   * replace them) and what it holds that stacker does not know.
+   */
+  record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings,
+      List<String> cacheFrom, String cacheTo) {
     Values {
       warnings = List.copyOf(warnings);
+      cacheFrom = List.copyOf(cacheFrom);
+    }
+
+    Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
+      this(workDir, stackerDir, ociDir, rootsDir, warnings, List.of(), null);
     }
 
     static final Values NONE = new Values(null, null, null, null, List.of());
@@ -93,12 +105,27 @@ final class ConfigFile {
     }
     Path[] dirs = new Path[KEYS.size()];
     List<String> warnings = new ArrayList<>();
+    List<String> cacheFrom = new ArrayList<>();
+    String cacheTo = null;
     for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
       String key = String.valueOf(e.getKey());
+      if (CACHE_KEYS.contains(key)) {
+        List<String> repos = repositories(name, key, e.getValue());
+        if (key.equals("cache_to") && repos.size() != 1) {
+          throw new StackerException(StackerException.Kind.USAGE, name + ": cache_to must be one repository", null);
+        }
+        if (key.equals("cache_to")) {
+          cacheTo = repos.get(0);
+        } else {
+          cacheFrom.addAll(repos);
+        }
+        continue;
+      }
       int i = KEYS.indexOf(key);
       if (i < 0) {
         // stacker's own config may hold keys this version does not use: say so, but go on
-        warnings.add(name + ": ignoring unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ")");
+        warnings.add(name + ": ignoring unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ", "
+            + String.join(", ", CACHE_KEYS) + ")");
         continue;
       }
       if (!(e.getValue() instanceof String) || ((String) e.getValue()).isEmpty()) {
@@ -106,6 +133,20 @@ final class ConfigFile {
       }
       dirs[i] = Path.of((String) e.getValue());
     }
-    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings);
+    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings, cacheFrom, cacheTo);
+  }
+
+  /** A repository, or a list of them: each a non-empty string (checked as a repository where it is used). */
+  private static List<String> repositories(String name, String key, Object value) throws StackerException {
+    List<?> items = value instanceof List<?> l ? l : java.util.Collections.singletonList(value);
+    List<String> out = new ArrayList<>();
+    for (Object o : items) {
+      if (!(o instanceof String) || ((String) o).isEmpty()) {
+        throw new StackerException(StackerException.Kind.USAGE, name + ": " + key
+            + " must be a repository (docker://HOST/PATH or oci:DIR) or a list of them", null);
+      }
+      out.add((String) o);
+    }
+    return out;
   }
 }

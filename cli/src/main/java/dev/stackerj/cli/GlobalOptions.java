@@ -73,6 +73,9 @@ public final class GlobalOptions {
    * Called first by every command: validates the flags and fills what they leave unset from the config
    * file. Idempotent.
    */
+  /** What the config file set, once {@link #ready} has read it. */
+  ConfigFile.Values configValues = ConfigFile.Values.NONE;
+
   GlobalOptions ready() throws StackerException {
     ErrorRenderer.debug = debug;
     if (ready) {
@@ -80,6 +83,7 @@ public final class GlobalOptions {
     }
     validate();
     ConfigFile.Values values = ConfigFile.load(config, System.getenv());
+    configValues = values;
     workDir = workDir != null ? workDir : values.workDir();
     stackerDir = stackerDir != null ? stackerDir : values.stackerDir();
     ociDir = ociDir != null ? ociDir : values.ociDir();

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -25,9 +26,20 @@ public final class InspectCommand implements Callable<Integer> {
   @Parameters(paramLabel = "TAG", arity = "0..*", description = "only these images (default: all, in build order)")
   List<String> tags = List.of();
 
+  @Option(names = "--cache",
+      description = "show each layer's cache key, part by part, and its tag in a shared cache (--cache-from)")
+  boolean cache;
+
+  @Option(names = "--layer-compression", defaultValue = "gzip",
+      description = "with --cache: the compression the build used (default: ${DEFAULT-VALUE})")
+  String layerCompression;
+
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = parent.global.ready();
+    if (cache) {
+      return CacheKeyListing.print(global, tags, layerCompression, System.out);
+    }
     if (!Files.isRegularFile(global.oci().resolve("index.json"))) {
       throw new StackerException(StackerException.Kind.USAGE, "no OCI layout in " + global.oci(),
           "build first: stacker build");

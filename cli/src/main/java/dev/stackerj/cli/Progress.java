@@ -52,6 +52,10 @@ final class Progress implements BuildListener {
       cached++;
       status(e.layer(), "cached");
       current = null;
+    } else if (event instanceof BuildEvent.RemoteCacheHit e) {
+      cached++;
+      status(e.layer(), "cached in " + e.repo());
+      current = null;
     } else if (event instanceof BuildEvent.LayerBuilt e) {
       built++;
       status(e.layer(), "built in " + seconds(currentStart));

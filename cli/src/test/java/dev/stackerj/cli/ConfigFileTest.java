@@ -34,6 +34,22 @@ class ConfigFileTest {
   }
 
   @Test
+  void theSharedCachesAreOneRepositoryOrAList() throws Exception {
+    var v = ConfigFile.parse("cache_from: oci:/a\ncache_to: docker://h.io/c\n", "conf.yaml");
+    assertEquals(java.util.List.of("oci:/a"), v.cacheFrom());
+    assertEquals("docker://h.io/c", v.cacheTo());
+    v = ConfigFile.parse("cache_from: [oci:/a, docker://h.io/c]\n", "conf.yaml");
+    assertEquals(java.util.List.of("oci:/a", "docker://h.io/c"), v.cacheFrom());
+    assertNull(v.cacheTo());
+    assertTrue(v.warnings().isEmpty());
+    for (String bad : new String[] {"cache_from: [1]\n", "cache_from: ''\n", "cache_to: [oci:/a, oci:/b]\n",
+        "cache_to: {a: b}\n"}) {
+      StackerException e = assertThrows(StackerException.class, () -> ConfigFile.parse(bad, "conf.yaml"), bad);
+      assertTrue(e.getMessage().startsWith("conf.yaml: cache_"), e.getMessage());
+    }
+  }
+
+  @Test
   void anEmptyFileSetsNothing() throws Exception {
     assertNull(ConfigFile.parse("", "conf.yaml").workDir());
   }

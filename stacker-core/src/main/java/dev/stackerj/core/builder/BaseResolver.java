@@ -43,6 +43,8 @@ final class BaseResolver {
   private final ProgressSink progress;
   private final Function<String, Built> built;
   private final BuildListener events;
+  /** Tar bases not unpacked yet, by volume: a layer found in a shared cache does not need them. */
+  private final java.util.Map<String, Path> tarsToUnpack = new java.util.HashMap<>();
 
   /**
    * @param pullCache where registry images are pulled to (blobs fetched once)
@@ -105,9 +107,20 @@ final class BaseResolver {
     }
     String hex = digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
     String volume = VolumeNames.base("tar", hex);
-    unpacker.tar(volume, tar);
+    tarsToUnpack.put(volume, tar); // by unpacked(), when the layer is built
     // the key as before the base volumes were renamed
     return new Base(volume, null, List.of(), null, "tar:base-tar-" + hex);
+  }
+
+  /**
+   * Makes {@code base}'s volume if it is a tar base not unpacked yet: a layer on a tar base holds its whole
+   * tree, so one found in a cache (local or shared) never needs the tarball unpacked.
+   */
+  void unpacked(Base base) throws IOException {
+    Path tar = base.volume() == null ? null : tarsToUnpack.remove(base.volume());
+    if (tar != null) {
+      unpacker.tar(base.volume(), tar);
+    }
   }
 
   /**

@@ -22,6 +22,9 @@ public sealed interface BuildEvent {
   /** {@code layer}'s cached result is used: nothing is built. */
   record CacheHit(String layer) implements BuildEvent {}
 
+  /** {@code layer} was found in the shared cache {@code repo} (--cache-from) and applied: nothing is built. */
+  record RemoteCacheHit(String layer, String repo) implements BuildEvent {}
+
   /** {@code layer} is built again because of {@code reason} (e.g. "its filesystem ... is gone"). */
   record CacheMiss(String layer, String reason) implements BuildEvent {}
 

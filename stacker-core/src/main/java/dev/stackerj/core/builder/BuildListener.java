@@ -58,6 +58,8 @@ public interface BuildListener {
       return "preparing image " + e.layer() + "...";
     } else if (event instanceof BuildEvent.CacheHit e) {
       return "found cached layer " + e.layer();
+    } else if (event instanceof BuildEvent.RemoteCacheHit e) {
+      return "found cached layer " + e.layer() + " in " + e.repo();
     } else if (event instanceof BuildEvent.CacheMiss e) {
       return "cache miss because " + e.reason();
     } else if (event instanceof BuildEvent.RebuiltForBinds) {

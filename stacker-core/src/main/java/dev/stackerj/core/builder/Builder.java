@@ -6,6 +6,7 @@ import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.cache.CacheKey;
 import dev.stackerj.core.cache.CacheKeys;
 import dev.stackerj.core.cache.DigestMemo;
+import dev.stackerj.core.cache.RemoteKey;
 import dev.stackerj.core.diff.OverlayDiff;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
@@ -53,6 +54,7 @@ public final class Builder {
   private final GenerateLabels labels;
   private final Annotations annotations;
   private final OverlayDirLayers overlayDirs;
+  private RemoteCache remote; // --cache-from / --cache-to, or null
 
   // per build: what is on disk when it starts
   private OciLayout layout;
@@ -84,6 +86,16 @@ public final class Builder {
   }
 
   /**
+   * Shares layers through OCI registries or layouts: a local miss asks each of {@code from} in order, and each
+   * layer built is pushed to {@code to} (null: none). Call before {@link #build}.
+   */
+  public Builder remoteCache(List<dev.stackerj.core.remotecache.CacheStore> from,
+      dev.stackerj.core.remotecache.CacheStore to) {
+    this.remote = from.isEmpty() && to == null ? null : new RemoteCache(from, to, storage, volumes, log);
+    return this;
+  }
+
+  /**
    * Loads and exercises what building a layer needs first and costs most to start in a fresh JVM: the JSON
    * writer and parser, then jffi's native library (libc calls). Reads the root directory's metadata and
    * nothing else; any failure is left for the build to meet. The CLI runs it on a second thread while the
@@ -107,6 +119,9 @@ public final class Builder {
       }
     } finally {
       digests.save();
+      if (remote != null) {
+        remote.logStats();
+      }
     }
   }
 
@@ -150,26 +165,41 @@ public final class Builder {
     Path importsDir = options.stackerDir().resolve("imports").resolve(VolumeNames.forLayer(name));
     if (verdict instanceof CacheReuse.Hit hit) {
       reuseCached(layer, hit.entry(), key);
-      if (sources.staged() && !Files.isDirectory(importsDir, LinkOption.NOFOLLOW_LINKS)) {
-        // cached by a stacker that did not keep them, or removed since: the directory is the layer's as built
-        Trees.remove(importsDir); // not followed: whatever is there that is not a directory
-        Files.createDirectory(importsDir);
-        sources.copyIn(imports, null, importsDir, importsDir);
-      }
+      keepImports(sources, importsDir);
       return;
+    }
+    cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
+    String volume = VolumeNames.forLayer(name);
+    Path stage = options.stackerDir().resolve("stage").resolve(volume);
+    if (verdict instanceof CacheReuse.Miss && remote != null) { // binds: what they show is in no key
+      RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout,
+          options.layerCompression());
+      if (found != null) {
+        reuseRemote(step, key, volume, found);
+        keepImports(sources, importsDir);
+        return;
+      }
     }
     events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
         : new BuildEvent.RebuiltForBinds(name));
-    cache.remove(name); // before the volume changes: a killed build must not leave a hit on a half-built volume
-
-    String volume = VolumeNames.forLayer(name);
-    Path stage = options.stackerDir().resolve("stage").resolve(volume);
+    bases.unpacked(base);
     try {
       buildInto(volume, stage, importsDir, step, overlayDirs.apply(layer, overlayDirSources, base, volume, layout),
           sources, key);
     } catch (Throwable failure) {
       volumes.discard(volume, stage, failure);
       throw failure;
+    }
+  }
+
+  /** Puts back a cached layer's imports directory, as a build of it leaves it, when it is not there. */
+  private void keepImports(LayerImports sources, Path importsDir)
+      throws StackerException, IOException, InterruptedException {
+    if (sources.staged() && !Files.isDirectory(importsDir, LinkOption.NOFOLLOW_LINKS)) {
+      // cached by a stacker that did not keep them, removed since, or found in a shared cache
+      Trees.remove(importsDir); // not followed: whatever is there that is not a directory
+      Files.createDirectory(importsDir);
+      sources.copyIn(imports, null, importsDir, importsDir);
     }
   }
 
@@ -181,6 +211,21 @@ public final class Builder {
     }
     built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest()));
     events.on(new BuildEvent.CacheHit(layer.name()));
+  }
+
+  /** The key a shared cache knows the layer by: its parts, the layer types and compression asked for. */
+  private RemoteKey remoteKey(CacheKey key) {
+    return new RemoteKey(key, List.of(RemoteCache.TAR), options.layerCompression().key());
+  }
+
+  /** Takes a layer found in a shared cache (its volume applied already) as built: tagged, cached, done. */
+  private void reuseRemote(BuildStep step, CacheKey key, String volume, RemoteCache.Found found) throws IOException {
+    Layer layer = step.layer();
+    Descriptor manifest = layer.buildOnly() ? null
+        : layout.putManifest(layer.name(), found.config(), found.layers(), annotations.of(step));
+    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()));
+    built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest()));
+    events.on(new BuildEvent.RemoteCacheHit(layer.name(), found.store().repo().toString()));
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
@@ -235,6 +280,10 @@ public final class Builder {
     storage.markReadOnly(volume);
     Trees.remove(stage);
     cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
+    if (remote != null && layer.binds().isEmpty()) {
+      remote.store(layer.name(), remoteKey(key), layout, configDesc,
+          blob != null ? List.of(blob.descriptor()) : List.of());
+    }
     built.put(layer.name(), new Built(volume, layers, config, key.digest()));
     events.on(new BuildEvent.LayerBuilt(layer.name()));
   }
