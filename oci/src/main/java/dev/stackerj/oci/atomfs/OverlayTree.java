@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -24,14 +25,19 @@ public final class OverlayTree {
 
   private OverlayTree() {}
 
-  /** The entries of the unpacked layer in {@code dir}; {@code warn} hears of names a tar layer cannot hold. */
-  public static List<LayerEntry> entries(Path dir, Consumer<String> warn) throws IOException {
+  /**
+   * The entries of the unpacked layer in {@code dir}; {@code warn} hears of names a tar layer cannot hold.
+   * {@code opaque} names directories known to be opaque although the unpacked tree lost their attribute
+   * (fsck.erofs extracts no xattrs; see {@link ErofsOpaqueDirs}).
+   */
+  public static List<LayerEntry> entries(Path dir, Set<String> opaque, Consumer<String> warn) throws IOException {
     List<LayerEntry> out = new ArrayList<>();
-    walk(dir, "", out, warn);
+    walk(dir, "", opaque, out, warn);
     return out;
   }
 
-  private static void walk(Path dir, String rel, List<LayerEntry> out, Consumer<String> warn) throws IOException {
+  private static void walk(Path dir, String rel, Set<String> known, List<LayerEntry> out, Consumer<String> warn)
+      throws IOException {
     List<String> names;
     try (Stream<Path> s = Files.list(dir)) {
       names = s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -51,10 +57,10 @@ public final class OverlayTree {
       }
       out.add(new LayerEntry.FromFs(path, p));
       if (st.isDir()) {
-        if (opaque(p)) {
+        if (known.contains(path) || opaque(p)) {
           out.add(new LayerEntry.Opaque(path));
         }
-        walk(p, path, out, warn);
+        walk(p, path, known, out, warn);
       }
     }
   }

@@ -6,6 +6,7 @@ import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.ProgressSink;
+import dev.stackerj.oci.atomfs.ErofsOpaqueDirs;
 import dev.stackerj.oci.atomfs.FsLayerType;
 import dev.stackerj.oci.atomfs.OverlayTree;
 import dev.stackerj.oci.atomfs.VerityData;
@@ -24,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -110,10 +112,11 @@ final class FsBaseLayers {
       VerityData.check(image, type, FsLayerType.rootHash(layer.annotations()).orElse(null),
           layer.digest().toString());
       unpack(type, image, tree, layer.digest().toString());
+      Set<String> opaque = type == FsLayerType.EROFS ? ErofsOpaqueDirs.of(image) : Set.of();
       LayerBlob blob;
       try (ProgressSink.Task task = progress.start("converting " + type.key() + " layer "
           + layer.digest().hex().substring(0, 12), -1)) {
-        blob = new LayerWriter(warn).write(layout, OverlayTree.entries(tree, warn), Compression.GZIP);
+        blob = new LayerWriter(warn).write(layout, OverlayTree.entries(tree, opaque, warn), Compression.GZIP);
       }
       Tar tar = new Tar(blob.descriptor(), blob.diffId());
       dev.stackerj.sys.Trees.remove(tree);
