@@ -32,6 +32,9 @@ public final class Main {
     SUBCOMMANDS.put("inspect", InspectCommand::new);
     SUBCOMMANDS.put("install", InstallCommand::new);
     SUBCOMMANDS.put("unpriv-setup", UnprivSetupCommand::new);
+    SUBCOMMANDS.put("mount", MountCommand::new);
+    SUBCOMMANDS.put("umount", MountCommand.Umount::new);
+    SUBCOMMANDS.put("internal-go", MountCommand.InternalGo::new);
     SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
   }
 
