@@ -60,7 +60,7 @@ final class BaseResolver {
     this.progress = progress;
     this.built = built;
     this.unpacker = new BaseUnpacker(storage, progress, log::warn);
-    this.fsLayers = new FsBaseLayers(storage, layout, progress, log::warn);
+    this.fsLayers = new FsBaseLayers(storage, layout, progress, log::warn, log::debug);
   }
 
   Base prepare(BuildStep step) throws StackerException, IOException, InterruptedException {

@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * the base unpacks and the child's tar image is made as from a tar base (stacker converts them the same way).
  * Each such layer is copied out of its layout while its digest is checked, checked against its dm-verity root
  * hash when annotated, unpacked by unsquashfs or fsck.erofs without privilege over the host, and read as an
- * overlay upper directory (0/0 devices delete, opaque directories hide) into a tar+gzip layer in our layout.
+ * overlay upper directory (0/0 devices delete, opaque directories hide) into an uncompressed tar layer in our
+ * layout: stacker puts its converted layers there uncompressed too, and gzip would be most of the cost.
  * A converted layer is kept in a read-only volume of its own, keyed by the layer's digest, so the work is
  * done once.
  */
@@ -45,12 +46,15 @@ final class FsBaseLayers {
   private final OciLayout layout;
   private final ProgressSink progress;
   private final Consumer<String> warn;
+  private final Consumer<String> debug;
 
-  FsBaseLayers(Storage storage, OciLayout layout, ProgressSink progress, Consumer<String> warn) {
+  FsBaseLayers(Storage storage, OciLayout layout, ProgressSink progress, Consumer<String> warn,
+      Consumer<String> debug) {
     this.storage = storage;
     this.layout = layout;
     this.progress = progress;
     this.warn = warn;
+    this.debug = debug;
   }
 
   /** The base's layers and config with every squashfs or erofs layer replaced by its tar layer. */
@@ -108,16 +112,23 @@ final class FsBaseLayers {
       Path dir = storage.rootfs(tmp);
       Path image = dir.resolve("layer." + type.key());
       Path tree = dir.resolve("tree");
+      long t0 = System.nanoTime();
       copyVerified(source, layer, image);
+      long t1 = System.nanoTime();
       VerityData.check(image, type, FsLayerType.rootHash(layer.annotations()).orElse(null),
           layer.digest().toString());
+      long t2 = System.nanoTime();
       unpack(type, image, tree, layer.digest().toString());
       Set<String> opaque = type == FsLayerType.EROFS ? ErofsOpaqueDirs.of(image) : Set.of();
+      long t3 = System.nanoTime();
       LayerBlob blob;
       try (ProgressSink.Task task = progress.start("converting " + type.key() + " layer "
           + layer.digest().hex().substring(0, 12), -1)) {
-        blob = new LayerWriter(warn).write(layout, OverlayTree.entries(tree, opaque, warn), Compression.GZIP);
+        blob = new LayerWriter(warn).write(layout, OverlayTree.entries(tree, opaque, warn), Compression.NONE);
       }
+      long t4 = System.nanoTime();
+      debug.accept("convert " + type.key() + " layer " + layer.digest() + ": copy " + ms(t1 - t0) + ", verity "
+          + ms(t2 - t1) + ", unpack " + ms(t3 - t2) + ", tar layer " + ms(t4 - t3));
       Tar tar = new Tar(blob.descriptor(), blob.diffId());
       dev.stackerj.sys.Trees.remove(tree);
       Files.delete(image);
@@ -130,6 +141,10 @@ final class FsBaseLayers {
       storage.delete(tmp);
       throw e;
     }
+  }
+
+  private static String ms(long nanos) {
+    return nanos / 1_000_000 + " ms";
   }
 
   private static Tar read(Path file) throws IOException {
