@@ -254,3 +254,28 @@ fuse_usable() {
   run stacker internal-go atomfs umount mnt
   [ "$status" -eq 0 ]
 }
+
+@test "from: docker pulls a squashfs image from a registry with its verity annotations and unpacks it" {
+  make_layer_dirs
+  "$FIXTURE" "$WORK/bases" sq squashfs l1 l2
+  mkdir -p "$WORK/reg"
+  port="$("$REPO/test/registry/registry.sh" start "$WORK/reg")"
+  skopeo copy -q --dest-tls-verify=false "oci:$WORK/bases:sq" "docker://127.0.0.1:$port/atomfs/sq:1"
+  cat > stacker.yaml <<YAML
+fromreg:
+  from:
+    type: docker
+    url: docker://127.0.0.1:$port/atomfs/sq:1
+    insecure: true
+  run: echo child > /child
+YAML
+  run stacker build -f stacker.yaml
+  echo "$output"
+  # the registry kept the layers' root-hash annotations, which the pull checked the layers against
+  manifest="$(skopeo inspect --tls-verify=false --raw "docker://127.0.0.1:$port/atomfs/sq:1")"
+  "$REPO/test/registry/registry.sh" stop "$WORK/reg" || true
+  [ "$status" -eq 0 ]
+  jq -e '.layers | all(.annotations["io.stackeroci.stacker.atomfs_verity_root_hash"] | length == 64)' <<<"$manifest"
+  unpack oci fromreg ur
+  [ -f ur/rootfs/d/keep ] && [ ! -e ur/rootfs/d/gone ] && [ -f ur/rootfs/o/new ] && [ ! -e ur/rootfs/o/old ]
+}
