@@ -37,14 +37,8 @@ final class Tools {
     return out;
   }
 
-  /** Whether {@code command} is on the PATH. */
+  /** Whether {@code command} is on the PATH (or in an sbin directory). */
   static boolean exists(String command) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin", command))
-        || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/sbin", command));
+    return dev.stackerj.core.host.HostProbes.which(command) != null;
   }
 }
