@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stackerj.core.runtime.UnprivilegedTool;
 import dev.stackerj.core.testing.HostRequirements;
 import dev.stackerj.oci.atomfs.ErofsOpaqueDirs;
 import dev.stackerj.oci.atomfs.FsLayerType;
@@ -96,6 +97,23 @@ class AtomfsLayersIT {
     }
     Path img = image(FsLayerType.EROFS, src);
     assertEquals(Set.of("a/b", "c", "e/f/g"), ErofsOpaqueDirs.of(img));
+  }
+
+  @Test
+  void hostRootRunsTheExtractorWithoutPrivilegeButKeepsOwners() throws Exception {
+    HostRequirements.check().root().command("unshare", "util-linux").enforce();
+    Path d = Files.createTempDirectory(tmp, "ns");
+    UnprivilegedTool.Result r = UnprivilegedTool.run(List.of("/bin/sh", "-c",
+        "cd \"$1\" && id -u && touch f && chown 1234:5678 f && mknod w c 0 0 && echo made-whiteout;"
+            + " mknod dev c 1 3 && echo made-device; true", "sh", d.toString()), 1);
+    assertTrue(r.output().startsWith("0\n"), r.output());
+    assertTrue(r.output().contains("made-whiteout"), r.output());
+    assertTrue(!r.output().contains("made-device"), r.output()); // no device node, even for host root
+    assertTrue(!Files.exists(d.resolve("dev"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertEquals(0, r.exitCode());
+    dev.stackerj.sys.Stat st = dev.stackerj.sys.Posix.lstat(d.resolve("f"));
+    assertEquals(1234, st.uid());
+    assertEquals(5678, st.gid());
   }
 
   private Path tree() throws IOException {
