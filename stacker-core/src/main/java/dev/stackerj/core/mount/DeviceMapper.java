@@ -29,16 +29,7 @@ final class DeviceMapper {
   static String open(Path blob, FsLayerType type, String rootHash, String what) throws IOException {
     String name = blob.getFileName() + "-verity";
     if (Files.exists(Path.of("/dev/mapper", name))) {
-      String status = Tools.run("verity status of " + name, "veritysetup", "status", name);
-      String hash = field(status, "root hash:");
-      if (!rootHash.equals(hash)) {
-        throw new IOException("mount layer " + what + ": verity device " + name + " exists with root hash " + hash
-            + ", not " + rootHash + "; refusing it (veritysetup close " + name + " if it is stale)");
-      }
-      String state = field(status, "status:");
-      if (state != null && !state.equals("verified")) {
-        throw new IOException("mount layer " + what + ": verity device " + name + " reports " + state);
-      }
+      checkExisting(Tools.run("verity status of " + name, "veritysetup", "status", name), name, rootHash, what);
       return name;
     }
     long offset = VerityData.dataSize(blob, type);
@@ -50,11 +41,27 @@ final class DeviceMapper {
           + rootHash + " is refused)", e);
     }
     String state = field(Tools.run("verity status of " + name, "veritysetup", "status", name), "status:");
-    if (state != null && !state.equals("verified")) {
+    if (state == null || !state.startsWith("verified")) {
       close(name, null);
       throw new IOException("mount layer " + what + ": verity device " + name + " reports " + state);
     }
     return name;
+  }
+
+  /**
+   * An existing device (from {@code veritysetup status}) is used only when it shows the layer's root hash
+   * and the kernel has found no corruption on it; a status without a root hash cannot be confirmed.
+   */
+  static void checkExisting(String status, String name, String rootHash, String what) throws IOException {
+    String hash = field(status, "root hash:");
+    if (!rootHash.equals(hash)) {
+      throw new IOException("mount layer " + what + ": verity device " + name + " exists with root hash " + hash
+          + ", not " + rootHash + "; refusing it (veritysetup close " + name + " if it is stale)");
+    }
+    String state = field(status, "status:");
+    if (state == null || !state.startsWith("verified")) {
+      throw new IOException("mount layer " + what + ": verity device " + name + " reports " + state);
+    }
   }
 
   /** Closes verity device {@code name}; one still used by another mount stays (and is said to). */
