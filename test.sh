@@ -18,7 +18,7 @@ fi
 
 # squashfs and erofs bases and atomfs mounts: the tools, and a /dev/fuse users may open (Debian's udev rule
 # makes it 0666; a container without udev leaves it 0600, and squashfuse then fails for every user)
-missing="$(host_missing_packages squashfs-tools erofs-utils cryptsetup-bin squashfuse fuse3 attr)"
+missing="$(host_missing_packages squashfs-tools erofs-utils cryptsetup-bin squashfuse fuse3 fuse-overlayfs attr)"
 if [ -n "$missing" ]; then
   host_apt_install $missing
 fi

@@ -92,7 +92,8 @@ public final class HostProbes {
 
   /**
    * What squashfs and erofs layers need that tar builds do not: unpacking such bases (unsquashfs,
-   * fsck.erofs), checking their verity data (veritysetup) and mounting them without root (squashfuse).
+   * fsck.erofs), checking their verity data (veritysetup) and mounting them without root (squashfuse,
+   * fuse-overlayfs).
    */
   public static List<Problem> atomfsTools() {
     Map<String, String> tools = new LinkedHashMap<>();
@@ -100,6 +101,7 @@ public final class HostProbes {
     tools.put("fsck.erofs", "erofs-utils");
     tools.put("veritysetup", "cryptsetup-bin");
     tools.put("squashfuse", "squashfuse");
+    tools.put("fuse-overlayfs", "fuse-overlayfs");
     List<Problem> problems = new ArrayList<>();
     tools.forEach((cmd, pkg) -> problems.addAll(command(cmd, pkg, "sudo apt-get install " + pkg)));
     return problems;

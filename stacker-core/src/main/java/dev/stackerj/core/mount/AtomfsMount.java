@@ -35,8 +35,8 @@ import java.util.Optional;
  *   <li>root without device-mapper: the whole layer checked in userspace ({@code veritysetup verify}, on a
  *       private copy unless only root can change the blob), then a plain read-only loop mount: the mount is
  *       not protected at run time, which is said;
- *   <li>a normal user: the same userspace check, then squashfuse; without an overlay (a user cannot mount one
- *       outside a user namespace), so only one-layer images.
+ *   <li>a normal user: the same userspace check, then squashfuse, and fuse-overlayfs over the layers (a user
+ *       cannot mount the kernel's overlay outside a user namespace); a one-layer image is squashfuse alone.
  * </ul>
  */
 public final class AtomfsMount {
@@ -76,9 +76,10 @@ public final class AtomfsMount {
       throw new StackerException(StackerException.Kind.USAGE, "mount " + tag + ": " + meta
           + " exists: something is mounted at " + dest + " already", "stacker internal-go atomfs umount " + dest);
     }
-    if (!root && layers.size() > 1) {
+    if (!root && layers.size() > 1 && !Tools.exists("fuse-overlayfs")) {
       throw new StackerException(StackerException.Kind.USAGE, "mount " + tag + ": an image of " + layers.size()
-          + " layers is an overlay mount, which only root can make outside a user namespace", "run it as root");
+          + " layers is an overlay mount, which a normal user makes with fuse-overlayfs (not installed)",
+          "sudo apt-get install fuse-overlayfs, or run it as root");
     }
     Files.createDirectories(meta.getParent());
     Files.createDirectory(meta, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -112,8 +113,8 @@ public final class AtomfsMount {
         }
       }
       writeState(meta, atoms);
-      if (root) {
-        overlay(meta, layers, dest);
+      if (layers.size() > 1 || root) {
+        overlay(meta, layers, dest, root);
       }
       if (unprotected) {
         log.warn("mounted " + tag + " at " + dest + ": its layers were checked against their verity root hashes"
@@ -147,9 +148,11 @@ public final class AtomfsMount {
     }
     List<Atom> atoms = readState(state);
     boolean direct = atoms.stream().anyMatch(a -> a.device().equals("target"));
-    if (ProcSelf.euid() == 0 && !direct) {
-      if (mounted(dest)) {
+    if (!direct && mounted(dest)) {
+      if (ProcSelf.euid() == 0) {
         Tools.run("umount " + dest, "umount", dest.toString());
+      } else {
+        Tools.run("umount " + dest, "fusermount3", "-u", dest.toString());
       }
     }
     for (Atom a : atoms) {
@@ -220,7 +223,8 @@ public final class AtomfsMount {
     }
   }
 
-  private static void overlay(Path meta, List<Descriptor> layers, Path dest) throws IOException {
+  /** The overlay of the mounted layers at {@code dest}: the kernel's as root, fuse-overlayfs for a user. */
+  private static void overlay(Path meta, List<Descriptor> layers, Path dest, boolean root) throws IOException {
     List<String> lowers = new ArrayList<>();
     for (int i = layers.size() - 1; i >= 0; i--) { // the top layer first
       lowers.add(meta.resolve("mounts").resolve(layers.get(i).digest().hex()).toString());
@@ -229,6 +233,11 @@ public final class AtomfsMount {
       Path empty = meta.resolve("mounts").resolve("workaround"); // overlay wants two lowers without an upper
       Files.createDirectories(empty);
       lowers.add(empty.toString());
+    }
+    if (!root) { // only for two layers or more; fuse-overlayfs reads the same whiteouts and user.overlay.opaque
+      Tools.run("mount overlay at " + dest, "fuse-overlayfs", "-o", "lowerdir=" + String.join(":", lowers),
+          dest.toString());
+      return;
     }
     Tools.run("mount overlay at " + dest, "mount", "-t", "overlay", "overlay", "-o",
         "lowerdir=" + String.join(":", lowers) + ",index=off,xino=on,userxattr", dest.toString());
