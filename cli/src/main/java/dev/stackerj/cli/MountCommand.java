@@ -57,7 +57,7 @@ public final class MountCommand implements Callable<Integer> {
   }
 
   /** stacker's hidden {@code internal-go}: only {@code atomfs mount|umount} is offered here. */
-  @Command(name = "internal-go", hidden = true, subcommands = InternalGo.Atomfs.class,
+  @Command(name = "internal-go", hidden = true, mixinStandardHelpOptions = true, subcommands = InternalGo.Atomfs.class,
       description = "stacker's internal commands: atomfs mount TAG DIR, atomfs umount DIR.")
   public static final class InternalGo implements Runnable {
     @ParentCommand StackerCommand parent;
@@ -70,7 +70,8 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     /** {@code internal-go atomfs}. */
-    @Command(name = "atomfs", subcommands = {InternalGo.AtomfsMountCmd.class, InternalGo.AtomfsUmountCmd.class})
+    @Command(name = "atomfs", mixinStandardHelpOptions = true,
+        subcommands = {InternalGo.AtomfsMountCmd.class, InternalGo.AtomfsUmountCmd.class})
     public static final class Atomfs implements Runnable {
       @ParentCommand InternalGo parent;
 
@@ -83,7 +84,7 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     /** {@code internal-go atomfs mount TAG DIR}. */
-    @Command(name = "mount")
+    @Command(name = "mount", mixinStandardHelpOptions = true)
     public static final class AtomfsMountCmd implements Callable<Integer> {
       @ParentCommand Atomfs parent;
 
@@ -98,7 +99,7 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     /** {@code internal-go atomfs umount DIR}. */
-    @Command(name = "umount")
+    @Command(name = "umount", mixinStandardHelpOptions = true)
     public static final class AtomfsUmountCmd implements Callable<Integer> {
       @ParentCommand Atomfs parent;
 
