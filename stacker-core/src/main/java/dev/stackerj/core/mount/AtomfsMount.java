@@ -41,6 +41,8 @@ import java.util.Optional;
  */
 public final class AtomfsMount {
   private static final String STATE = "atoms";
+  private static final int BUSY_RETRIES = 50;
+  private static final long BUSY_WAIT_MILLIS = 100;
 
   private final Log log;
 
@@ -158,11 +160,7 @@ public final class AtomfsMount {
     for (Atom a : atoms) {
       Path atomDir = a.device().equals("target") ? dest : meta.resolve("mounts").resolve(a.hex());
       if (mounted(atomDir)) {
-        if (a.how() == How.FUSE) {
-          Tools.run("umount " + atomDir, "fusermount3", "-u", atomDir.toString());
-        } else {
-          Tools.run("umount " + atomDir, "umount", atomDir.toString());
-        }
+        unmountLayer(atomDir, a.how() == How.FUSE);
       }
       if (a.how() == How.DM) {
         DeviceMapper.close(a.device(), log);
@@ -171,6 +169,34 @@ public final class AtomfsMount {
     Trees.remove(meta);
     if (say) {
       log.info("unmounted " + dest);
+    }
+  }
+
+  /**
+   * Unmounts one layer. Right after the overlay above it is unmounted the layer may still be busy for a
+   * moment (fuse-overlayfs exits after fusermount3 returns; erofs may hold on briefly, which atomfs retries
+   * too), so "busy" is retried for a few seconds.
+   */
+  private static void unmountLayer(Path dir, boolean fuse) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        if (fuse) {
+          Tools.run("umount " + dir, "fusermount3", "-u", dir.toString());
+        } else {
+          Tools.run("umount " + dir, "umount", dir.toString());
+        }
+        return;
+      } catch (IOException e) {
+        if (attempt >= BUSY_RETRIES || e.getMessage() == null || !e.getMessage().contains("busy")) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(BUSY_WAIT_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("umount " + dir + ": interrupted", e);
+      }
     }
   }
 
