@@ -16,6 +16,14 @@ if [ -n "$missing" ]; then
   host_apt_install $missing
 fi
 
+# squashfs and erofs bases and atomfs mounts: the tools, and a /dev/fuse users may open (Debian's udev rule
+# makes it 0666; a container without udev leaves it 0600, and squashfuse then fails for every user)
+missing="$(host_missing_packages squashfs-tools erofs-utils cryptsetup-bin squashfuse fuse3 fuse-overlayfs attr)"
+if [ -n "$missing" ]; then
+  host_apt_install $missing
+fi
+if [ -c /dev/fuse ]; then chmod 0666 /dev/fuse; fi
+
 # Users for the unprivileged pass, made without a subuid range: stacker-test gets its range from
 # unpriv-setup (the code under test); stacker-nosub has none.
 for u in stacker-test stacker-nosub; do host_ensure_user "$u"; done

@@ -17,7 +17,8 @@ public final class Main {
    * {@link #create} makes them by name, so a command's class is not even loaded unless it is named.
    */
   private static final List<String> SUBCOMMANDS = List.of("build", "recursive-build", "publish", "check", "chroot",
-      "clean", "completion", "convert", "gc", "grab", "inspect", "install", "unpriv-setup", "help");
+      "clean", "completion", "convert", "gc", "grab", "inspect", "install", "unpriv-setup", "mount", "umount",
+      "internal-go", "help");
 
   /** A new instance of subcommand {@code name} (one of {@link #SUBCOMMANDS}). */
   private static Object create(String name) {
@@ -35,6 +36,9 @@ public final class Main {
       case "inspect": return new InspectCommand();
       case "install": return new InstallCommand();
       case "unpriv-setup": return new UnprivSetupCommand();
+      case "mount": return new MountCommand();
+      case "umount": return new MountCommand.Umount();
+      case "internal-go": return new MountCommand.InternalGo();
       case "help": return new CommandLine.HelpCommand();
       default: throw new IllegalArgumentException("no subcommand " + name);
     }

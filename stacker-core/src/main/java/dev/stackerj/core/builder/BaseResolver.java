@@ -38,6 +38,7 @@ final class BaseResolver {
   private final Imports imports;
   private final DigestMemo digests;
   private final BaseUnpacker unpacker;
+  private final FsBaseLayers fsLayers;
   private final Path pullCache;
   private final Log log;
   private final ProgressSink progress;
@@ -64,6 +65,7 @@ final class BaseResolver {
     this.built = built;
     this.events = events;
     this.unpacker = new BaseUnpacker(storage, progress, log::warn);
+    this.fsLayers = new FsBaseLayers(storage, layout, progress, log::warn, log::debug);
   }
 
   Base prepare(BuildStep step) throws StackerException, IOException, InterruptedException {
@@ -191,10 +193,14 @@ final class BaseResolver {
       String layerName) throws IOException {
     for (Descriptor l : layers) {
       events.on(new BuildEvent.BaseBlob(layerName, l.digest()));
+    }
+    // squashfs and erofs layers (stacker's atomfs layers) join ours as the tar layers of the same changes
+    FsBaseLayers.Converted tar = fsLayers.toTar(source, layers, config);
+    for (Descriptor l : tar.layers()) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
     String volume = VolumeNames.base(kind, manifest.hex());
-    unpacker.layers(volume, source, layers);
-    return new Base(volume, storage.rootfs(volume), layers, config, kind + ":" + manifest);
+    unpacker.layers(volume, tar.any() ? layout : source, tar.layers());
+    return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }

@@ -90,6 +90,23 @@ public final class HostProbes {
     return problems;
   }
 
+  /**
+   * What squashfs and erofs layers need that tar builds do not: unpacking such bases (unsquashfs,
+   * fsck.erofs), checking their verity data (veritysetup) and mounting them without root (squashfuse,
+   * fuse-overlayfs).
+   */
+  public static List<Problem> atomfsTools() {
+    Map<String, String> tools = new LinkedHashMap<>();
+    tools.put("unsquashfs", "squashfs-tools");
+    tools.put("fsck.erofs", "erofs-utils");
+    tools.put("veritysetup", "cryptsetup-bin");
+    tools.put("squashfuse", "squashfuse");
+    tools.put("fuse-overlayfs", "fuse-overlayfs");
+    List<Problem> problems = new ArrayList<>();
+    tools.forEach((cmd, pkg) -> problems.addAll(command(cmd, pkg, "sudo apt-get install " + pkg)));
+    return problems;
+  }
+
   /** A command on the PATH (or in the sbin directories a non-login shell may lack). */
   public static List<Problem> command(String command, String debianPackage, String fix) {
     return which(command) != null ? List.of()
