@@ -75,6 +75,14 @@ public final class CleanCommand implements Callable<Integer> {
     OverlayMount.unmountUnder(r.path()); // a killed build's overlay (as host root) keeps its subvolume busy
     try (DirFd dir = r.open()) {
       if (!Loopback.isBtrfs(dir)) {
+        // overlay storage: plain directories (the mounts were this process's, or were just unmounted above);
+        // removeTree neither follows a link nor crosses a mount
+        for (byte[] name : dir.list()) {
+          String n = new String(name, Charset.defaultCharset());
+          if (!n.equals(".lock")) {
+            dir.removeTree(n);
+          }
+        }
         return;
       }
       // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed

@@ -24,10 +24,17 @@ final class ConfigFile {
   /** The keys stacker knows, in the order the help lists them. */
   static final List<String> KEYS = List.of("work_dir", "stacker_dir", "oci_dir", "rootfs_dir");
 
+  /** The storage key: btrfs or overlay, as {@code --storage-type}. */
+  static final String STORAGE_TYPE = "storage_type";
+
   /** The dirs a config file sets (null: not set) and what it holds that stacker does not know. */
-  record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
+  record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings, String storageType) {
     Values {
       warnings = List.copyOf(warnings);
+    }
+
+    Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
+      this(workDir, stackerDir, ociDir, rootsDir, warnings, null);
     }
 
     static final Values NONE = new Values(null, null, null, null, List.of());
@@ -93,8 +100,17 @@ final class ConfigFile {
     }
     Path[] dirs = new Path[KEYS.size()];
     List<String> warnings = new ArrayList<>();
+    String storageType = null;
     for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
       String key = String.valueOf(e.getKey());
+      if (key.equals(STORAGE_TYPE)) { // as --storage-type, which overrides it
+        if (!(e.getValue() instanceof String t) || !StorageChoice.TYPES.contains(t)) {
+          throw new StackerException(StackerException.Kind.USAGE, name + ": " + STORAGE_TYPE + " must be one of "
+              + String.join(", ", StorageChoice.TYPES) + ", not " + e.getValue(), null);
+        }
+        storageType = t;
+        continue;
+      }
       int i = KEYS.indexOf(key);
       if (i < 0) {
         // stacker's own config may hold keys this version does not use: say so, but go on
@@ -106,6 +122,6 @@ final class ConfigFile {
       }
       dirs[i] = Path.of((String) e.getValue());
     }
-    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings);
+    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings, storageType);
   }
 }

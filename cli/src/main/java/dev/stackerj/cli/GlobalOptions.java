@@ -48,8 +48,9 @@ public final class GlobalOptions {
       description = "per-layer progress on stdout (default: when stdout is a terminal)", scope = ScopeType.INHERIT)
   Boolean progress;
 
-  @Option(names = "--storage-type", defaultValue = "btrfs",
-      description = "layer storage; only btrfs is supported (default: ${DEFAULT-VALUE})", scope = ScopeType.INHERIT)
+  @Option(names = "--storage-type",
+      description = "layer storage: btrfs or overlay (default: storage_type of the config file, else what roots/"
+          + " holds, else btrfs where roots/ is btrfs or root can make it so, else overlay)", scope = ScopeType.INHERIT)
   String storageType;
 
   private boolean ready;
@@ -70,6 +71,7 @@ public final class GlobalOptions {
     stackerDir = stackerDir != null ? stackerDir : values.stackerDir();
     ociDir = ociDir != null ? ociDir : values.ociDir();
     rootsDir = rootsDir != null ? rootsDir : values.rootsDir();
+    storageType = storageType != null ? storageType : values.storageType();
     validate(); // again: the config file may have set a bad roots dir
     ready = true;
     return this;
@@ -115,9 +117,9 @@ public final class GlobalOptions {
     if (rootsDir != null && rootsDir.toString().contains(":")) {
       throw new StackerException(StackerException.Kind.USAGE, "--roots-dir must not contain ':'", null);
     }
-    if (!"btrfs".equals(storageType)) {
+    if (storageType != null && !StorageChoice.TYPES.contains(storageType)) {
       throw new StackerException(StackerException.Kind.USAGE, "--storage-type " + storageType + " is not supported",
-          "use --storage-type btrfs (the default)");
+          "use --storage-type " + String.join(" or ", StorageChoice.TYPES));
     }
   }
 

@@ -178,11 +178,19 @@ public final class Builder {
     OverlayMount mount = timer.time("overlay mount", () -> {
       Trees.remove(stage);
       Files.createDirectories(stage.resolve("imports"));
-      return overlays.mount(base, overlay);
+      return storage.upper(volume) != null ? null : overlays.mount(base, overlay);
     });
     LayerContainer container = new LayerContainer(layer, step.file().dir(), base.config(), options.sourceDateEpoch());
     List<LayerEntry> changes;
-    if (mount != null) {
+    Path upper = storage.upper(volume);
+    boolean ownUpper = upper != null && base.volume() != null && base.diffRoot() != null
+        && options.diff() != BuildOptions.DiffMode.WALK;
+    if (ownUpper) {
+      // the storage keeps the run's writes as an overlay upper (overlay storage): the run is its own diff, and
+      // that directory becomes the layer as it is
+      timer.time("imports and run", () -> run(layer, container, sources, rootfs, stage));
+      changes = timer.time("diff", () -> OverlayDiff.diff(storage.rootfs(base.volume()), upper));
+    } else if (mount != null) {
       timer.time("imports and run", () -> {
         try (mount) {
           run(layer, container, sources, mount.merged(), stage);
@@ -194,7 +202,7 @@ public final class Builder {
       changes = timer.time("diff", () -> TreeDiff.diff(base.diffRoot(), rootfs));
     }
 
-    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null));
+    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null || ownUpper));
     List<Descriptor> layers = new ArrayList<>(base.layers());
     if (blob != null) {
       layers.add(blob.descriptor());
