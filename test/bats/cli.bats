@@ -74,12 +74,13 @@ build() {
 
 @test "check and build report the same problem: roots not on btrfs, as a user" {
   [ "$MODE" = user ] || skip "as root, build makes its own btrfs"
+  skip_unless_btrfs "overlay storage needs no btrfs"
   plain="$(mktemp -d /tmp/stacker-plain.XXXXXX)"
-  run stacker check --roots-dir "$plain/roots"
+  run "$STACKER" --storage-type btrfs check --roots-dir "$plain/roots"
   echo "$output"
   [ "$status" -eq 3 ]
   [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo stacker unpriv-setup --username $(id -un) --work-dir $WORK --roots-dir $plain/roots)"* ]]
-  run stacker build --roots-dir "$plain/roots"
+  run "$STACKER" --storage-type btrfs build --roots-dir "$plain/roots"
   echo "$output"
   [ "$status" -eq 3 ]
   [[ "$output" == *"$plain/roots is not on btrfs (fix: sudo stacker unpriv-setup --username $(id -un) --work-dir $WORK --roots-dir $plain/roots)"* ]]
@@ -233,12 +234,15 @@ YAML
   run ! grep -qv '^[0-9]\{4\}-' logs/build.log
 }
 
-@test "--storage-type takes only btrfs; -q with --debug is an error" {
-  run stacker --storage-type overlay build
+@test "--storage-type takes btrfs or overlay; -q with --debug is an error" {
+  run stacker --storage-type zfs build
   [ "$status" -eq 2 ]
-  [[ "$output" == *"--storage-type overlay is not supported"* ]]
-  run stacker --storage-type btrfs check
+  [[ "$output" == *"--storage-type zfs is not supported"* ]]
+  [[ "$output" == *"use --storage-type btrfs or overlay"* ]]
+  run stacker check
   [ "$status" -eq 0 ]
+  [[ "$output" == *"storage overlay"* ]]
+  [[ "$output" == *"storage btrfs"* ]]
   run stacker -q --debug check
   [ "$status" -eq 2 ]
   run stacker --version
