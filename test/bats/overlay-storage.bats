@@ -149,3 +149,50 @@ YAML
   "$OVL" clean
   cd "$WORK"
 }
+
+@test "overlay storage: a base image's layers unpack once each, as roots/sha256_<hex>/overlay, shared between images" {
+  { busybox_base; cat <<'YAML'; } > stacker.yaml
+child:
+  from:
+    type: built
+    tag: base
+  run: |
+    rm /bin/ls
+    echo mine > /mine
+YAML
+  run "$OVL" build --storage-type overlay --oci-dir "$WORK/src" --roots-dir "$WORK/src-roots" --stacker-dir "$WORK/src-st"
+  [ "$status" -eq 0 ]
+  first="$(manifest_of "$WORK/src" child | jq -r '.layers[0].digest')"
+  mkdir app && cd app
+  cat > stacker.yaml <<YAML
+a:
+  from:
+    type: oci
+    url: $WORK/src:child
+  run: echo a > /a
+b:
+  from:
+    type: oci
+    url: $WORK/src:child
+  run: echo b > /b
+YAML
+  run "$OVL" build --storage-type overlay
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the first layer's directory is named by its blob digest; one directory per layer, both images on them
+  [ -d "roots/sha256_${first#sha256:}/overlay/bin" ]
+  [ "$(ls -d roots/sha256_* | wc -l)" -eq 2 ]
+  grep -qx "sha256_${first#sha256:}" roots/a/lowers
+  [ "$(sed -n 1p roots/a/lowers)" = "$(sed -n 1p roots/b/lowers)" ]
+  # the base's deletion is an overlay whiteout in its layer's directory, and the file is gone below a and b
+  top="$(sed -n 1p roots/a/lowers)"
+  [ -c "roots/$top/overlay/bin/ls" ]
+  run "$OVL" --storage-type overlay grab a:/bin/ls
+  [ "$status" -ne 0 ]
+  "$OVL" --storage-type overlay grab b:/mine
+  [ "$(cat mine)" = mine ]
+  nothing_mounted_under "$WORK"
+  "$OVL" clean
+  cd "$WORK"
+  "$OVL" clean --oci-dir "$WORK/src" --roots-dir "$WORK/src-roots" --stacker-dir "$WORK/src-st"
+}

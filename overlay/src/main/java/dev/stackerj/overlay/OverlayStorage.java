@@ -80,6 +80,12 @@ public final class OverlayStorage implements Storage {
     return writable(name) ? path(name).resolve(OWN) : null;
   }
 
+  /** A snapshot of a finished volume stands on it: an image's layers are a chain of volumes. */
+  @Override
+  public boolean layered() {
+    return true;
+  }
+
   @Override
   public boolean exists(String name) {
     try {

@@ -175,8 +175,7 @@ final class BaseResolver {
     for (Descriptor l : layers) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
-    String volume = VolumeNames.base(kind, manifest.hex());
-    unpacker.layers(volume, source, layers);
+    String volume = unpacker.layers(VolumeNames.base(kind, manifest.hex()), source, layers);
     return new Base(volume, storage.rootfs(volume), layers, config, kind + ":" + manifest);
   }
 }

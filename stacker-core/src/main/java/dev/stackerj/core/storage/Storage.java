@@ -63,6 +63,16 @@ public interface Storage extends AutoCloseable {
   }
 
   /**
+   * Whether a snapshot of a finished volume stands on it rather than copying it (overlay storage): then an
+   * image's layers are kept as a chain of volumes, one per layer ({@link VolumeNames#baseLayer}), shared
+   * between the images that have them. False where a snapshot is a whole tree (btrfs): a base image is one
+   * volume.
+   */
+  default boolean layered() {
+    return false;
+  }
+
+  /**
    * Lets go of what this storage holds for the process (mounts of volume filesystems); a volume's
    * {@link #rootfs} is there again when next asked for. Idempotent. btrfs holds nothing.
    */
