@@ -110,6 +110,10 @@ public final class OverlayStorage implements Storage {
     if ((st.perm() & 077) != 0) {
       Posix.chmod(roots, 0700); // an image's setuid files and device nodes reach no other local user
     }
+    if (!madePrivate && mounted.isEmpty() && HostProbes.isHostRoot()) {
+      // host root mounts in the host's namespace: a killed build's mounts are still there, under the build lock
+      OverlayMount.unmountUnder(roots);
+    }
     madePrivate = true;
   }
 

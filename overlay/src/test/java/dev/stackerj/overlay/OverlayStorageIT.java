@@ -140,6 +140,25 @@ class OverlayStorageIT extends StorageContract {
     assertFalse(Files.exists(storage.path("a")));
   }
 
+  /** As host root the mounts are in the host's namespace: what a killed build left is gone when the next opens. */
+  @Test
+  void theNextBuildUnmountsWhatAKilledOneLeft() throws Exception {
+    storage.create("a");
+    Files.writeString(storage.rootfs("a").resolve("f"), "x");
+    storage.markReadOnly("a");
+    storage.snapshot("a", "b");
+    Path roots = storage.path("a").getParent();
+    // the killed build's storage is never closed
+    Storage next = new OverlayStorage(roots);
+    next.makePrivate();
+    assertNull(mountUnder(dir), "a killed build's mount is still there");
+    assertEquals("x", Files.readString(next.rootfs("b").resolve("f")));
+    next.delete("b");
+    next.delete("a");
+    next.close();
+    storage = next;
+  }
+
   /** A user who could write roots/ would swap a layer directory for a link to a directory of root's. */
   @Test
   void aLinkInPlaceOfALayerDirectoryIsNotMounted() throws Exception {
