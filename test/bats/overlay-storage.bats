@@ -196,3 +196,20 @@ YAML
   cd "$WORK"
   "$OVL" clean --oci-dir "$WORK/src" --roots-dir "$WORK/src-roots" --stacker-dir "$WORK/src-st"
 }
+
+@test "storage_type in the config file chooses the storage; --storage-type wins over it" {
+  busybox_base > stacker.yaml
+  printf 'storage_type: overlay\n' > conf.yaml
+  run "$OVL" --config conf.yaml build
+  [ "$status" -eq 0 ]
+  [ "$(cat .stacker/storage-type)" = overlay ]
+  [ -d roots/base/overlay ]
+  run "$OVL" --config conf.yaml build --storage-type btrfs
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"holds overlay storage"* ]]
+  printf 'storage_type: zfs\n' > bad.yaml
+  run "$OVL" --config bad.yaml build
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"storage_type must be one of btrfs, overlay"* ]]
+  "$OVL" clean
+}
