@@ -133,8 +133,8 @@ build() {
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"bar in /srv"* ]]
-  [ "$(cat roots/base/rootfs/etc/greeting)" = hello ]
-  [ ! -e roots/base/rootfs/new ]
+  [ "$(cat "$(layer_fs base)/etc/greeting")" = hello ]
+  [ ! -e "$(layer_fs base)/new" ]
   run ! compgen -G "roots/.chroot-*"
   run stacker chroot base 'exit 7'
   [ "$status" -eq 7 ]
@@ -350,8 +350,8 @@ EOF2
   run stacker build -f converted.yaml
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "$(cat roots/stage1/rootfs/srv/greeting)" = hi ]
-  [ "$(cat roots/stage1/rootfs/srv/where)" = /srv ]
+  [ "$(cat "$(layer_fs stage1)/srv/greeting")" = hi ]
+  [ "$(cat "$(layer_fs stage1)/srv/where")" = /srv ]
   run stacker convert -i nosuch
   [ "$status" -eq 2 ]
 }

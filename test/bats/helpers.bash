@@ -31,6 +31,13 @@ stacker() {
   "$STACKER" "$@"
 }
 
+# Where layer $1's own files are after a build: its filesystem on btrfs (roots/NAME/rootfs); on overlay
+# storage, whose filesystems are mounted only while stacker runs, the layer's directory (roots/NAME/overlay),
+# which holds what the layer wrote (stacker's own layout: scripts read roots/NAME/overlay there).
+layer_fs() {
+  if [ "$STORAGE" = overlay ]; then echo "roots/$1/overlay"; else echo "roots/$1/rootfs"; fi
+}
+
 # Skips a test that is about btrfs storage itself when the suite runs on overlay storage.
 skip_unless_btrfs() {
   if [ "$STORAGE" = overlay ]; then

@@ -264,12 +264,12 @@ loop_file_of() {
   needs_user stacker-nosub
   victim_dir
   (cd "$VICTIM" && busybox_base > stacker.yaml && "$STACKER" build -f stacker.yaml >/dev/null)
-  [ -d "$VICTIM/roots/base/rootfs/bin" ]
+  [ -d "$VICTIM/$(layer_fs base)/bin" ]
   chown stacker-nosub "$WORK"
   as_user stacker-nosub "ln -s '$VICTIM/roots' roots && ln -s '$VICTIM/oci' oci && ln -s '$VICTIM/.stacker' .stacker"
   run stacker clean --work-dir "$WORK"
   echo "$output"
-  [ -d "$VICTIM/roots/base/rootfs/bin" ]
+  [ -d "$VICTIM/$(layer_fs base)/bin" ]
   [ -f "$VICTIM/oci/index.json" ]
   [ -n "$(ls "$VICTIM/oci/blobs/sha256")" ]
   [ -d "$VICTIM/.stacker" ]
