@@ -235,7 +235,7 @@ YAML
 }
 
 @test "--storage-type takes btrfs or overlay; -q with --debug is an error" {
-  run stacker --storage-type zfs build
+  run "$REPO/stacker" --storage-type zfs build # not the suite's wrapper, which names a storage itself
   [ "$status" -eq 2 ]
   [[ "$output" == *"--storage-type zfs is not supported"* ]]
   [[ "$output" == *"use --storage-type btrfs or overlay"* ]]
