@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: unit and integration tests (Maven), then the bats end-to-end
-# suite twice, as root and as an unprivileged user with its own subuid range. Run it as root: it
-# installs the packages the tests need, creates two test users and mounts a btrfs loop for the tests.
+# suite four times: as root and as an unprivileged user with its own subuid range, each on btrfs and on
+# overlay storage. Run it as root: it installs the packages the tests need, creates three test users and
+# mounts a btrfs loop and an ext4 loop for the tests.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")" && pwd)"
 cd "$REPO"
@@ -27,6 +28,8 @@ if [ -c /dev/fuse ]; then chmod 0666 /dev/fuse; fi
 # Users for the unprivileged pass, made without a subuid range: stacker-test gets its range from
 # unpriv-setup (the code under test); stacker-nosub has none.
 for u in stacker-test stacker-nosub; do host_ensure_user "$u"; done
+# The overlay user pass: a user as Debian's useradd makes one (with a subuid range), and no setup at all.
+host_ensure_user_with_range stacker-ovl
 
 echo "== unit and integration tests (mvn verify)" >&2
 mvn -B -Dstyle.color=never verify -Dstacker.it.required=true
@@ -44,6 +47,11 @@ chmod 755 "$TESTROOT"
 # One btrfs for the suite's work dirs, deletable by users (user_subvol_rm_allowed).
 host_loop_mount btrfs 20G "$TESTROOT/btrfs.img" "$TESTROOT/mnt" user_subvol_rm_allowed
 mkdir "$TESTROOT/mnt/root" "$TESTROOT/mnt/user"
+# One ext4 for the overlay passes: overlay storage works on any filesystem, and these passes show it on one
+# that is not btrfs.
+host_loop_mount ext4 20G "$TESTROOT/ext4.img" "$TESTROOT/ext4"
+mkdir "$TESTROOT/ext4/root" "$TESTROOT/ext4/user"
+chown stacker-ovl: "$TESTROOT/ext4/user"
 
 # A copy of the project every user can read; cp -a keeps mtimes, so the launcher does not rebuild.
 mkdir "$TESTROOT/repo"
@@ -66,7 +74,9 @@ run_bats() {
   if ! grep -qE '^1\.\.[0-9]+' "$log"; then failed=$((failed + 1)); fi
 }
 
-run_bats root env STACKER_TEST_MODE=root STACKER_TEST_BTRFS="$TESTROOT/mnt/root" \
+run_bats btrfs-root env STACKER_TEST_MODE=root STACKER_TEST_STORAGE=btrfs STACKER_TEST_BTRFS="$TESTROOT/mnt/root" \
+  bats --formatter tap "$TESTROOT/repo/test/bats"
+run_bats overlay-root env STACKER_TEST_MODE=root STACKER_TEST_STORAGE=overlay STACKER_TEST_DIR="$TESTROOT/ext4/root" \
   bats --formatter tap "$TESTROOT/repo/test/bats"
 
 # The user's setup as the README tells an administrator to do it: from a root-owned installation (the
@@ -74,8 +84,13 @@ run_bats root env STACKER_TEST_MODE=root STACKER_TEST_BTRFS="$TESTROOT/mnt/root"
 "$TESTROOT/repo/stacker" install --prefix "$TESTROOT/prefix" >&2
 "$TESTROOT/prefix/bin/stacker" unpriv-setup --username stacker-test --work-dir "$TESTROOT/mnt/user" >&2
 chown stacker-test: "$TESTROOT/mnt/user"
-run_bats user su stacker-test -s /bin/bash -c \
-  "cd /tmp && STACKER_TEST_MODE=user STACKER_TEST_BTRFS='$TESTROOT/mnt/user' bats --formatter tap '$TESTROOT/repo/test/bats'"
+run_bats btrfs-user su stacker-test -s /bin/bash -c \
+  "cd /tmp && STACKER_TEST_MODE=user STACKER_TEST_STORAGE=btrfs STACKER_TEST_BTRFS='$TESTROOT/mnt/user' \
+   bats --formatter tap '$TESTROOT/repo/test/bats'"
+# no unpriv-setup for this user: overlay storage needs nothing but the subuid range useradd gave
+run_bats overlay-user su stacker-ovl -s /bin/bash -c \
+  "cd /tmp && STACKER_TEST_MODE=user STACKER_TEST_STORAGE=overlay STACKER_TEST_DIR='$TESTROOT/ext4/user' \
+   bats --formatter tap '$TESTROOT/repo/test/bats'"
 
 echo "bats: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -33,9 +33,9 @@ wait_for() {
 }
 
 # The run of "slow" has begun: its file is in the overlay's upper directory (or, with the metadata walk,
-# in the layer's rootfs).
+# in the layer's rootfs; on overlay storage in the layer's own directory).
 wait_for_run() {
-  wait_for "roots/slow/overlay/upper/started" "roots/slow/rootfs/started"
+  wait_for "roots/slow/overlay/upper/started" "roots/slow/rootfs/started" "roots/slow/overlay/started"
 }
 
 validate_oci() {

@@ -5,7 +5,7 @@ load helpers
 
 setup_file() {
   export SHARED_WORK
-  SHARED_WORK="$(mktemp -d "${STACKER_TEST_BTRFS:-${BATS_RUN_TMPDIR:-/tmp}}/example.XXXXXX")"
+  SHARED_WORK="$(mktemp -d "${STACKER_TEST_DIR:-${STACKER_TEST_BTRFS:-${BATS_RUN_TMPDIR:-/tmp}}}/example.XXXXXX")"
   chmod 755 "$SHARED_WORK"
   cd "$SHARED_WORK"
   "$STACKER" build -f "$REPO/examples/stacker.yaml" >"$SHARED_WORK/build.log" 2>&1 || {

@@ -141,13 +141,20 @@ YAML
   [ "$status" -eq 0 ]
   [[ "$output" == *"layer child: "*" entries (overlay)"* ]]
   overlay="$(digests)"
-  ! compgen -G "roots/*/overlay" || false # applied and gone: every layer is one flat subvolume
+  if [ "$STORAGE" = overlay ]; then
+    [ -d roots/child/overlay ] # the run's upper is the layer, where it was written
+  else
+    ! compgen -G "roots/*/overlay" || false # applied and gone: every layer is one flat subvolume
+  fi
   run stacker clean
   [ "$status" -eq 0 ]
   STACKER_DIFF=walk run stacker --debug build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"layer child: "*" entries (metadata walk)"* ]]
+  # the walk knows a recreated directory by its new inode, as a btrfs snapshot keeps inode numbers; over overlay
+  # storage's mounts it writes the same change as whiteouts of the old entries instead of an opaque directory
+  skip_unless_btrfs "the walk's form of a recreated directory differs over overlay mounts"
   [ "$(digests)" = "$overlay" ] || fail "digests differ: $overlay vs $(digests)"
 }
 

@@ -66,9 +66,9 @@ YAML
   run stacker build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "$(cat roots/a_b/rootfs/which)" = underscore ]
-  [ "$(cat roots/a+2Fb/rootfs/which)" = slash ]
-  [ "$(cat roots/child/rootfs/parent)" = slash ]
+  [ "$(cat "$(layer_fs a_b)/which")" = underscore ]
+  [ "$(cat "$(layer_fs a+2Fb)/which")" = slash ]
+  [ "$(cat "$(layer_fs child)/parent")" = slash ]
   unpack "$WORK/oci" a/b u-slash
   unpack "$WORK/oci" a_b u-underscore
   [ "$(cat u-slash/rootfs/which)" = slash ]
@@ -100,7 +100,7 @@ YAML
   echo "$output"
   [ "$status" -eq 0 ]
   [ -f roots/.lock ]
-  [ "$(cat roots/+2Elock/rootfs/x)" = locked ]
+  [ "$(cat "$(layer_fs +2Elock)/x")" = locked ]
   run stacker build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 0 ]

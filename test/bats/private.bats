@@ -28,16 +28,18 @@ YAML
   run stacker build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 0 ]
-  [ -u roots/app/rootfs/bin/busybox ]
-  [ -b roots/app/rootfs/dev/disk ]
+  # on overlay storage the base's files are in the directory of the unpacked tar, which app stands on
+  if [ "$STORAGE" = overlay ]; then fs="$(echo roots/.base-tar-*/overlay)"; else fs=roots/app/rootfs; fi
+  [ -u "$fs/bin/busybox" ]
+  [ -b "$fs/dev/disk" ]
 
-  for target in roots/app/rootfs roots/app/rootfs/bin/busybox roots/app/rootfs/dev/disk roots/.base-tar-*/rootfs/dev/disk; do
+  for target in roots/app/rootfs "$fs" "$fs/bin/busybox" "$fs/dev/disk" roots/.base-tar-*/*/dev/disk; do
     run su stacker-nosub -s /bin/sh -c "cd '$WORK' && ls -l $target && head -c 1 $target >/dev/null"
     echo "$target: $output"
     [ "$status" -ne 0 ]
     [[ "$output" == *"Permission denied"* ]]
   done
-  run su stacker-nosub -s /bin/sh -c "'$WORK/roots/app/rootfs/bin/busybox' id -u"
+  run su stacker-nosub -s /bin/sh -c "'$WORK/$fs/bin/busybox' id -u"
   echo "$output"
   [ "$status" -ne 0 ]
   [ "$(stat -c %a roots)" = 700 ]
@@ -85,5 +87,5 @@ YAML
   run stacker build -f stacker.yaml --substitute FAIL=true
   echo "$output"
   [ "$status" -eq 0 ]
-  [ -e roots/bad/rootfs/half-done ]
+  [ -e "$(layer_fs bad)/half-done" ]
 }

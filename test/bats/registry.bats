@@ -8,7 +8,7 @@ REGISTRY_SH="$REPO/test/registry/registry.sh"
 
 setup_file() {
   # One build of the example for the whole file: publishing does not change it.
-  export EX="$(mktemp -d "${STACKER_TEST_BTRFS:-$BATS_FILE_TMPDIR}/regex.XXXXXX")"
+  export EX="$(mktemp -d "${STACKER_TEST_DIR:-${STACKER_TEST_BTRFS:-$BATS_FILE_TMPDIR}}/regex.XXXXXX")"
   chmod 755 "$EX"
   cp "$REPO"/examples/* "$EX/"
   (cd "$EX" && "$STACKER" build -f stacker.yaml >"$EX/build.log" 2>&1) || { cat "$EX/build.log" >&2; return 1; }

@@ -4,6 +4,7 @@
 #   host_missing_packages PKG...         prints the Debian packages of PKG... not installed (space-separated)
 #   host_apt_install PKG...              apt-get update, then installs PKG... without recommends
 #   host_ensure_user NAME                makes NAME (home, bash) if missing, with no subordinate id range
+#   host_ensure_user_with_range NAME     makes NAME if missing, with the subordinate id range useradd gives
 #   host_loop_mount FS SIZE IMG MNT [OPTIONS]
 #                                        makes a sparse SIZE file IMG, formats it FS (btrfs or ext4) and
 #                                        mounts it on MNT (made here) with -o loop[,OPTIONS]
@@ -40,6 +41,19 @@ host_ensure_user() {
   id "$1" >/dev/null 2>&1 && return 0
   useradd --create-home --shell /bin/bash "$1"
   for f in /etc/subuid /etc/subgid; do if [ -f "$f" ]; then sed -i "/^$1:/d" "$f"; fi; done
+}
+
+# As a new user of a Debian host is: useradd's own range of 65536 subordinate ids (added by hand where this
+# useradd gives none).
+host_ensure_user_with_range() {
+  local f start
+  id "$1" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$1"
+  for f in /etc/subuid /etc/subgid; do
+    if ! grep -q "^$1:" "$f" 2>/dev/null; then
+      start=$(awk -F: 'BEGIN { m = 100000 } { if ($2 + $3 > m) m = $2 + $3 } END { print m }' "$f" 2>/dev/null || echo 100000)
+      echo "$1:$start:65536" >> "$f"
+    fi
+  done
 }
 
 host_loop_mount() {

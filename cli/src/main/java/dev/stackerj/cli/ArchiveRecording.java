@@ -21,8 +21,8 @@ final class ArchiveRecording {
   static final String PROPERTY = "stacker.cds.record";
 
   /** Jars in lib/ whose classes a build may use. */
-  private static final List<String> LIBRARIES = List.of("sys-", "oci-", "stacker-core-", "btrfs-", "jackson-core-",
-      "snakeyaml-", "jffi-", "zstd-jni-");
+  private static final List<String> LIBRARIES = List.of("sys-", "oci-", "stacker-core-", "btrfs-", "overlay-",
+      "jackson-core-", "snakeyaml-", "jffi-", "zstd-jni-");
 
   private ArchiveRecording() {}
 

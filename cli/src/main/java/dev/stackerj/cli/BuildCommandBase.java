@@ -1,6 +1,5 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildListener;
@@ -8,6 +7,7 @@ import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.builder.BuildOptions;
 import dev.stackerj.core.builder.Builder;
 import dev.stackerj.core.host.HostProbes;
+import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.plan.BuildStep;
 import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.runtime.RuncRunner;
@@ -146,13 +146,18 @@ abstract class BuildCommandBase implements Callable<Integer> {
 
   private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression,
       RemoteCaches caches) throws Exception {
+    String storageType = StorageChoice.type(global); // a switch on a filled roots/ stops here, before any change
+    String why = StorageChoice.reason(global, storageType);
+    if (why != null) {
+      log.info(why);
+    }
     if (HostProbes.isHostRoot()) {
       HostSetup.installMissingPackages(log);
       HostSetup.ensureStorage(global, log);
     } else {
       // the launcher may have entered the namespace without the other probes: the storage is checked here
-      HostSetup.throwIfProblems(HostSetup.withSetupCommand(global,
-          HostSetup.STORAGE.forUser(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you"))));
+      HostSetup.throwIfProblems(HostSetup.withSetupCommand(global, StorageChoice.prerequisites(storageType)
+          .forUser(global.roots(), System.getenv().getOrDefault("STACKER_CALLER", "you"))));
     }
 
     BuildOptions.DiffMode diff;
@@ -179,9 +184,11 @@ abstract class BuildCommandBase implements Callable<Integer> {
         }
       });
     }
+    StorageChoice.record(global, storageType);
+    Storage storage = StorageChoice.open(storageType, global.roots());
     Builder builder =
         new Builder(
-            new BtrfsStorage(global.roots()),
+            storage,
             new RuncRunner(runc, global.stacker().resolve("runc"), global.stacker().resolve("bundles")),
             buildLog,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
@@ -189,7 +196,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
                 shellFail ? "/bin/sh" : onRunFailure, compression, diff),
             events).remoteCache(noCache ? List.of() : caches.from(), caches.to()); // --no-cache: build, still share
     boolean ok = false;
-    try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock"))) {
+    try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock")); // .stacker/.lock: held already
+        storage) { // overlay storage's mounts end with the build
       builder.build(plan);
       ok = true;
     } finally {

@@ -1,14 +1,15 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -19,22 +20,28 @@ import java.util.Optional;
 /**
  * The layers a build left in roots/, found by name through the build cache (which knows each one's volume and config).
  */
-final class BuiltLayers {
+final class BuiltLayers implements AutoCloseable {
   /** A built layer: its volume's rootfs and its image config (null when only the filesystem is left). */
   record Found(String name, String volume, Path rootfs, ImageConfig config) {}
 
   private final GlobalOptions global;
-  private final BtrfsStorage storage;
+  private final Storage storage;
   private final BuildCache cache;
 
-  BuiltLayers(GlobalOptions global) throws StackerException {
+  BuiltLayers(GlobalOptions global) throws StackerException, IOException {
     this.global = global;
-    this.storage = new BtrfsStorage(global.roots());
+    this.storage = StorageChoice.open(StorageChoice.type(global), global.roots());
     this.cache = BuildCache.load(global.stacker().resolve("build.cache"), w -> {});
   }
 
-  BtrfsStorage storage() {
+  Storage storage() {
     return storage;
+  }
+
+  /** Unmounts what reading the layers mounted (overlay storage). */
+  @Override
+  public void close() throws IOException {
+    storage.close();
   }
 
   /** The layer called {@code name}; an error listing the built ones when there is none. */
@@ -90,7 +97,11 @@ final class BuiltLayers {
 
   /** Whether {@code volume} is one of ours with a filesystem in it. */
   private boolean built(String volume) {
-    return storage.exists(volume) && Files.isDirectory(storage.rootfs(volume), LinkOption.NOFOLLOW_LINKS);
+    try {
+      return storage.exists(volume) && Files.isDirectory(storage.rootfs(volume), LinkOption.NOFOLLOW_LINKS);
+    } catch (UncheckedIOException e) {
+      return false; // a layer whose filesystem cannot be mounted (a lower gone) is no built layer
+    }
   }
 
   private ImageConfig config(String name, BuildCache.Entry e) throws IOException {

@@ -21,6 +21,14 @@ public final class CheckCommand implements Callable<Integer> {
     for (HostProbes.Problem p : HostProbes.atomfsTools()) {
       global.log().warn("for squashfs and erofs layers: " + p.line());
     }
+    // each storage type, whether it would work here and why not: the choice is the user's to make
+    String chosen = StorageChoice.forProbes(global);
+    for (String type : StorageChoice.TYPES) {
+      List<HostProbes.Problem> p = type.equals(chosen) ? problems : HostSetup.problems(global, type);
+      global.log().info("storage " + type + (type.equals(chosen) ? " (chosen)" : "") + ": "
+          + (p.isEmpty() ? "works here" : "does not work here: " + p.get(0).what()
+              + (p.size() > 1 ? " (and " + (p.size() - 1) + " more)" : "")));
+    }
     if (problems.isEmpty()) {
       global.log().info("ok: this host is set up for builds as " + who + " in " + global.roots());
       return 0;

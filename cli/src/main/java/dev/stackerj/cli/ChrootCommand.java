@@ -1,6 +1,5 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.ImageConfigs;
@@ -12,6 +11,7 @@ import dev.stackerj.core.stackerfile.Layer;
 import dev.stackerj.core.stackerfile.Stackerfile;
 import dev.stackerj.core.stackerfile.StackerfileException;
 import dev.stackerj.core.stackerfile.StackerfileLoader;
+import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.sys.Trees;
@@ -100,7 +100,7 @@ public final class ChrootCommand implements Callable<Integer> {
     long pid = ProcessHandle.current().pid();
     String scratch = VolumeNames.chroot(layer.volume(), pid);
     Path stage = global.stacker().resolve("imports").resolve(scratch);
-    BtrfsStorage storage = layers.storage();
+    Storage storage = layers.storage();
     storage.snapshot(layer.volume(), scratch);
     try {
       RunSpec spec;
@@ -118,8 +118,12 @@ public final class ChrootCommand implements Callable<Integer> {
           global.stacker().resolve("bundles"));
       return runner.runAttached(spec, terminal);
     } finally {
-      storage.delete(scratch);
-      Trees.remove(stage);
+      try {
+        storage.delete(scratch);
+        Trees.remove(stage);
+      } finally {
+        layers.close();
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.overlay.OverlayStorage;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.RootOnlyPath;
@@ -79,6 +80,19 @@ public final class CleanCommand implements Callable<Integer> {
     OverlayMount.unmountUnder(r.path()); // a killed build's overlay (as host root) keeps its subvolume busy
     try (DirFd dir = r.open()) {
       if (!Loopback.isBtrfs(dir)) {
+        // overlay storage: plain directories (the mounts were this process's, or were just unmounted above);
+        // removeTree neither follows a link nor crosses a mount
+        OverlayStorage storage = new OverlayStorage(dir.procPath(), dir.stat().uid());
+        for (byte[] name : dir.list()) {
+          String n = new String(name, Charset.defaultCharset());
+          if (n.equals(".lock")) {
+            continue;
+          }
+          if (!storage.exists(n)) {
+            global.log().info("removing " + r.path().resolve(n) + ": not a volume stacker made");
+          }
+          dir.removeTree(n);
+        }
         return;
       }
       // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed

@@ -27,19 +27,22 @@ final class ConfigFile {
   /** The shared build cache's keys: {@code cache_from} (a repository or a list), {@code cache_to}. */
   static final List<String> CACHE_KEYS = List.of("cache_from", "cache_to");
 
+  /** The storage key: btrfs or overlay, as {@code --storage-type}. */
+  static final String STORAGE_TYPE = "storage_type";
+
   /**
    * The dirs a config file sets (null: not set), the shared caches (as --cache-from and --cache-to, which
-   * replace them) and what it holds that stacker does not know.
+   * replace them), the storage type (null: not set) and what it holds that stacker does not know.
    */
   record Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings,
-      List<String> cacheFrom, String cacheTo) {
+      List<String> cacheFrom, String cacheTo, String storageType) {
     Values {
       warnings = List.copyOf(warnings);
       cacheFrom = List.copyOf(cacheFrom);
     }
 
     Values(Path workDir, Path stackerDir, Path ociDir, Path rootsDir, List<String> warnings) {
-      this(workDir, stackerDir, ociDir, rootsDir, warnings, List.of(), null);
+      this(workDir, stackerDir, ociDir, rootsDir, warnings, List.of(), null, null);
     }
 
     static final Values NONE = new Values(null, null, null, null, List.of());
@@ -107,8 +110,17 @@ final class ConfigFile {
     List<String> warnings = new ArrayList<>();
     List<String> cacheFrom = new ArrayList<>();
     String cacheTo = null;
+    String storageType = null;
     for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
       String key = String.valueOf(e.getKey());
+      if (key.equals(STORAGE_TYPE)) { // as --storage-type, which overrides it
+        if (!(e.getValue() instanceof String t) || !StorageChoice.TYPES.contains(t)) {
+          throw new StackerException(StackerException.Kind.USAGE, name + ": " + STORAGE_TYPE + " must be one of "
+              + String.join(", ", StorageChoice.TYPES) + ", not " + e.getValue(), null);
+        }
+        storageType = t;
+        continue;
+      }
       if (CACHE_KEYS.contains(key)) {
         List<String> repos = repositories(name, key, e.getValue());
         if (key.equals("cache_to") && repos.size() != 1) {
@@ -133,7 +145,7 @@ final class ConfigFile {
       }
       dirs[i] = Path.of((String) e.getValue());
     }
-    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings, cacheFrom, cacheTo);
+    return new Values(dirs[0], dirs[1], dirs[2], dirs[3], warnings, cacheFrom, cacheTo, storageType);
   }
 
   /** A repository, or a list of them: each a non-empty string (checked as a repository where it is used). */

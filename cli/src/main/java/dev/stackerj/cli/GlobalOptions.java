@@ -62,8 +62,9 @@ public final class GlobalOptions {
   /** --progress or --no-progress, or null when neither was given (then: when stdout is a terminal). */
   Boolean progress;
 
-  @Option(names = "--storage-type", defaultValue = "btrfs",
-      description = "layer storage; only btrfs is supported (default: ${DEFAULT-VALUE})", scope = ScopeType.INHERIT)
+  @Option(names = "--storage-type",
+      description = "layer storage: btrfs or overlay (default: storage_type of the config file, else what roots/"
+          + " holds, else btrfs where roots/ is btrfs or root can make it so, else overlay)", scope = ScopeType.INHERIT)
   String storageType;
 
   private boolean ready;
@@ -88,6 +89,7 @@ public final class GlobalOptions {
     stackerDir = stackerDir != null ? stackerDir : values.stackerDir();
     ociDir = ociDir != null ? ociDir : values.ociDir();
     rootsDir = rootsDir != null ? rootsDir : values.rootsDir();
+    storageType = storageType != null ? storageType : values.storageType();
     validate(); // again: the config file may have set a bad roots dir
     progress = progressOff ? Boolean.FALSE : progressOn ? Boolean.TRUE : null;
     ready = true;
@@ -136,9 +138,9 @@ public final class GlobalOptions {
       throw new StackerException(StackerException.Kind.USAGE, "using ':' in the name of --roots-dir ("
           + rootsDir + ") is forbidden due to overlay constraints", null);
     }
-    if (!"btrfs".equals(storageType)) {
+    if (storageType != null && !StorageChoice.TYPES.contains(storageType)) {
       throw new StackerException(StackerException.Kind.USAGE, "--storage-type " + storageType + " is not supported",
-          "use --storage-type btrfs (the default)");
+          "use --storage-type " + String.join(" or ", StorageChoice.TYPES));
     }
   }
 

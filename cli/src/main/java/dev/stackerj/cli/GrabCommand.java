@@ -34,24 +34,26 @@ public final class GrabCommand implements Callable<Integer> {
     if (reexec != null) {
       return reexec;
     }
-    BuiltLayers.Found layer = new BuiltLayers(global).find(what.substring(0, colon));
-    String path = what.substring(colon + 1);
-    Path source = resolveFile(layer.rootfs(), path);
-    // named as asked, not as the symlink it may have gone through points
-    Path dest = Path.of("").toAbsolutePath().resolve(source.getFileName().toString());
-    String asked = path.replaceAll("/+$", "");
-    if (asked.lastIndexOf('/') < asked.length() - 1 && !asked.endsWith("/..") && !asked.endsWith("/.")) {
-      dest = dest.resolveSibling(asked.substring(asked.lastIndexOf('/') + 1));
+    try (BuiltLayers layers = new BuiltLayers(global)) { // overlay storage mounts the layer to read it
+      BuiltLayers.Found layer = layers.find(what.substring(0, colon));
+      String path = what.substring(colon + 1);
+      Path source = resolveFile(layer.rootfs(), path);
+      // named as asked, not as the symlink it may have gone through points
+      Path dest = Path.of("").toAbsolutePath().resolve(source.getFileName().toString());
+      String asked = path.replaceAll("/+$", "");
+      if (asked.lastIndexOf('/') < asked.length() - 1 && !asked.endsWith("/..") && !asked.endsWith("/.")) {
+        dest = dest.resolveSibling(asked.substring(asked.lastIndexOf('/') + 1));
+      }
+      Path tmp = dest.resolveSibling("." + dest.getFileName() + ".grab-tmp");
+      // the caller's file, as cp makes it: not the image's owner, and no setuid/setgid (an image's setuid-root
+      // binary grabbed by root must not become one in the caller's directory)
+      Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Stat st = Posix.lstat(source);
+      Posix.chmod(tmp, st.perm() & 0777);
+      Posix.setTimes(tmp, st.mtimeSec(), st.mtimeNsec());
+      Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      global.log().info("copied " + layer.name() + ":" + path + " to " + dest);
     }
-    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".grab-tmp");
-    // the caller's file, as cp makes it: not the image's owner, and no setuid/setgid (an image's setuid-root
-    // binary grabbed by root must not become one in the caller's directory)
-    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-    Stat st = Posix.lstat(source);
-    Posix.chmod(tmp, st.perm() & 0777);
-    Posix.setTimes(tmp, st.mtimeSec(), st.mtimeNsec());
-    Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    global.log().info("copied " + layer.name() + ":" + path + " to " + dest);
     return 0;
   }
 

@@ -87,6 +87,16 @@ final class HostSetup {
    */
   static void ensureStorage(GlobalOptions g, Log log) throws IOException, InterruptedException, StackerException {
     requireRootOnly(g);
+    if (!StorageChoice.BTRFS.equals(StorageChoice.type(g))) {
+      // overlay storage needs no filesystem of its own: roots/ is a private directory of root's
+      try (DirFd stackerParent = DirFd.openMaking(g.stacker().getParent(), 0755);
+          DirFd rootsParent = DirFd.openMaking(g.roots().getParent(), 0755);
+          DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
+          DirFd roots = ownDir(rootsParent, name(g.roots()), 0, 0)) {
+        roots.chmod(0700);
+      }
+      return;
+    }
     try (DirFd stackerParent = DirFd.openMaking(g.stacker().getParent(), 0755);
         DirFd rootsParent = DirFd.openMaking(g.roots().getParent(), 0755);
         DirFd stacker = ownDir(stackerParent, name(g.stacker()), 0, 0);
@@ -192,7 +202,17 @@ final class HostSetup {
 
   /** Every missing piece of setup for whoever runs this (see {@link HostProbes#forBuild}). */
   static List<Problem> problems(GlobalOptions g) throws IOException {
-    return withSetupCommand(g, HostProbes.forBuild(g.roots(), STORAGE));
+    return problems(g, StorageChoice.forProbes(g));
+  }
+
+  /** Every missing piece of setup for builds on storage {@code type}. */
+  static List<Problem> problems(GlobalOptions g, String type) throws IOException {
+    List<Problem> all = HostProbes.forBuild(g.roots(), StorageChoice.prerequisites(type));
+    if (!StorageChoice.BTRFS.equals(type)) {
+      // mkfs.btrfs is btrfs storage's tool: overlay storage runs nothing of btrfs-progs
+      all = all.stream().filter(p -> !p.what().startsWith("missing mkfs.btrfs ")).toList();
+    }
+    return withSetupCommand(g, all);
   }
 
   /** The problems, with the fix "unpriv-setup" spelled out for this user and these directories. */

@@ -50,6 +50,19 @@ class ConfigFileTest {
   }
 
   @Test
+  void storageTypeIsBtrfsOrOverlay() throws Exception {
+    assertEquals("overlay", ConfigFile.parse("storage_type: overlay\n", "conf.yaml").storageType());
+    assertEquals("btrfs", ConfigFile.parse("storage_type: btrfs\n", "conf.yaml").storageType());
+    assertNull(ConfigFile.parse("oci_dir: /o\n", "conf.yaml").storageType());
+    assertTrue(ConfigFile.parse("storage_type: overlay\n", "conf.yaml").warnings().isEmpty());
+    for (String bad : new String[] {"storage_type: zfs\n", "storage_type: [overlay]\n", "storage_type: 1\n"}) {
+      StackerException e = assertThrows(StackerException.class, () -> ConfigFile.parse(bad, "conf.yaml"), bad);
+      assertEquals(StackerException.Kind.USAGE, e.kind());
+      assertTrue(e.getMessage().contains("storage_type must be one of btrfs, overlay"), e.getMessage());
+    }
+  }
+
+  @Test
   void anEmptyFileSetsNothing() throws Exception {
     assertNull(ConfigFile.parse("", "conf.yaml").workDir());
   }
@@ -87,10 +100,19 @@ class ConfigFileTest {
   }
 
   @Test
-  void onlyBtrfsStorageIsAccepted() {
-    StackerCommand cmd = new StackerCommand();
-    new CommandLine(cmd).parseArgs("--storage-type", "overlay");
-    assertThrows(StackerException.class, () -> cmd.global.ready());
+  void btrfsAndOverlayStorageAreAccepted(@TempDir Path dir) throws Exception {
+    StackerCommand bad = new StackerCommand();
+    new CommandLine(bad).parseArgs("--storage-type", "zfs");
+    assertThrows(StackerException.class, () -> bad.global.ready());
+    // the flag wins over storage_type in the config file
+    Path conf = dir.resolve("conf.yaml");
+    Files.writeString(conf, "storage_type: btrfs\n");
+    StackerCommand flag = new StackerCommand();
+    new CommandLine(flag).parseArgs("--config", conf.toString(), "--storage-type", "overlay");
+    assertEquals("overlay", flag.global.ready().storageType);
+    StackerCommand file = new StackerCommand();
+    new CommandLine(file).parseArgs("--config", conf.toString());
+    assertEquals("btrfs", file.global.ready().storageType);
   }
 
   @Test

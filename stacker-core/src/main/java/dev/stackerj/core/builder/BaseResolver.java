@@ -199,8 +199,8 @@ final class BaseResolver {
     for (Descriptor l : tar.layers()) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
-    String volume = VolumeNames.base(kind, manifest.hex());
-    unpacker.layers(volume, tar.any() ? layout : source, tar.layers());
+    String volume = unpacker.layers(VolumeNames.base(kind, manifest.hex()), tar.any() ? layout : source,
+        tar.layers());
     return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }

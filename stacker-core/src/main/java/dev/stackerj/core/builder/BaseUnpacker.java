@@ -3,6 +3,7 @@ package dev.stackerj.core.builder;
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
+import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerExtractor;
@@ -13,6 +14,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,8 +57,15 @@ final class BaseUnpacker {
     });
   }
 
-  /** Volume {@code volume} holding the image layers {@code layers} of {@code source}, unless it is there already. */
-  void layers(String volume, OciLayout source, List<Descriptor> layers) throws IOException {
+  /**
+   * The volume holding the image layers {@code layers} of {@code source}, made unless it is there already:
+   * {@code volume}, or on layered storage the top of the chain of the layers' own volumes (each unpacked once,
+   * shared with every image that has the same layers below it).
+   */
+  String layers(String volume, OciLayout source, List<Descriptor> layers) throws IOException {
+    if (storage.layered() && !layers.isEmpty()) {
+      return chain(source, layers);
+    }
     once(volume, rootfs -> {
       long total = layers.stream().mapToLong(Descriptor::size).sum();
       AtomicLong read = new AtomicLong();
@@ -76,6 +85,36 @@ final class BaseUnpacker {
         }
       }
     });
+    return volume;
+  }
+
+  /**
+   * One volume per layer, each standing on the one below: a layer is unpacked through its volume's overlay, so
+   * the tar's whiteouts and opaque directories become overlayfs's own in the layer's directory.
+   */
+  private String chain(OciLayout source, List<Descriptor> layers) throws IOException {
+    String below = null;
+    String chain = null;
+    long total = layers.stream().mapToLong(Descriptor::size).sum();
+    AtomicLong read = new AtomicLong();
+    try (ProgressSink.Task task = progress.start("unpacking base (" + layers.size() + " layers)", total)) {
+      for (Descriptor layer : layers) {
+        chain = chain == null ? layer.digest().hex()
+            : Digest.sha256((chain + " " + layer.digest()).getBytes(StandardCharsets.US_ASCII)).hex();
+        String volume = VolumeNames.baseLayer(chain);
+        String parent = below;
+        if (!storage.exists(volume)) {
+          once(volume, parent, rootfs -> {
+            try (InputStream in = decompressAhead(source, layer, task, read)) {
+              LayerExtractor.apply(in, rootfs, warn);
+              in.transferTo(OutputStream.nullOutputStream()); // to the blob's end, where its digest is checked
+            }
+          });
+        }
+        below = volume;
+      }
+    }
+    return below;
   }
 
   /**
@@ -83,12 +122,21 @@ final class BaseUnpacker {
    * first and renamed, so a killed build never leaves a half-unpacked base under the real name.
    */
   void once(String volume, Unpacker unpacker) throws IOException {
+    once(volume, null, unpacker);
+  }
+
+  /** As {@link #once(String, Unpacker)}, the volume standing on {@code below} (null: on nothing). */
+  private void once(String volume, String below, Unpacker unpacker) throws IOException {
     if (storage.exists(volume)) {
       return;
     }
     String tmp = VolumeNames.unpacking(volume);
     storage.delete(tmp);
-    storage.create(tmp);
+    if (below == null) {
+      storage.create(tmp);
+    } else {
+      storage.snapshot(below, tmp);
+    }
     try {
       unpacker.into(storage.rootfs(tmp));
     } catch (IOException | RuntimeException e) {

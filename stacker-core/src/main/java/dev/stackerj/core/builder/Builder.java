@@ -240,12 +240,20 @@ public final class Builder {
       Files.createDirectories(stage.resolve("imports")); // the mount point of importsDir
       Trees.remove(importsDir); // what an earlier build imported and this one does not is not kept
       Files.createDirectory(importsDir);
-      return overlays.mount(base, overlay);
+      return storage.upper(volume) != null ? null : overlays.mount(base, overlay);
     });
     LayerContainer container = new LayerContainer(layer, step.file().dir(), base.config(), options.sourceDateEpoch(),
         importsDir);
     List<LayerEntry> changes;
-    if (mount != null) {
+    Path upper = storage.upper(volume);
+    boolean ownUpper = upper != null && base.volume() != null && base.diffRoot() != null
+        && options.diff() != BuildOptions.DiffMode.WALK;
+    if (ownUpper) {
+      // the storage keeps the run's writes as an overlay upper (overlay storage): the run is its own diff, and
+      // that directory becomes the layer as it is
+      timer.time("imports and run", () -> run(layer, container, sources, rootfs, stage, importsDir));
+      changes = timer.time("diff", () -> OverlayDiff.diff(storage.rootfs(base.volume()), upper));
+    } else if (mount != null) {
       timer.time("imports and run", () -> {
         try (mount) {
           run(layer, container, sources, mount.merged(), stage, importsDir);
@@ -257,7 +265,7 @@ public final class Builder {
       changes = timer.time("diff", () -> TreeDiff.diff(base.diffRoot(), rootfs));
     }
 
-    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null));
+    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null || ownUpper));
     List<Descriptor> layers = new ArrayList<>(base.layers());
     if (blob != null) {
       layers.add(blob.descriptor());

@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * (setuid files, device nodes) must reach no other local user, so the roots directory and every volume
  * are private to the user who builds (mode 0700), as Docker's and podman's storage are.
  */
-public interface Storage {
+public interface Storage extends AutoCloseable {
   /** The directory of volume {@code name} (existing or not). */
   Path path(String name);
 
@@ -50,4 +50,32 @@ public interface Storage {
 
   /** Renames a volume atomically; {@code to} must not exist. */
   void rename(String from, String to) throws IOException;
+
+  /**
+   * The directory that holds exactly what was written into writable volume {@code name} since it was made
+   * from its source, as overlayfs keeps an upper (whiteouts as 0/0 character devices, opaque directories
+   * marked {@code user.overlay.opaque}); null when the storage keeps no such directory (btrfs: a snapshot is
+   * a whole tree). Where it is not null, a run in {@link #rootfs} is its own diff, and {@link #markReadOnly}
+   * makes that very directory the finished layer: nothing is copied or renamed after a run.
+   */
+  default Path upper(String name) {
+    return null;
+  }
+
+  /**
+   * Whether a snapshot of a finished volume stands on it rather than copying it (overlay storage): then an
+   * image's layers are kept as a chain of volumes, one per layer ({@link VolumeNames#baseLayer}), shared
+   * between the images that have them. False where a snapshot is a whole tree (btrfs): a base image is one
+   * volume.
+   */
+  default boolean layered() {
+    return false;
+  }
+
+  /**
+   * Lets go of what this storage holds for the process (mounts of volume filesystems); a volume's
+   * {@link #rootfs} is there again when next asked for. Idempotent. btrfs holds nothing.
+   */
+  @Override
+  default void close() throws IOException {}
 }

@@ -16,7 +16,8 @@ import java.util.HexFormat;
  * container id) that never starts with '.'.
  *
  * <p>The volumes stacker makes for itself (unpacked bases, their temporary forms, scratch copies) start
- * with '.', as does roots/.lock: no layer name can map onto any of them.
+ * with '.', as does roots/.lock; an image layer's on layered storage is {@code sha256_} and 64 hex digits
+ * (stacker's name), which a layer of that very name escapes: no layer name can map onto any of them.
  */
 public final class VolumeNames {
   /**
@@ -32,6 +33,10 @@ public final class VolumeNames {
 
   /** The volume of layer {@code layer}; see the class comment. Defined for every string, the empty one included. */
   public static String forLayer(String layer) {
+    if (isBaseLayer(layer)) {
+      // the one plain name a layer volume must not have: it is an image layer's ("sha256_" + hex)
+      return "sha256+5F" + layer.substring(BASE_LAYER.length());
+    }
     StringBuilder out = new StringBuilder(layer.length() + 8);
     int prefixEnd = 0; // the last character boundary (never inside an escape) that leaves room for the digest
     for (int i = 0; i < layer.length(); i++) {
@@ -56,6 +61,24 @@ public final class VolumeNames {
         + Digest.sha256(out.toString().getBytes(StandardCharsets.US_ASCII)).hex();
   }
 
+  /**
+   * On layered storage ({@link Storage#layered}), the volume of one image layer: {@code roots/sha256_HEX}, as
+   * stacker names its overlay storage's layer directories. {@code chainHex} is the layer's blob digest for an
+   * image's first layer, and for the others the chain's digest (sha256 of the one below and the layer's
+   * digest): a layer's whiteouts only mean something over the layers below it, so a directory is shared
+   * between images exactly when the stack under it is the same.
+   */
+  public static String baseLayer(String chainHex) {
+    return BASE_LAYER + chainHex;
+  }
+
+  private static final String BASE_LAYER = "sha256_";
+
+  private static boolean isBaseLayer(String name) {
+    return name.length() == BASE_LAYER.length() + DIGEST_HEX && name.startsWith(BASE_LAYER)
+        && name.substring(BASE_LAYER.length()).chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
+
   /** The read-only volume a base image or tarball is unpacked into ({@code kind}: tar, oci, docker). */
   public static String base(String kind, String hex) {
     return ".base-" + kind + "-" + hex;
@@ -66,7 +89,7 @@ public final class VolumeNames {
    * name.
    */
   public static String unpacking(String base) {
-    return base + ".tmp";
+    return (base.startsWith(".") ? "" : ".") + base + ".tmp"; // an image layer's too starts with '.'
   }
 
   /**
@@ -94,7 +117,7 @@ public final class VolumeNames {
    * starting with '.'): what a build cache entry read from disk must name before storage is asked about it.
    */
   public static boolean isLayerVolume(String name) {
-    if (name == null || name.isEmpty() || name.length() > MAX || name.charAt(0) == '.') {
+    if (name == null || name.isEmpty() || name.length() > MAX || name.charAt(0) == '.' || isBaseLayer(name)) {
       return false;
     }
     for (int i = 0; i < name.length(); i++) {

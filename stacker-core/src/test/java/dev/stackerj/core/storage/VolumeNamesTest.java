@@ -98,6 +98,22 @@ class VolumeNamesTest {
     assertNotEquals(VolumeNames.chroot("a-1", 2), VolumeNames.chroot("a", 12));
   }
 
+  /** stacker's name for an image layer on overlay storage is a plain name: a layer of that name must not get it. */
+  @Test
+  void anImageLayersVolumeIsNoLayersVolume() {
+    String hex = "0f".repeat(32);
+    String imageLayer = VolumeNames.baseLayer(hex);
+    assertEquals("sha256_" + hex, imageLayer);
+    assertFalse(VolumeNames.isLayerVolume(imageLayer));
+    assertNotEquals(imageLayer, VolumeNames.forLayer(imageLayer));
+    assertTrue(VolumeNames.isLayerVolume(VolumeNames.forLayer(imageLayer)));
+    assertNotEquals(VolumeNames.forLayer("sha256+5F" + hex), VolumeNames.forLayer(imageLayer));
+    assertEquals("sha256_" + hex.toUpperCase(), VolumeNames.forLayer("sha256_" + hex.toUpperCase()));
+    String tmp = VolumeNames.unpacking(imageLayer);
+    assertTrue(tmp.startsWith("."), tmp);
+    assertNotEquals(tmp, VolumeNames.forLayer(imageLayer + ".tmp"));
+  }
+
   @Test
   void checkRefusesAnythingButADirectChild() {
     List<String> bad = new ArrayList<>(List.of("", ".", "..", "a/b", "../x", "/etc", "a/", "a\0b", "x".repeat(256)));

@@ -1,0 +1,213 @@
+package dev.stackerj.overlay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.StorageContract;
+import dev.stackerj.core.testing.HostRequirements;
+import dev.stackerj.sys.Posix;
+import dev.stackerj.sys.Stat;
+import dev.stackerj.sys.Trees;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The storage contract on real overlayfs, on whatever filesystem the temporary directory is (ext4 or
+ * tmpfs here), plus what overlay storage promises itself: a run's writes are the upper and nothing more,
+ * long chains mount, no mount outlives {@link Storage#close}, nothing on disk is read-only, and a link put in
+ * roots/ is never mounted.
+ */
+class OverlayStorageIT extends StorageContract {
+  private static HostRequirements host;
+  private Path dir;
+
+  @BeforeAll
+  static void requirements() {
+    host = HostRequirements.check().root().command("cp", "coreutils").probe(new OverlayPrerequisites().kernel());
+    if (!host.met()) {
+      System.err.println("OverlayStorageIT: " + host);
+    }
+  }
+
+  @Override
+  protected Storage newStorage() throws IOException {
+    host.enforce();
+    dir = Files.createTempDirectory(Path.of("/var/tmp"), "stacker-overlay-it-");
+    return new OverlayStorage(Files.createDirectory(dir.resolve("roots")));
+  }
+
+  @Override
+  protected Storage storageAt(Path roots) {
+    return new OverlayStorage(roots);
+  }
+
+  /** Asked of the mount table: a finished volume's filesystem is mounted read-only. */
+  @Override
+  protected boolean isReadOnly(String name) throws Exception {
+    storage.rootfs(name);
+    String options = mountOptions(storage.path(name).resolve("rootfs"));
+    if (options == null) {
+      throw new AssertionError(name + ": nothing mounted on its rootfs");
+    }
+    return List.of(options.split(",")).contains("ro");
+  }
+
+  @AfterEach
+  void unmountAndRemove() throws Exception {
+    if (storage != null) {
+      storage.close();
+    }
+    if (dir != null) {
+      assertNull(mountUnder(dir), "close left a mount");
+      Trees.remove(dir);
+    }
+  }
+
+  @Test
+  void theUpperHoldsExactlyTheWritesWithWhiteouts() throws Exception {
+    storage.create("base");
+    populate(storage.rootfs("base"));
+    storage.markReadOnly("base");
+    storage.snapshot("base", "child");
+    Path upper = storage.upper("child");
+    assertEquals(storage.path("child").resolve("overlay"), upper);
+    assertNull(storage.upper("base"), "a finished volume has no upper");
+
+    Path rootfs = storage.rootfs("child");
+    Files.writeString(rootfs.resolve("etc/added"), "added");
+    Files.delete(rootfs.resolve("bin/sh"));
+
+    assertEquals("added", Files.readString(upper.resolve("etc/added")));
+    Stat whiteout = Posix.lstat(upper.resolve("bin/sh"));
+    assertTrue(whiteout.type() == Stat.S_IFCHR && whiteout.devMajor() == 0 && whiteout.devMinor() == 0,
+        "no 0/0 whiteout for bin/sh");
+    assertFalse(Files.exists(upper.resolve("bin/tool"), LinkOption.NOFOLLOW_LINKS), "an unchanged file was copied up");
+
+    storage.markReadOnly("child");
+    assertEquals("added", Files.readString(storage.path("child").resolve("overlay/etc/added")),
+        "finishing the layer moved its files");
+  }
+
+  @Test
+  void aLongChainMounts() throws Exception {
+    storage.create("l0");
+    Files.writeString(storage.rootfs("l0").resolve("f0"), "0");
+    storage.markReadOnly("l0");
+    for (int i = 1; i <= 300; i++) { // past one page of mount(2) options: the new mount API's way
+      storage.snapshot("l" + (i - 1), "l" + i);
+      Files.writeString(storage.rootfs("l" + i).resolve("f" + i), Integer.toString(i));
+      storage.markReadOnly("l" + i);
+      if (i % 50 != 0) {
+        storage.close(); // keep a few hundred mounts from piling up in the test
+      }
+    }
+    Path top = storage.rootfs("l300");
+    assertEquals("0", Files.readString(top.resolve("f0")));
+    assertEquals("150", Files.readString(top.resolve("f150")));
+    assertEquals("300", Files.readString(top.resolve("f300")));
+    assertEquals(301, children(top).length);
+  }
+
+  @Test
+  void nothingStaysMountedAndNothingIsReadOnlyOnDisk() throws Exception {
+    storage.create("a");
+    populate(storage.rootfs("a"));
+    storage.markReadOnly("a");
+    storage.snapshot("a", "b");
+    storage.rootfs("a");
+    storage.close();
+    assertNull(mountUnder(dir));
+    // a volume's filesystem is there again when asked for, and goes with close
+    assertEquals("127.0.0.1 localhost\n", Files.readString(storage.rootfs("b").resolve("etc/hosts")));
+    storage.close();
+    assertNull(mountUnder(dir));
+    // the owner's rm -rf works: the layer directories are plain, writable directories
+    Files.writeString(storage.path("a").resolve("overlay/etc/written-after"), "x");
+    Trees.remove(storage.path("b"));
+    Trees.remove(storage.path("a"));
+    assertFalse(Files.exists(storage.path("a")));
+  }
+
+  /** As host root the mounts are in the host's namespace: what a killed build left is gone when the next opens. */
+  @Test
+  void theNextBuildUnmountsWhatAKilledOneLeft() throws Exception {
+    storage.create("a");
+    Files.writeString(storage.rootfs("a").resolve("f"), "x");
+    storage.markReadOnly("a");
+    storage.snapshot("a", "b");
+    Path roots = storage.path("a").getParent();
+    // the killed build's storage is never closed
+    Storage next = new OverlayStorage(roots);
+    next.makePrivate();
+    assertNull(mountUnder(dir), "a killed build's mount is still there");
+    assertEquals("x", Files.readString(next.rootfs("b").resolve("f")));
+    next.delete("b");
+    next.delete("a");
+    next.close();
+    storage = next;
+  }
+
+  /** A user who could write roots/ would swap a layer directory for a link to a directory of root's. */
+  @Test
+  void aLinkInPlaceOfALayerDirectoryIsNotMounted() throws Exception {
+    storage.create("a");
+    Files.writeString(storage.rootfs("a").resolve("mine"), "mine");
+    storage.markReadOnly("a");
+    storage.close();
+    Path secret = Files.createDirectory(dir.resolve("secret"));
+    Files.writeString(secret.resolve("shadow"), "root's");
+    Path own = storage.path("a").resolve("overlay");
+    Trees.remove(own);
+    Posix.symlink(secret.toString(), own);
+
+    assertThrows(UncheckedIOException.class, () -> storage.rootfs("a"));
+    assertThrows(IOException.class, () -> storage.snapshot("a", "b"));
+    assertNull(mountUnder(dir));
+    assertFalse(storage.exists("b"));
+  }
+
+  @Test
+  void aLowersFileNamingSomethingOutsideRootsIsRefused() throws Exception {
+    storage.create("a");
+    storage.markReadOnly("a");
+    storage.close();
+    Files.writeString(storage.path("a").resolve("lowers"), "../../etc", StandardCharsets.UTF_8);
+    assertThrows(RuntimeException.class, () -> storage.rootfs("a"));
+    assertNull(mountUnder(dir));
+  }
+
+  private static String mountUnder(Path dir) throws IOException {
+    String prefix = dir.toRealPath().toString() + "/";
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f[4].startsWith(prefix)) {
+        return f[4];
+      }
+    }
+    return null;
+  }
+
+  private static String mountOptions(Path point) throws IOException {
+    String p = point.toRealPath().toString();
+    String options = null;
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f[4].equals(p)) {
+        options = f[5]; // the last one mounted there is the one seen
+      }
+    }
+    return options;
+  }
+}
