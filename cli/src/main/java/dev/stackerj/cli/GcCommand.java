@@ -6,12 +6,14 @@ import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.cache.BuildCache;
+import dev.stackerj.core.storage.Storage;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.layout.OciLayout;
+import dev.stackerj.overlay.OverlayStorage;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Stat;
 import java.io.IOException;
@@ -21,7 +23,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -78,11 +82,10 @@ public final class GcCommand implements Callable<Integer> {
   private static int volumes(GlobalOptions global, BuildCache cache, Log log) throws IOException {
     Path roots = global.roots();
     try (DirFd dir = DirFd.open(roots)) {
-      if (!Loopback.isBtrfs(dir)) {
-        return 0; // no volume of ours can be there
-      }
       // through the open directory: a link put in place of roots/ meanwhile is not followed
-      BtrfsStorage storage = new BtrfsStorage(dir.procPath(), dir.stat().uid());
+      boolean btrfs = Loopback.isBtrfs(dir);
+      OverlayStorage overlay = btrfs ? null : new OverlayStorage(dir.procPath(), dir.stat().uid());
+      Storage storage = btrfs ? new BtrfsStorage(dir.procPath(), dir.stat().uid()) : overlay;
       List<String> present = new ArrayList<>();
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
@@ -92,14 +95,50 @@ public final class GcCommand implements Callable<Integer> {
           present.add(n);
         }
       }
+      List<Unreferenced.Volume> unused = Unreferenced.volumes(present, cache, pid -> ProcessHandle.of(pid).isPresent());
+      if (overlay != null) {
+        unused = stoodOn(overlay, present, unused);
+      }
       int removed = 0;
-      for (Unreferenced.Volume v : Unreferenced.volumes(present, cache, pid -> ProcessHandle.of(pid).isPresent())) {
+      for (Unreferenced.Volume v : unused) {
         storage.delete(v.name());
         log.info("removed " + roots.resolve(v.name()) + ": " + v.why());
         removed++;
       }
       return removed;
     }
+  }
+
+  /**
+   * On overlay storage a volume is the lower of the volumes built on it: {@code unused} without any volume a
+   * kept one stands on (to a fixpoint: keeping one keeps what it stands on). A volume whose chain cannot be
+   * read is kept, with all it might stand on.
+   */
+  private static List<Unreferenced.Volume> stoodOn(OverlayStorage overlay, List<String> present,
+      List<Unreferenced.Volume> unused) {
+    Map<String, Unreferenced.Volume> remove = new LinkedHashMap<>();
+    for (Unreferenced.Volume v : unused) {
+      remove.put(v.name(), v);
+    }
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (String v : present) {
+        if (remove.containsKey(v)) {
+          continue;
+        }
+        List<String> below;
+        try {
+          below = overlay.lowers(v);
+        } catch (IOException | RuntimeException e) {
+          return List.of(); // a chain gc cannot read: removing nothing is the safe answer
+        }
+        for (String b : below) {
+          changed |= remove.remove(b) != null;
+        }
+      }
+    }
+    return new ArrayList<>(remove.values());
   }
 
   /** Removes the unused blobs; returns how many and their bytes. */

@@ -263,7 +263,7 @@ public final class OverlayStorage implements Storage {
   }
 
   /** The volumes {@code name} stands on, nearest first, each checked to be a volume of this storage. */
-  List<String> lowers(String name) throws IOException {
+  public List<String> lowers(String name) throws IOException {
     Path file = path(name).resolve(LOWERS);
     Stat st = Posix.lstatOrNull(file);
     if (st == null || !st.isRegular() || st.uid() != uid) {
