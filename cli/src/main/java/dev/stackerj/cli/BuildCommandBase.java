@@ -56,6 +56,15 @@ abstract class BuildCommandBase implements Callable<Integer> {
       description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
   String layerCompression;
 
+  @Option(names = "--layer-type", paramLabel = "TYPE",
+      description = "layer type of the images: tar, squashfs or erofs (repeatable; default: tar); tags NAME, "
+          + "NAME-squashfs, NAME-erofs")
+  List<String> layerTypes = new java.util.ArrayList<>();
+
+  @Option(names = {"--no-verity", "--no-squashfs-verity"},
+      description = "squashfs and erofs layers without dm-verity data")
+  boolean noVerity;
+
   @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
   boolean orderOnly;
 
@@ -72,6 +81,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Log log = global.log();
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
+    List<String> types = layerTypes(layerTypes);
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     if (!orderOnly) {
       // an invalid file is reported before the setup; the re-run parses the files itself
@@ -126,7 +136,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             buildLog,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
                 sourceDateEpoch, noCache, requireHash,
-                shellFail ? "/bin/sh" : onRunFailure, compression, diff),
+                shellFail ? "/bin/sh" : onRunFailure, compression, diff, types, !noVerity),
             events);
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
@@ -172,6 +182,20 @@ abstract class BuildCommandBase implements Callable<Integer> {
     builtins.put("STACKER_OCI_DIR", global.oci().toString());
     builtins.put("STACKER_WORK_DIR", global.work().toString());
     return builtins;
+  }
+
+  /**
+   * The {@code --layer-type}s, checked by name (tar when none): the types' own classes load only when a
+   * build writes more than tar.
+   */
+  static List<String> layerTypes(List<String> asked) throws StackerException {
+    for (String t : asked) {
+      if (!t.equals("tar") && !t.equals("squashfs") && !t.equals("erofs")) {
+        throw new StackerException(StackerException.Kind.USAGE, "unknown layer type: " + t,
+            "use --layer-type tar, squashfs or erofs (repeatable)");
+      }
+    }
+    return asked.isEmpty() ? List.of("tar") : asked.stream().distinct().toList();
   }
 
   private Compression layerCompression() throws StackerException {

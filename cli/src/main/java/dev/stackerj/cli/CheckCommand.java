@@ -17,6 +17,9 @@ public final class CheckCommand implements Callable<Integer> {
     GlobalOptions global = parent.global.ready();
     List<HostProbes.Problem> problems = HostSetup.problems(global);
     String who = HostProbes.isHostRoot() ? "root" : "user \"" + System.getProperty("user.name") + "\"";
+    for (HostProbes.Problem p : HostProbes.layerTools()) {
+      System.out.println("note: " + p.line()); // a tar build does without them: not a problem of the host
+    }
     if (problems.isEmpty()) {
       global.log().info("ok: this host is set up for builds as " + who + " in " + global.roots());
       return 0;

@@ -46,6 +46,11 @@ final class HostSetup {
             pkgs.add(pkg);
           }
         });
+    new java.util.TreeMap<>(HostProbes.LAYER_TOOLS).forEach((cmd, pkg) -> {
+      if (HostProbes.which(cmd) == null && !pkgs.contains(pkg)) {
+        pkgs.add(pkg);
+      }
+    });
     return pkgs;
   }
 

@@ -9,7 +9,6 @@ import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -57,6 +56,15 @@ public final class FsLayerWriter {
     return out;
   }
 
+  /**
+   * One layer of type {@code type} holding the whole tree {@code root} (a base image's filesystem, which has no
+   * deletions to encode): made from the tree itself, nothing staged. Its creation time is SOURCE_DATE_EPOCH or
+   * 0, so the same tree gives the same blob and converting a base again adds nothing to the layout.
+   */
+  public LayerBlob writeTree(OciLayout layout, LayerType type, Path root) throws IOException {
+    return make(layout, type, root, null);
+  }
+
   private LayerBlob make(OciLayout layout, LayerType type, Path stage, List<LayerEntry> changes) throws IOException {
     String mediaType = switch (type.kind()) {
       case SQUASHFS -> MediaTypes.LAYER_SQUASHFS_ZSTD;
@@ -83,12 +91,16 @@ public final class FsLayerWriter {
           "-no-progress", "-quiet"));
       if (sourceDateEpoch != null) {
         cmd.addAll(List.of("-mkfs-time", sourceDateEpoch.toString(), "-all-time", sourceDateEpoch.toString()));
+      } else if (changes == null) {
+        cmd.addAll(List.of("-mkfs-time", "0"));
       }
     } else {
       cmd.addAll(List.of("mkfs.erofs", "--quiet"));
       if (sourceDateEpoch != null) {
         cmd.add("-T" + sourceDateEpoch);
-        cmd.add("-U" + uuid(changes));
+      }
+      if (sourceDateEpoch != null || changes == null) {
+        cmd.add("-U" + uuid(changes == null ? List.of() : changes));
       }
       cmd.addAll(List.of(file.toString(), stage.toString()));
     }

@@ -59,6 +59,8 @@ public final class Builder {
   private Imports imports;
   private DigestMemo digests;
   private BaseResolver bases;
+  /** The layer types besides tar, or null when tar alone is asked (then none of their classes load). */
+  private LayerOutputs outputs;
 
   /** A builder whose events are the log lines ({@link BuildListener#logLines}). */
   public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options) {
@@ -127,6 +129,11 @@ public final class Builder {
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
         events.progress(), built::get);
     reuse = new CacheReuse(storage, layout, options.layerCompression());
+    if (!options.tarOnly()) {
+      var others = LayerOutputs.asked(options);
+      outputs = others == null ? null : new LayerOutputs(others, storage, layout, annotations,
+          options.sourceDateEpoch(), options.stackerDir().resolve("layer-stage"), log);
+    }
     for (String gone : cache.prune(reuse::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
     }
@@ -141,7 +148,7 @@ public final class Builder {
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch());
     CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
     if (verdict instanceof CacheReuse.Hit hit) {
-      reuseCached(layer, hit.entry(), key);
+      reuseCached(step, base, hit.entry(), key);
       return;
     }
     events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
@@ -159,12 +166,20 @@ public final class Builder {
   }
 
   /** Tags the cached image of {@code layer} again and takes its volume as the layer's. */
-  private void reuseCached(Layer layer, BuildCache.Entry e, CacheKey key) throws IOException {
+  private void reuseCached(BuildStep step, Base base, BuildCache.Entry e, CacheKey key) throws IOException {
+    Layer layer = step.layer();
     ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
-    if (!layer.buildOnly()) {
+    if (!layer.buildOnly() && options.tarAsked()) {
       layout.tag(layer.name(), e.manifest());
     }
-    built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest()));
+    if (outputs != null) {
+      BuildCache.Entry complete = outputs.completeCached(step, base, e, config, built);
+      if (complete != e) {
+        cache.put(layer.name(), complete);
+      }
+      e = complete;
+    }
+    built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest(), e.types()));
     events.on(new BuildEvent.CacheHit(layer.name()));
   }
 
@@ -195,6 +210,8 @@ public final class Builder {
     }
 
     LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null));
+    var typedBlobs = outputs == null ? null : timer.time("squashfs/erofs layers", () -> outputs.layers(changes,
+        mount != null ? overlay.resolve("upper") : rootfs, storage.path(volume).resolve("layer-stage")));
     List<Descriptor> layers = new ArrayList<>(base.layers());
     if (blob != null) {
       layers.add(blob.descriptor());
@@ -212,12 +229,14 @@ public final class Builder {
       config = ImageConfigs.withLabels(config, generated);
     }
     Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
-    Descriptor manifest = layer.buildOnly() ? null
+    Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
+        Json.bytes(dev.stackerj.oci.Manifest.of(configDesc, layers, annotations.of(step)))) // kept, not tagged
         : layout.putManifest(layer.name(), configDesc, layers, annotations.of(step));
+    var typed = outputs == null ? null : outputs.images(step, base, typedBlobs, config, built);
     storage.markReadOnly(volume);
     Trees.remove(stage);
-    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
-    built.put(layer.name(), new Built(volume, layers, config, key.digest()));
+    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers, typed));
+    built.put(layer.name(), new Built(volume, layers, config, key.digest(), typed));
     events.on(new BuildEvent.LayerBuilt(layer.name()));
   }
 
