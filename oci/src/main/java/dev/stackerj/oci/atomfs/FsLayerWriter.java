@@ -122,8 +122,11 @@ public final class FsLayerWriter {
   private static void run(List<String> cmd) throws IOException {
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-          new java.io.File("/dev/null"))).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(
+          ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      // the times are on the command line; mksquashfs refuses SOURCE_DATE_EPOCH beside them
+      pb.environment().remove("SOURCE_DATE_EPOCH");
+      p = pb.start();
     } catch (IOException e) {
       throw new IOException(cmd.get(0) + " is not installed (apt-get install "
           + (cmd.get(0).equals("mksquashfs") ? "squashfs-tools" : "erofs-utils") + "): " + e.getMessage(), e);
