@@ -119,7 +119,8 @@ public final class FsLayerWriter {
         + "-" + h.substring(20, 32);
   }
 
-  private static void run(List<String> cmd) throws IOException {
+  /** Runs {@code cmd} to its end; returns its output (stdout and stderr), or throws with its tail. */
+  static String run(List<String> cmd) throws IOException {
     Process p;
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(
@@ -128,8 +129,9 @@ public final class FsLayerWriter {
       pb.environment().remove("SOURCE_DATE_EPOCH");
       p = pb.start();
     } catch (IOException e) {
-      throw new IOException(cmd.get(0) + " is not installed (apt-get install "
-          + (cmd.get(0).equals("mksquashfs") ? "squashfs-tools" : "erofs-utils") + "): " + e.getMessage(), e);
+      String pkg = cmd.get(0).equals("mksquashfs") ? "squashfs-tools" : cmd.get(0).equals("mkfs.erofs")
+          ? "erofs-utils" : "cryptsetup-bin";
+      throw new IOException(cmd.get(0) + " is not installed (apt-get install " + pkg + "): " + e.getMessage(), e);
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int rc;
@@ -144,6 +146,7 @@ public final class FsLayerWriter {
       String tail = out.length() > 2000 ? out.substring(out.length() - 2000) : out;
       throw new IOException(cmd.get(0) + " exited " + rc + ": " + tail.strip());
     }
+    return out;
   }
 
 }

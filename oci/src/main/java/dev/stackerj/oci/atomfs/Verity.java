@@ -6,11 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Appends dm-verity data to a filesystem image as atomfs does (libcryptsetup's {@code crypt_format} of a
@@ -36,17 +38,57 @@ public final class Verity {
   private Verity() {}
 
   /**
-   * Appends the superblock and hash tree to {@code image} and returns the root hash in hex.
+   * Appends the superblock and hash tree to {@code image} and returns the root hash in hex: by
+   * {@code veritysetup format} where it is installed (about ten times faster than hashing 4 KiB blocks in the
+   * launcher's C1-only JVM; see docs/performance.md), else by {@link #appendInJava}, which writes the same bytes.
    *
    * @throws IOException when the image is empty or its size is not a multiple of 4096
    */
   public static String append(Path image) throws IOException {
-    try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long size = ch.size();
-      if (size == 0 || size % BLOCK != 0) {
-        throw new IOException("append verity data to " + image + ": its size " + size + " is not a positive multiple of "
-            + BLOCK);
+    String veritysetup = veritysetup();
+    if (veritysetup == null) {
+      return appendInJava(image);
+    }
+    long size = checkedSize(image);
+    byte[] imageDigest;
+    try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+      imageDigest = digestOf(ch, size);
+    }
+    String uuid = HexFormat.of().formatHex(uuidFrom(imageDigest))
+        .replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5");
+    String out = FsLayerWriter.run(List.of(veritysetup, "format", image.toString(), image.toString(),
+        "--hash-offset=" + size, "--data-blocks=" + size / BLOCK, "--format=1", "--hash=sha256",
+        "--data-block-size=" + BLOCK, "--hash-block-size=" + BLOCK, "--uuid=" + uuid,
+        "--salt=" + HexFormat.of().formatHex(Arrays.copyOf(imageDigest, SALT))));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Root hash:\\s+([0-9a-f]{64})\\s*$").matcher(out);
+    if (!m.find()) {
+      throw new IOException("veritysetup format " + image + ": no root hash in its output: " + out.strip());
+    }
+    return m.group(1);
+  }
+
+  private static String veritysetup() {
+    for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin").split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "veritysetup"))) {
+        return Path.of(dir, "veritysetup").toString();
       }
+    }
+    return null;
+  }
+
+  private static long checkedSize(Path image) throws IOException {
+    long size = Files.size(image);
+    if (size == 0 || size % BLOCK != 0) {
+      throw new IOException("append verity data to " + image + ": its size " + size + " is not a positive multiple of "
+          + BLOCK);
+    }
+    return size;
+  }
+
+  /** {@link #append} in Java: the same bytes as veritysetup's, without it. */
+  static String appendInJava(Path image) throws IOException {
+    long size = checkedSize(image);
+    try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long dataBlocks = size / BLOCK;
       byte[] imageDigest = digestOf(ch, size);
       byte[] salt = Arrays.copyOf(imageDigest, SALT);

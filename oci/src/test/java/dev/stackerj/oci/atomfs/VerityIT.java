@@ -54,7 +54,9 @@ class VerityIT {
     byte[] data = new byte[blocks * Verity.BLOCK];
     new Random(blocks).nextBytes(data);
     Path ours = Files.write(dir.resolve("ours"), data);
-    String root = Verity.append(ours);
+    String root = Verity.appendInJava(ours);
+    Path viaTool = Files.write(dir.resolve("via-tool"), data);
+    assertEquals(root, Verity.append(viaTool), "append by veritysetup");
     long dataSize = data.length;
 
     byte[] sb = Files.readAllBytes(ours);
@@ -75,6 +77,7 @@ class VerityIT {
     assertEquals("0", out.split(" ")[0], out);
     assertEquals(true, out.contains(root), "veritysetup's root hash: " + out + " ours: " + root);
     assertArrayEquals(Files.readAllBytes(theirs), Files.readAllBytes(ours), "the image with verity data");
+    assertArrayEquals(Files.readAllBytes(viaTool), Files.readAllBytes(ours), "append by veritysetup");
 
     assertEquals("0", verify(ours, dataSize, root).split(" ")[0]);
     for (long at : new long[] {0, dataSize - 1, dataSize + 4096, Files.size(ours) - 4096 + 1}) {
@@ -93,7 +96,7 @@ class VerityIT {
   @ValueSource(ints = {0, 100})
   void refusesAnImageNotInWholeBlocks(int size) throws IOException {
     Path f = Files.write(dir.resolve("odd"), new byte[size]);
-    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> Verity.append(f));
+    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> Verity.appendInJava(f));
     assertEquals(true, e.getMessage().contains("multiple of 4096"), e.getMessage());
     assertEquals(size, Files.size(f));
   }
