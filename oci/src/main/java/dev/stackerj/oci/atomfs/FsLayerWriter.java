@@ -46,7 +46,9 @@ public final class FsLayerWriter {
       Path sourceRoot, Path stage) throws IOException {
     Map<LayerType, LayerBlob> out = new LinkedHashMap<>();
     try {
+      long start = System.nanoTime();
       ChangeStage.stage(changes, sourceRoot, stage);
+      debug.accept("staged " + changes.size() + " entries: " + (System.nanoTime() - start) / 1_000_000 + " ms");
       for (LayerType t : types) {
         out.put(t, make(layout, t, stage, changes));
       }
@@ -71,14 +73,20 @@ public final class FsLayerWriter {
       case EROFS -> MediaTypes.LAYER_EROFS_LZ4HC;
       case TAR -> throw new IllegalArgumentException("tar layers are written by LayerWriter");
     };
+    long[] ms = new long[2];
     OciLayout.Written<String> w = layout.writeBlobFile(file -> {
+      long start = System.nanoTime();
       run(command(type, stage, file, changes));
-      return type.verity() ? Verity.append(file) : null;
+      ms[0] = (System.nanoTime() - start) / 1_000_000;
+      String root = type.verity() ? Verity.append(file) : null;
+      ms[1] = (System.nanoTime() - start) / 1_000_000 - ms[0];
+      return root;
     });
     Map<String, String> annotations = w.result() == null ? Map.of()
         : Map.of(MediaTypes.VERITY_ROOT_HASH, w.result());
     Descriptor d = new Descriptor(mediaType, w.digest(), w.size(), annotations, null);
-    debug.accept(type + " layer " + w.digest() + " (" + w.size() + " bytes)" + (w.result() == null ? ""
+    debug.accept(type + " layer " + w.digest() + " (" + w.size() + " bytes; "
+        + (type.kind() == LayerType.Kind.SQUASHFS ? "mksquashfs " : "mkfs.erofs ") + ms[0] + " ms, verity " + ms[1] + " ms)" + (w.result() == null ? ""
         : ", verity root hash " + w.result()));
     return new LayerBlob(d, w.digest());
   }
