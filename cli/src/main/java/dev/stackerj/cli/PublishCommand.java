@@ -258,7 +258,8 @@ public final class PublishCommand implements Callable<Integer> {
     if (stale != null) {
       if (!force) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED, "refusing to publish " + name + ": " + stale,
-            "run stacker build -f " + sf.path() + how + " first, or pass --force to publish what " + layout.dir() + " has");
+            "run stacker build -f " + sf.path() + how + " first, or pass --force to publish what " + layout.dir()
+                + " has");
       }
       log.warn("publishing " + name + " anyway (--force): " + stale);
     }

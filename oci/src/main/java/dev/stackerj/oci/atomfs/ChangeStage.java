@@ -35,6 +35,11 @@ public final class ChangeStage {
   /** Directories whose metadata is set once their children are in (adding a child moves the mtime). */
   private final Map<Path, Stat> dirs = new HashMap<>();
   private final Set<String> made = new HashSet<>();
+  /**
+   * The directories this stage made itself ("" is the stage): an entry goes only below one of them, so no
+   * path of the stage, which root may write, ever leads through a link the layer's content put there.
+   */
+  private final Set<String> madeDirs = new HashSet<>(Set.of(""));
 
   private ChangeStage(Path stage, Path sourceRoot) {
     this.stage = stage;
@@ -61,10 +66,15 @@ public final class ChangeStage {
     }
     for (LayerEntry e : changes) {
       Path target = stage.resolve(e.path());
-      if (!target.normalize().startsWith(stage) || e.path().isEmpty()) {
+      if (!target.normalize().equals(target) || !target.startsWith(stage) || e.path().isEmpty()) {
         throw new IOException("stage layer entry \"" + e.path() + "\": it is not below the layer's root");
       }
       parents(e.path());
+      String parent = e.path().lastIndexOf('/') < 0 ? "" : e.path().substring(0, e.path().lastIndexOf('/'));
+      if (!madeDirs.contains(parent)) {
+        throw new IOException("stage layer entry \"" + e.path() + "\": its parent " + parent
+            + " is not a directory of the layer");
+      }
       if (e instanceof LayerEntry.Whiteout) {
         // a path deleted and made again as another type is simply the new one: an upper hides its lower
         if (!replaced.contains(e.path())) {
@@ -73,6 +83,9 @@ public final class ChangeStage {
         }
       } else if (e instanceof LayerEntry.Opaque) {
         parents(e.path() + "/-"); // the directory itself, when the entry of its metadata did not come first
+        if (!madeDirs.contains(e.path())) {
+          throw new IOException("stage layer entry \"" + e.path() + "\": an opaque mark on what is not a directory");
+        }
         Posix.setXattr(target, OPAQUE, "y".getBytes(StandardCharsets.US_ASCII));
       } else if (e instanceof LayerEntry.FromFs f) {
         fromFs(f, target);
@@ -96,7 +109,7 @@ public final class ChangeStage {
     }
     String parent = path.substring(0, slash);
     if (made.contains(parent)) {
-      return;
+      return; // a directory made here, or else refused by the caller
     }
     parents(parent);
     Path dir = stage.resolve(parent);
@@ -108,6 +121,7 @@ public final class ChangeStage {
     copyXattrs(sourceRoot.resolve(parent), dir);
     dirs.put(dir, st);
     made.add(parent);
+    madeDirs.add(parent);
   }
 
   private void fromFs(LayerEntry.FromFs f, Path target) throws IOException {
@@ -116,6 +130,9 @@ public final class ChangeStage {
       if (!made.contains(f.path())) {
         Files.createDirectory(target);
         made.add(f.path());
+        madeDirs.add(f.path());
+      } else if (!madeDirs.contains(f.path())) {
+        throw new IOException("stage layer entry \"" + f.path() + "\": it is in the layer twice");
       }
       copyXattrs(f.source(), target);
       dirs.put(target, st);

@@ -86,8 +86,8 @@ public final class FsLayerWriter {
         : Map.of(MediaTypes.VERITY_ROOT_HASH, w.result());
     Descriptor d = new Descriptor(mediaType, w.digest(), w.size(), annotations, null);
     debug.accept(type + " layer " + w.digest() + " (" + w.size() + " bytes; "
-        + (type.kind() == LayerType.Kind.SQUASHFS ? "mksquashfs " : "mkfs.erofs ") + ms[0] + " ms, verity " + ms[1] + " ms)" + (w.result() == null ? ""
-        : ", verity root hash " + w.result()));
+        + (type.kind() == LayerType.Kind.SQUASHFS ? "mksquashfs " : "mkfs.erofs ") + ms[0] + " ms, verity "
+        + ms[1] + " ms)" + (w.result() == null ? "" : ", verity root hash " + w.result()));
     return new LayerBlob(d, w.digest());
   }
 
