@@ -209,9 +209,20 @@ public final class Builder {
       changes = timer.time("diff", () -> TreeDiff.diff(base.diffRoot(), rootfs));
     }
 
-    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null));
-    var typedBlobs = outputs == null ? null : timer.time("squashfs/erofs layers", () -> outputs.layers(changes,
-        mount != null ? overlay.resolve("upper") : rootfs, storage.path(volume).resolve("layer-stage")));
+    // the squashfs/erofs layers are made on a thread of their own while the tar layer is written
+    var pending = outputs == null ? null : outputs.start(changes, mount != null ? overlay.resolve("upper") : rootfs,
+        storage.path(volume).resolve("layer-stage"));
+    LayerBlob blob;
+    try {
+      blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null));
+    } catch (Throwable failure) {
+      if (pending != null) {
+        pending.await(); // the stage is in the volume about to be discarded
+      }
+      throw failure;
+    }
+    var typedBlobs = pending == null ? null : timer.time("squashfs/erofs layers beyond the tar's time",
+        () -> pending.result(log));
     List<Descriptor> layers = new ArrayList<>(base.layers());
     if (blob != null) {
       layers.add(blob.descriptor());

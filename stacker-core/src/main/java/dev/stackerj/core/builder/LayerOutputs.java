@@ -43,6 +43,7 @@ final class LayerOutputs {
   private final FsLayerWriter writer;
   private final Path scratch;
   private final Log log;
+  private final Long sourceDateEpoch;
   private final Map<String, Descriptor> convertedBases = new HashMap<>();
 
   /**
@@ -56,6 +57,7 @@ final class LayerOutputs {
     this.layout = layout;
     this.annotations = annotations;
     this.writer = new FsLayerWriter(sourceDateEpoch, log::debug);
+    this.sourceDateEpoch = sourceDateEpoch;
     this.scratch = scratch;
     this.log = log;
   }
@@ -78,6 +80,60 @@ final class LayerOutputs {
       return Map.of();
     }
     return writer.write(layout, types, changes, sourceRoot, stage);
+  }
+
+  /** {@link #layers} under way on a thread of its own; its log lines are told when it is awaited. */
+  static final class Pending {
+    private final Thread thread;
+    private final List<String> debug = new ArrayList<>();
+    private Map<LayerType, LayerBlob> result;
+    private Throwable failure;
+
+    private Pending(LayerOutputs outputs, List<LayerEntry> changes, Path sourceRoot, Path stage) {
+      thread = new Thread(() -> {
+        try {
+          result = changes.isEmpty() ? Map.of() : new FsLayerWriter(outputs.sourceDateEpoch, debug::add)
+              .write(outputs.layout, outputs.types, changes, sourceRoot, stage);
+        } catch (Throwable t) {
+          failure = t;
+        }
+      }, "squashfs/erofs layers");
+      thread.start();
+    }
+
+    /** Waits for the thread to end, interrupted or not (its stage must be gone before the volume changes). */
+    void await() {
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** The layers, once {@link #await} returned; the thread's failure is thrown here. */
+    Map<LayerType, LayerBlob> result(Log log) throws IOException {
+      await();
+      debug.forEach(log::debug);
+      if (failure instanceof IOException e) {
+        throw e;
+      } else if (failure instanceof RuntimeException e) {
+        throw e;
+      } else if (failure instanceof Error e) {
+        throw e;
+      }
+      return result;
+    }
+  }
+
+  /** {@link #layers} on a thread of its own, to run beside the tar layer's writing. */
+  Pending start(List<LayerEntry> changes, Path sourceRoot, Path stage) {
+    return new Pending(this, changes, sourceRoot, stage);
   }
 
   /**
