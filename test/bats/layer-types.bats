@@ -27,6 +27,10 @@ YAML
 
 teardown() {
   [ -d "$WORK/reg" ] && "$REGISTRY_SH" stop "$WORK/reg"
+  # the projects some tests make beside the main one: their read-only filesystems go with stacker clean
+  for p in second child tree; do
+    [ -d "$WORK/$p" ] && (cd "$WORK/$p" && "$STACKER" clean >/dev/null 2>&1)
+  done
   teardown_work
 }
 
@@ -119,7 +123,6 @@ verity_checks() {
   [ "$status" -eq 0 ]
   ! grep -q 'built successfully' <<<"$output"
   [ "$(tags)" = "app app-squashfs base base-squashfs " ]
-  stacker clean >/dev/null 2>&1 || true
 }
 
 @test "build_only layers get no tag in any type; their children carry their layers" {
@@ -185,4 +188,50 @@ verity_checks() {
   [ "$status" -ne 0 ]
   grep -q 'cannot publish base-erofs: it is not in' <<<"$output"
   grep -q 'layer-type erofs' <<<"$output"
+}
+
+@test "over an image base with tar layers, the squashfs image starts with the base's filesystem as one layer" {
+  run stacker build -f stacker.yaml --oci-dir "$WORK/baseoci"
+  [ "$status" -eq 0 ]
+  mkdir "$WORK/child" && cd "$WORK/child"
+  cat > stacker.yaml <<YAML
+child:
+  from:
+    type: oci
+    url: $WORK/baseoci:app
+  run: echo child > /child
+YAML
+  run stacker build -f stacker.yaml --layer-type tar --layer-type squashfs
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(manifest_of oci child | jq '.layers | length')" -eq 3 ]
+  [ "$(manifest_of oci child-squashfs | jq '.layers | length')" -eq 2 ]
+  verity_checks child-squashfs
+  base="$(manifest_of oci child-squashfs | jq -r '.layers[0].digest')"
+  run unsquashfs -lls -o 0 "oci/blobs/sha256/${base#sha256:}"
+  grep -q 'squashfs-root/bin/busybox$' <<<"$output"
+  grep -q 'squashfs-root/greeting$' <<<"$output"
+  grep -q 'squashfs-root/etc/new/f$' <<<"$output"
+  ! grep -q 'squashfs-root/bin/cat$' <<<"$output" # deleted in the base image: not in its filesystem
+  ! grep -q 'squashfs-root/etc/old$' <<<"$output"
+  run unsquashfs -lls -o 0 "$(last_layer_blob oci child-squashfs)"
+  grep -q 'squashfs-root/child$' <<<"$output"
+  ! grep -q 'squashfs-root/bin/busybox$' <<<"$output"
+}
+
+@test "recursive-build --layer-type, and publish of squashfs images to an oci: layout and with --show-only" {
+  mkdir -p "$WORK/tree/a" && mv stacker.yaml "$WORK/tree/a/stacker.yaml" && cd "$WORK/tree"
+  run stacker recursive-build -d . --layer-type squashfs
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(tags)" = "app-squashfs base-squashfs " ] || fail "tags: $(tags)"
+  run stacker publish -d . --layer-type squashfs --url "oci:$WORK/dest" --tag v1 --show-only
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q "would publish: .*/a/stacker.yaml app-squashfs to oci:$WORK/dest" <<<"$output"
+  run stacker publish -d . --layer-type squashfs --url "oci:$WORK/dest" --tag v1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$WORK/dest/index.json" | sort | tr '\n' ' ')" \
+    = "app_v1-squashfs base_v1-squashfs " ]
 }
