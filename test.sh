@@ -10,7 +10,7 @@ cd "$REPO"
 . "$REPO/test/lib/host.sh"
 host_require_root "test.sh: run it as root (sudo ./test.sh): it installs packages, creates test users and mounts btrfs"
 
-PKGS="btrfs-progs uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip git python3 tmux docker-registry apache2-utils openssl"
+PKGS="btrfs-progs squashfs-tools erofs-utils cryptsetup-bin uidmap runc umoci skopeo jq bats busybox-static maven default-jdk-headless util-linux tar gzip git python3 tmux docker-registry apache2-utils openssl"
 missing="$(host_missing_packages $PKGS)"
 if [ -n "$missing" ]; then
   echo "test.sh: installing $missing" >&2

@@ -76,7 +76,7 @@ class LayerGoldenIT {
     return p;
   }
 
-  private static void populateParent(Path r) throws IOException {
+  static void populateParent(Path r) throws IOException {
     file(r, "etc/a", "one\n", 0644);
     file(r, "etc/del", "bye\n", 0600);
     file(r, "etc/hl", "linked\n", 0644);
@@ -100,7 +100,7 @@ class LayerGoldenIT {
     Posix.setTimes(r.resolve("etc/a"), 1_500_000_000L, 987_654_321);
   }
 
-  private static void changeChild(Path r) throws IOException {
+  static void changeChild(Path r) throws IOException {
     Files.writeString(r.resolve("etc/a"), "two\n", java.nio.file.StandardOpenOption.APPEND); // modified
     Files.delete(r.resolve("etc/del")); // deleted
     Trees.remove(r.resolve("gone")); // deleted tree
@@ -254,7 +254,7 @@ class LayerGoldenIT {
     assertTrue(warnings.size() == 1, warnings.toString());
   }
 
-  private static void makeSocket(Path root) throws IOException {
+  static void makeSocket(Path root) throws IOException {
     try (ServerSocketChannel s = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
       s.bind(UnixDomainSocketAddress.of(root.resolve("perm/sock")));
     }

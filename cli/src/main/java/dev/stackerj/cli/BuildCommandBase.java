@@ -58,6 +58,15 @@ abstract class BuildCommandBase implements Callable<Integer> {
       description = "compression of new layers: gzip or zstd (default: ${DEFAULT-VALUE})")
   String layerCompression;
 
+  @Option(names = "--layer-type", paramLabel = "TYPE",
+      description = "layer type of the images: tar, squashfs or erofs (repeatable; default: tar); tags NAME, "
+          + "NAME-squashfs, NAME-erofs")
+  List<String> layerTypes = new java.util.ArrayList<>();
+
+  @Option(names = {"--no-verity", "--no-squashfs-verity"},
+      description = "squashfs and erofs layers without dm-verity data")
+  boolean noVerity;
+
   @Option(names = "--order-only", description = "print the order the stackerfiles would be built in, and build nothing")
   boolean orderOnly;
 
@@ -87,6 +96,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
     Long sourceDateEpoch = sourceDateEpoch();
     Compression compression = layerCompression();
     RemoteCaches caches = RemoteCaches.of(cacheFrom, cacheTo, global.configValues, cacheSkipTls, log);
+    List<String> types = layerTypes(layerTypes);
     StackerfileLoader loader = new StackerfileLoader(substitutions(), builtins());
     // parse and plan before touching the host: a bad file changes nothing
     StackerfileLoader.Loaded loaded = loader.loadCollecting(stackerfiles());
@@ -193,7 +203,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
             buildLog,
             new BuildOptions(global.stacker(), global.oci(), annotationsNamespace, Version.VERSION,
                 sourceDateEpoch, noCache, requireHash,
-                shellFail ? "/bin/sh" : onRunFailure, compression, diff),
+                shellFail ? "/bin/sh" : onRunFailure, compression, diff, types, !noVerity),
             events).remoteCache(noCache ? List.of() : caches.from(), caches.to()); // --no-cache: build, still share
     boolean ok = false;
     try (BuildLock lock = BuildLock.acquire(global.roots().resolve(".lock")); // .stacker/.lock: held already
@@ -245,6 +255,20 @@ abstract class BuildCommandBase implements Callable<Integer> {
     builtins.put("STACKER_OCI_DIR", global.oci().toString());
     builtins.put("STACKER_WORK_DIR", global.work().toString());
     return builtins;
+  }
+
+  /**
+   * The {@code --layer-type}s, checked by name (tar when none): the types' own classes load only when a
+   * build writes more than tar.
+   */
+  static List<String> layerTypes(List<String> asked) throws StackerException {
+    for (String t : asked) {
+      if (!t.equals("tar") && !t.equals("squashfs") && !t.equals("erofs")) {
+        throw new StackerException(StackerException.Kind.USAGE, "unknown layer type: " + t,
+            "use --layer-type tar, squashfs or erofs (repeatable)");
+      }
+    }
+    return asked.isEmpty() ? List.of("tar") : asked.stream().distinct().toList();
   }
 
   private Compression layerCompression() throws StackerException {

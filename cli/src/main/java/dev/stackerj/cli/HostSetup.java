@@ -46,6 +46,12 @@ final class HostSetup {
             pkgs.add(pkg);
           }
         });
+    // a loop, not a lambda: this runs before every root build, whose no-op must load no class more than before
+    for (Map.Entry<String, String> tool : new java.util.TreeMap<>(HostProbes.LAYER_TOOLS).entrySet()) {
+      if (HostProbes.which(tool.getKey()) == null && !pkgs.contains(tool.getValue())) {
+        pkgs.add(tool.getValue());
+      }
+    }
     return pkgs;
   }
 

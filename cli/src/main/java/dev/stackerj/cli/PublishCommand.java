@@ -83,8 +83,22 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--image", description = "publish only this image (repeatable)")
   List<String> images = new ArrayList<>();
 
-  /** One image to publish: where it was defined and its manifest in oci/. */
-  private record Item(Path file, String name, Descriptor manifest) {}
+  @Option(names = "--layer-type", paramLabel = "TYPE",
+      description = "which images to publish: tar, squashfs or erofs (repeatable; default: tar); "
+          + "NAME-squashfs goes to NAME:TAG-squashfs")
+  List<String> layerTypes = new ArrayList<>();
+
+  @Option(names = {"--no-verity", "--no-squashfs-verity"}, description = "accepted as stacker accepts it; "
+      + "the images are published as built")
+  boolean noVerity;
+
+  /** One image to publish: where it was defined, its layer type (by name) and its manifest in oci/. */
+  private record Item(Path file, String name, String type, Descriptor manifest) {}
+
+  /** stacker's tag of {@code name} in layer type {@code type}: NAME for tar, NAME-squashfs, NAME-erofs. */
+  static String typedTag(String type, String name) {
+    return type.equals("tar") ? name : name + "-" + type;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -92,6 +106,7 @@ public final class PublishCommand implements Callable<Integer> {
     Bars bars = global.bars();
     Log log = bars != null ? bars.around(global.log()) : global.log();
     validateFlags();
+    List<String> types = BuildCommandBase.layerTypes(layerTypes);
     // the named files only, as before: their prerequisites' images are published when those files are named
     StackerfileLoader loader = new StackerfileLoader(BuildCommandBase.substitutions(substituteFile, substitutes),
         BuildCommandBase.builtins(global));
@@ -116,9 +131,11 @@ public final class PublishCommand implements Callable<Integer> {
           continue;
         }
         if (showOnly) {
-          for (String tag : tags) { // the full destination of each, as stacker shows it
-            log.info("would publish: " + sf.path() + " " + layer.name() + " to "
-                + shown.destination(layer.name(), tag));
+          for (String type : types) {
+            for (String tag : tags) { // the full destination of each, as stacker shows it
+              log.info("would publish: " + sf.path() + " " + typedTag(type, layer.name()) + " to "
+                  + shown.destination(layer.name(), typedTag(type, tag)));
+            }
           }
           continue;
         }
@@ -126,7 +143,9 @@ public final class PublishCommand implements Callable<Integer> {
           layout = openLayout(global);
           cache = BuildCache.load(global.stacker().resolve("build.cache"), log::warn);
         }
-        items.add(new Item(sf.path(), layer.name(), checkBuilt(layout, cache, sf, layer, log)));
+        for (String type : types) {
+          items.add(new Item(sf.path(), layer.name(), type, checkBuilt(layout, cache, sf, layer, type, log)));
+        }
       }
     }
     for (String image : images) {
@@ -142,8 +161,9 @@ public final class PublishCommand implements Callable<Integer> {
     Publisher publisher = publisher(log);
     for (Item it : items) {
       if (bars != null) {
-        bars.prefix(it.name() + ": ");
+        bars.prefix(typedTag(it.type(), it.name()) + ": ");
       }
+      List<String> typedTags = tags.stream().map(t -> typedTag(it.type(), t)).toList();
       Digest digest;
       try {
         // a registry push reads blobs by path: none may be a symlink to a file its user could not read
@@ -153,15 +173,15 @@ public final class PublishCommand implements Callable<Integer> {
             + e.getMessage(), null, e);
       }
       try {
-        digest = publisher.publish(layout, it.manifest(), it.name(), tags);
+        digest = publisher.publish(layout, it.manifest(), it.name(), typedTags);
       } catch (RegistryException e) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": "
             + e.getMessage(), e.hint(), e);
       } catch (IllegalArgumentException e) {
         throw new StackerException(StackerException.Kind.USAGE, "publish " + it.name() + ": " + e.getMessage(), null);
       }
-      for (String tag : tags) {
-        log.info("published " + it.name() + " to " + publisher.destination(it.name(), tag)
+      for (String tag : typedTags) {
+        log.info("published " + typedTag(it.type(), it.name()) + " to " + publisher.destination(it.name(), tag)
             + " (digest " + digest + ")");
       }
     }
@@ -226,16 +246,21 @@ public final class PublishCommand implements Callable<Integer> {
    * The manifest of {@code layer} in oci/, if the last build made it from the current definition;
    * anything else is refused unless --force (and then published as oci/ has it).
    */
-  private Descriptor checkBuilt(OciLayout layout, BuildCache cache, Stackerfile sf, Layer layer,
+  private Descriptor checkBuilt(OciLayout layout, BuildCache cache, Stackerfile sf, Layer layer, String type,
       Log log) throws StackerException, IOException {
-    String name = layer.name();
+    String name = typedTag(type, layer.name());
+    String how = type.equals("tar") ? "" : " --layer-type " + type;
     Descriptor md = layout.findTag(name).orElseThrow(() -> new StackerException(StackerException.Kind.BUILD_FAILED,
-        "cannot publish " + name + ": it is not in " + layout.dir(), "run stacker build -f " + sf.path() + " first"));
-    BuildCache.Entry e = cache.get(name);
+        "cannot publish " + name + ": it is not in " + layout.dir(),
+        "run stacker build -f " + sf.path() + how + " first"));
+    BuildCache.Entry e = cache.get(layer.name());
+    Descriptor built = e == null ? null : type.equals("tar") ? e.manifest() : e.types().entrySet().stream()
+        .filter(t -> t.getKey().equals(type) || t.getKey().equals(type + "+verity")).map(t -> t.getValue().manifest())
+        .filter(m -> m != null && m.digest().equals(md.digest())).findFirst().orElse(null);
     String stale = null;
-    if (e == null || e.manifest() == null) {
+    if (e == null || built == null && type.equals("tar")) {
       stale = "it is not in the build cache (it was not built by the last build)";
-    } else if (!e.manifest().digest().equals(md.digest())) {
+    } else if (built == null || !built.digest().equals(md.digest())) {
       stale = "oci/ holds another image under its name than the last build made";
     } else if (!e.key().definition().equals(CacheKeys.definition(layer))) {
       stale = "its definition in " + sf.path() + " changed since it was built";
@@ -243,7 +268,8 @@ public final class PublishCommand implements Callable<Integer> {
     if (stale != null) {
       if (!force) {
         throw new StackerException(StackerException.Kind.BUILD_FAILED, "refusing to publish " + name + ": " + stale,
-            "run stacker build -f " + sf.path() + " first, or pass --force to publish what " + layout.dir() + " has");
+            "run stacker build -f " + sf.path() + how + " first, or pass --force to publish what " + layout.dir()
+                + " has");
       }
       log.warn("publishing " + name + " anyway (--force): " + stale);
     }

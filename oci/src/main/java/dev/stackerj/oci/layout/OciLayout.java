@@ -211,6 +211,36 @@ public final class OciLayout {
     }
   }
 
+  /** Something that makes a blob as a whole file at the path it is given. */
+  @FunctionalInterface
+  public interface FileMaker<T> {
+    T makeAt(Path file) throws IOException;
+  }
+
+  /**
+   * A blob a tool writes as a file (mksquashfs, mkfs.erofs): made at a locked temp path in the layout, hashed,
+   * and renamed under its digest, so nothing is copied and a killed build leaves only a temp file to clean.
+   */
+  public <T> Written<T> writeBlobFile(FileMaker<T> maker) throws IOException {
+    try (AtomicFiles.Temp tmp = AtomicFiles.lockedTemp(dir.resolve("blobs/sha256/blob"))) {
+      try {
+        T result = maker.makeAt(tmp.path());
+        Digest digest = Digest.sha256(tmp.path());
+        long size = Files.size(tmp.path());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp.path(),
+            java.nio.file.StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+        if (!hasBlob(digest)) {
+          AtomicFiles.move(tmp.path(), blobPath(digest));
+        }
+        return new Written<>(digest, size, result);
+      } finally {
+        Files.deleteIfExists(tmp.path());
+      }
+    }
+  }
+
   /** Copies a blob from another layout unless it is already here. */
   public void copyBlobFrom(OciLayout other, Digest digest) throws IOException {
     if (hasBlob(digest)) {

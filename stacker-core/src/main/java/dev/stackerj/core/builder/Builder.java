@@ -63,6 +63,8 @@ public final class Builder {
   private Imports imports;
   private DigestMemo digests;
   private BaseResolver bases;
+  /** The layer types besides tar, or null when tar alone is asked (then none of their classes load). */
+  private LayerOutputs outputs;
 
   /** A builder whose events are the log lines ({@link BuildListener#logLines}). */
   public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options) {
@@ -147,6 +149,11 @@ public final class Builder {
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
         events.progress(), built::get, events);
     reuse = new CacheReuse(storage, layout, options.layerCompression());
+    if (!options.tarOnly()) {
+      var others = LayerOutputs.asked(options);
+      outputs = others == null ? null : new LayerOutputs(others, storage, layout, annotations,
+          options.sourceDateEpoch(), options.stackerDir().resolve("layer-stage"), log);
+    }
     for (String gone : cache.prune(reuse::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
     }
@@ -164,7 +171,7 @@ public final class Builder {
     CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
     Path importsDir = options.stackerDir().resolve("imports").resolve(VolumeNames.forLayer(name));
     if (verdict instanceof CacheReuse.Hit hit) {
-      reuseCached(layer, hit.entry(), key);
+      reuseCached(step, base, hit.entry(), key);
       keepImports(sources, importsDir);
       return;
     }
@@ -175,7 +182,7 @@ public final class Builder {
       RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout,
           options.layerCompression());
       if (found != null) {
-        reuseRemote(step, key, volume, found);
+        reuseRemote(step, base, key, volume, found);
         keepImports(sources, importsDir);
         return;
       }
@@ -204,27 +211,46 @@ public final class Builder {
   }
 
   /** Tags the cached image of {@code layer} again and takes its volume as the layer's. */
-  private void reuseCached(Layer layer, BuildCache.Entry e, CacheKey key) throws IOException {
+  private void reuseCached(BuildStep step, Base base, BuildCache.Entry e, CacheKey key) throws IOException {
+    Layer layer = step.layer();
     ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
-    if (!layer.buildOnly()) {
+    if (!layer.buildOnly() && options.tarAsked()) {
       layout.tag(layer.name(), e.manifest());
     }
-    built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest()));
+    if (outputs != null) {
+      BuildCache.Entry complete = outputs.completeCached(step, base, e, config, built);
+      if (complete != e) {
+        cache.put(layer.name(), complete);
+      }
+      e = complete;
+    }
+    built.put(layer.name(), new Built(e.volume(), e.layers(), config, key.digest(), e.types()));
     events.on(new BuildEvent.CacheHit(layer.name()));
   }
 
-  /** The key a shared cache knows the layer by: its parts, the layer types and compression asked for. */
+  /**
+   * The key a shared cache knows the layer by: its parts and the compression. An entry holds the tar image only
+   * (squashfs and erofs are written from it where they are asked for), so the layer types are always tar.
+   */
   private RemoteKey remoteKey(CacheKey key) {
     return new RemoteKey(key, List.of(RemoteCache.TAR), options.layerCompression().key());
   }
 
   /** Takes a layer found in a shared cache (its volume applied already) as built: tagged, cached, done. */
-  private void reuseRemote(BuildStep step, CacheKey key, String volume, RemoteCache.Found found) throws IOException {
+  private void reuseRemote(BuildStep step, Base base, CacheKey key, String volume, RemoteCache.Found found)
+      throws IOException {
     Layer layer = step.layer();
-    Descriptor manifest = layer.buildOnly() ? null
+    Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
+        Json.bytes(dev.stackerj.oci.Manifest.of(found.config(), found.layers(), annotations.of(step)))) // untagged
         : layout.putManifest(layer.name(), found.config(), found.layers(), annotations.of(step));
-    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()));
-    built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest()));
+    BuildCache.Entry e = new BuildCache.Entry(key, volume, manifest, found.config(), found.layers());
+    if (outputs != null) {
+      // a shared cache holds tar layers; squashfs and erofs are written here from the found filesystem, as for
+      // a type asked anew of a locally cached layer (the same bytes under SOURCE_DATE_EPOCH)
+      e = outputs.completeCached(step, base, e, found.imageConfig(), built);
+    }
+    cache.put(layer.name(), e);
+    built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest(), e.types()));
     events.on(new BuildEvent.RemoteCacheHit(layer.name(), found.store().repo().toString()));
   }
 
@@ -265,7 +291,20 @@ public final class Builder {
       changes = timer.time("diff", () -> TreeDiff.diff(base.diffRoot(), rootfs));
     }
 
-    LayerBlob blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null || ownUpper));
+    // the squashfs/erofs layers are made on a thread of their own while the tar layer is written
+    var pending = outputs == null ? null : outputs.start(changes, ownUpper ? upper : mount != null ? overlay.resolve("upper") : rootfs,
+        storage.path(volume).resolve("layer-stage"));
+    LayerBlob blob;
+    try {
+      blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null || ownUpper));
+    } catch (Throwable failure) {
+      if (pending != null) {
+        pending.await(); // the stage is in the volume about to be discarded
+      }
+      throw failure;
+    }
+    var typedBlobs = pending == null ? null : timer.time("squashfs/erofs layers beyond the tar's time",
+        () -> pending.result(log));
     List<Descriptor> layers = new ArrayList<>(base.layers());
     if (blob != null) {
       layers.add(blob.descriptor());
@@ -283,16 +322,18 @@ public final class Builder {
       config = ImageConfigs.withLabels(config, generated);
     }
     Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
-    Descriptor manifest = layer.buildOnly() ? null
+    Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
+        Json.bytes(dev.stackerj.oci.Manifest.of(configDesc, layers, annotations.of(step)))) // kept, not tagged
         : layout.putManifest(layer.name(), configDesc, layers, annotations.of(step));
+    var typed = outputs == null ? null : outputs.images(step, base, typedBlobs, config, built);
     storage.markReadOnly(volume);
     Trees.remove(stage);
-    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers));
+    cache.put(layer.name(), new BuildCache.Entry(key, volume, manifest, configDesc, layers, typed));
     if (remote != null && layer.binds().isEmpty()) {
       remote.store(layer.name(), remoteKey(key), layout, configDesc,
           blob != null ? List.of(blob.descriptor()) : List.of());
     }
-    built.put(layer.name(), new Built(volume, layers, config, key.digest()));
+    built.put(layer.name(), new Built(volume, layers, config, key.digest(), typed));
     events.on(new BuildEvent.LayerBuilt(layer.name()));
   }
 

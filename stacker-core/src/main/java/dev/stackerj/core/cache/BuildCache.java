@@ -26,23 +26,58 @@ public final class BuildCache {
    * @param manifest its manifest in oci/, or null for build_only layers
    * @param config its image config blob
    * @param layers its image layers
+   * @param types its images in the other layer types written so far (squashfs, erofs), by
+   *     {@code LayerType.key()}; empty when only tar was asked
    */
   public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config,
-      List<Descriptor> layers) implements Json.Form {
+      List<Descriptor> layers, Map<String, Output> types) implements Json.Form {
     public Entry {
       layers = List.copyOf(layers);
+      types = types == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(types));
+    }
+
+    public Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) {
+      this(key, volume, manifest, config, layers, null);
+    }
+
+    /** This entry with the image of one more layer type. */
+    public Entry withType(String type, Output output) {
+      Map<String, Output> more = new TreeMap<>(types);
+      more.put(type, output);
+      return new Entry(key, volume, manifest, config, layers, more);
     }
 
     @Override
     public Object toJson() {
       return new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest).with("config", config)
-          .with("layers", layers);
+          .with("layers", layers).nonEmpty("types", types);
     }
 
     static Entry fromJson(Object tree) {
       Map<String, Object> o = Json.obj(tree);
       return new Entry(CacheKey.fromJson(o.get("key")), Json.str(o, "volume"), Descriptor.fromJson(o.get("manifest")),
-          Descriptor.fromJson(o.get("config")), Json.list(o, "layers", Descriptor::fromJson));
+          Descriptor.fromJson(o.get("config")), Json.list(o, "layers", Descriptor::fromJson),
+          o.get("types") == null ? null : Json.map(o, "types", Output::fromJson));
+    }
+  }
+
+  /**
+   * A layer's image in one more layer type: its manifest (null for build_only layers), config and layers.
+   */
+  public record Output(Descriptor manifest, Descriptor config, List<Descriptor> layers) implements Json.Form {
+    public Output {
+      layers = List.copyOf(layers);
+    }
+
+    @Override
+    public Object toJson() {
+      return new Json.Obj().with("manifest", manifest).with("config", config).with("layers", layers);
+    }
+
+    static Output fromJson(Object tree) {
+      Map<String, Object> o = Json.obj(tree);
+      return new Output(Descriptor.fromJson(o.get("manifest")), Descriptor.fromJson(o.get("config")),
+          Json.list(o, "layers", Descriptor::fromJson));
     }
   }
 

@@ -37,6 +37,22 @@ public final class HostProbes {
     TOOLS = Collections.unmodifiableMap(tools);
   }
 
+  /**
+   * Commands only some builds run, by package: squashfs and erofs layers ({@code --layer-type}), and
+   * veritysetup, which checks and mounts their dm-verity data. {@code check} names them when missing without
+   * failing a host that builds tar; a root build installs them with the rest.
+   */
+  public static final Map<String, String> LAYER_TOOLS = Map.of("mksquashfs", "squashfs-tools",
+      "mkfs.erofs", "erofs-utils", "veritysetup", "cryptsetup-bin");
+
+  /** The commands of {@link #LAYER_TOOLS} that are missing, as notes a user reads (sorted). */
+  public static List<Problem> layerTools() {
+    List<Problem> out = new ArrayList<>();
+    new java.util.TreeMap<>(LAYER_TOOLS).forEach((cmd, pkg) -> out.addAll(command(cmd, pkg,
+        "apt-get install " + pkg + " (needed for --layer-type squashfs/erofs and their verity data)")));
+    return out;
+  }
+
   private HostProbes() {}
 
   /** One thing missing on this host, and the command or step that fixes it. */
