@@ -125,7 +125,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
           log.warn(w.toString());
         }
       }
-      return build(log, plan, sourceDateEpoch, compression, caches);
+      return build(log, plan, sourceDateEpoch, compression, caches, types);
     }
   }
 
@@ -155,7 +155,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
   }
 
   private Integer build(Log log, List<BuildStep> plan, Long sourceDateEpoch, Compression compression,
-      RemoteCaches caches) throws Exception {
+      RemoteCaches caches, List<String> types) throws Exception {
     String storageType = StorageChoice.type(global); // a switch on a filled roots/ stops here, before any change
     String why = StorageChoice.reason(global, storageType);
     if (why != null) {

@@ -292,8 +292,8 @@ public final class Builder {
     }
 
     // the squashfs/erofs layers are made on a thread of their own while the tar layer is written
-    var pending = outputs == null ? null : outputs.start(changes, ownUpper ? upper : mount != null ? overlay.resolve("upper") : rootfs,
-        storage.path(volume).resolve("layer-stage"));
+    Path changed = ownUpper ? upper : mount != null ? overlay.resolve("upper") : rootfs; // where the files are
+    var pending = outputs == null ? null : outputs.start(changes, changed, storage.path(volume).resolve("layer-stage"));
     LayerBlob blob;
     try {
       blob = timer.time("layer", () -> writeLayer(layer.name(), changes, mount != null || ownUpper));
