@@ -1,9 +1,7 @@
 package dev.stackerj.core.stackerfile;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiConsumer;
+import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -14,53 +12,36 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * close names wins), so it stays as written.
  */
 final class Keys<D> {
-  /** How a value is read: a {@link NodeReader} method, e.g. {@code NodeReader::string}. */
-  @FunctionalInterface
-  interface Type<T> {
-    T read(NodeReader r, Node value, String key);
-  }
-
-  /** A key's whole handling, for the few that need more than a type and a target (e.g. the value's node). */
+  /**
+   * How a map's keys are read: {@code name} is the key as written, {@code key} the name problems give it
+   * (prefixed with the map it is in, e.g. {@code from.url}).
+   */
   @FunctionalInterface
   interface Handler<D> {
-    void read(NodeReader r, Node value, String key, D draft);
+    void read(NodeReader r, Node value, String name, String key, D draft);
   }
 
-  /** One key: its name and its handling. */
-  record Key<D>(String name, Handler<D> handler) {}
-
-  private final Map<String, Key<D>> byName = new LinkedHashMap<>();
+  private final Handler<D> handler;
   private final List<String> names;
+  private final Set<String> known;
   /** Whether an unknown key is only warned about and ignored, as stacker ignores it in this map. */
   private final boolean ignoresUnknown;
 
-  private Keys(List<Key<D>> keys, boolean ignoresUnknown) {
-    for (Key<D> k : keys) {
-      byName.put(k.name(), k);
-    }
-    names = List.copyOf(byName.keySet());
+  private Keys(Handler<D> handler, List<String> names, boolean ignoresUnknown) {
+    this.handler = handler;
+    this.names = List.copyOf(names);
+    this.known = Set.copyOf(names);
     this.ignoresUnknown = ignoresUnknown;
   }
 
-  @SafeVarargs
-  static <D> Keys<D> of(Key<D>... keys) {
-    return new Keys<>(List.of(keys), false);
+  /** The keys {@code names} (in the order "did you mean" weighs them), each read by {@code handler}. */
+  static <D> Keys<D> of(Handler<D> handler, String... names) {
+    return new Keys<>(handler, List.of(names), false);
   }
 
   /** Keys of a map where stacker ignores what it does not know: an unknown key is a warning, not a problem. */
-  @SafeVarargs
-  static <D> Keys<D> ignoringUnknown(Key<D>... keys) {
-    return new Keys<>(List.of(keys), true);
-  }
-
-  /** {@code name}: read as {@code type}, then put {@code into} the draft. */
-  static <D, T> Key<D> key(String name, Type<T> type, BiConsumer<D, T> into) {
-    return new Key<>(name, (r, value, key, draft) -> into.accept(draft, type.read(r, value, key)));
-  }
-
-  /** {@code name}, handled by {@code handler}. */
-  static <D> Key<D> key(String name, Handler<D> handler) {
-    return new Key<>(name, handler);
+  static <D> Keys<D> ignoringUnknown(Handler<D> handler, String... names) {
+    return new Keys<>(handler, List.of(names), true);
   }
 
   /** The names, in order. */
@@ -78,13 +59,12 @@ final class Keys<D> {
       if (name == null) {
         continue;
       }
-      Key<D> key = byName.get(name);
-      if (key == null && ignoresUnknown) {
+      if (known.contains(name)) {
+        handler.read(r, t.getValueNode(), name, prefix + name, draft);
+      } else if (ignoresUnknown) {
         r.ignoredKey(t.getKeyNode(), name, names, within);
-      } else if (key == null) {
-        r.unknownKey(t.getKeyNode(), name, names, within);
       } else {
-        key.handler().read(r, t.getValueNode(), prefix + name, draft);
+        r.unknownKey(t.getKeyNode(), name, names, within);
       }
     }
   }

@@ -1,7 +1,5 @@
 package dev.stackerj.core.stackerfile;
 
-import static dev.stackerj.core.stackerfile.Keys.key;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,75 +18,104 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 final class StackerfileSchema {
   private StackerfileSchema() {}
 
-  /**
-   * stacker's keys that do nothing here but a warning: the deprecated {@code bom} (stacker 1.2 ignores it with a
-   * warning), and the two fields stacker's own layer record adds. One handler for all: each lambda is a class
-   * loaded on every start.
-   */
-  private static final Keys.Handler<LayerDraft> STACKER_ONLY = StackerfileSchema::stackerOnly;
-
   /** {@code config:} at the top level, beside the layers; stacker ignores other keys there. */
-  static final Keys<List<Prerequisite>> CONFIG = Keys.ignoringUnknown(
-      key("prerequisites", StackerfileSchema::prerequisites, List::addAll));
+  static final Keys<List<Prerequisite>> CONFIG = Keys.ignoringUnknown(StackerfileSchema::configKey,
+      "prerequisites");
 
-  /** A layer: {@code NAME: {from: ..., run: ...}}. */
-  static final Keys<LayerDraft> LAYER = Keys.of(
-      key("from", StackerfileSchema::from, (d, v) -> {
-        d.fromGiven = true; // even when refused: "missing" would mislead
-        d.from = v;
-      }),
-      key("imports", StackerfileSchema::imports, (d, v) -> d.imports.addAll(v)),
-      key("import", StackerfileSchema::imports, (d, v) -> d.imports.addAll(v)), // stacker's older spelling
-      key("run", NodeReader::stringOrList, (d, v) -> d.run.addAll(v)),
-      key("environment", NodeReader::stringMap, (d, v) -> d.environment.putAll(v)),
-      key("labels", NodeReader::stringMap, (d, v) -> d.labels.putAll(v)),
-      key("volumes", NodeReader::stringOrList, (d, v) -> d.volumes.addAll(v)),
-      key("working_dir", NodeReader::string, (d, v) -> d.workingDir = v),
-      key("entrypoint", NodeReader::command, (d, v) -> d.entrypoint = v),
-      key("cmd", NodeReader::command, (d, v) -> d.cmd = v),
-      key("full_command", NodeReader::command, (d, v) -> d.fullCommand = v),
-      key("runtime_user", NodeReader::string, (d, v) -> d.runtimeUser = v),
-      key("annotations", NodeReader::stringMap, (d, v) -> d.annotations.putAll(v)),
-      key("build_env", NodeReader::stringMap, (d, v) -> d.buildEnv.putAll(v)),
-      key("build_only", NodeReader::bool, (d, v) -> d.buildOnly = v),
-      key("os", NodeReader::nonEmpty, (d, v) -> d.os = v),
-      key("arch", NodeReader::nonEmpty, (d, v) -> d.arch = v),
-      key("build_env_passthrough", NodeReader::regexes, (d, v) -> d.passthrough = v),
-      key("binds", StackerfileSchema::binds, (d, v) -> d.binds.addAll(v)),
-      key("generate_labels", NodeReader::stringOrList, (d, v) -> d.generateLabels.addAll(v)),
-      key("overlay_dirs", StackerfileSchema::overlayDirs, (d, v) -> d.overlayDirs.addAll(v)),
-      key("bom", STACKER_ONLY),
-      key("was_bom", STACKER_ONLY),
-      key("was_legacy_import", STACKER_ONLY));
+  /**
+   * A layer: {@code NAME: {from: ..., run: ...}}. {@code bom} is stacker's deprecated key (stacker 1.2 ignores
+   * it with a warning), {@code was_bom} and {@code was_legacy_import} the fields stacker's own layer record adds.
+   */
+  static final Keys<LayerDraft> LAYER = Keys.of(StackerfileSchema::layerKey,
+      "from", "imports", "import", "run", "environment", "labels", "volumes", "working_dir", "entrypoint", "cmd",
+      "full_command", "runtime_user", "annotations", "build_env", "build_only", "os", "arch", "build_env_passthrough",
+      "binds", "generate_labels", "overlay_dirs", "bom", "was_bom", "was_legacy_import");
 
   /** A layer's {@code from:}. */
-  static final Keys<FromDraft> FROM = Keys.of(
-      key("type", (r, v, k, d) -> {
-        d.type = r.string(v, k);
-        d.typeNode = v;
-      }),
-      key("url", NodeReader::string, (d, v) -> d.url = v),
-      key("tag", NodeReader::string, (d, v) -> d.tag = v),
-      key("insecure", NodeReader::bool, (d, v) -> d.insecure = v));
+  static final Keys<FromDraft> FROM = Keys.of(StackerfileSchema::fromKey, "type", "url", "tag", "insecure");
 
   /** An entry of {@code imports:} written as a map (a plain string is its path); stacker ignores other keys. */
-  static final Keys<ImportDraft> IMPORT = Keys.ignoringUnknown(
-      key("path", NodeReader::string, (d, v) -> d.path = v),
-      key("hash", NodeReader::string, (d, v) -> d.hash = v),
-      key("dest", NodeReader::string, (d, v) -> d.dest = v),
-      key("mode", (r, v, k) -> r.integer(v, k, true), (d, v) -> d.mode = v),
-      key("uid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.uid = v),
-      key("gid", (r, v, k) -> r.integer(v, k, false), (d, v) -> d.gid = v));
+  static final Keys<ImportDraft> IMPORT = Keys.ignoringUnknown(StackerfileSchema::importKey,
+      "path", "hash", "dest", "mode", "uid", "gid");
 
   /** An entry of {@code binds:} written as a map (or as {@code SOURCE [-> DEST]}); stacker ignores other keys. */
-  static final Keys<BindDraft> BIND = Keys.ignoringUnknown(
-      key("source", NodeReader::string, (d, v) -> d.source = v),
-      key("dest", NodeReader::string, (d, v) -> d.dest = v));
+  static final Keys<BindDraft> BIND = Keys.ignoringUnknown(StackerfileSchema::bindKey, "source", "dest");
 
   /** An entry of {@code overlay_dirs:}. */
-  static final Keys<BindDraft> OVERLAY_DIR = Keys.of(
-      key("source", NodeReader::string, (d, v) -> d.source = v),
-      key("dest", NodeReader::string, (d, v) -> d.dest = v));
+  static final Keys<BindDraft> OVERLAY_DIR = Keys.of(StackerfileSchema::bindKey, "source", "dest");
+
+  // One method per map, a switch over its keys (each Keys lists the same names): a lambda per key would be a
+  // class loaded and linked on every start, ~70 of them, and every build parses its stackerfile.
+
+  private static void configKey(NodeReader r, Node v, String name, String k, List<Prerequisite> d) {
+    if (name.equals("prerequisites")) {
+      d.addAll(prerequisites(r, v, k));
+    }
+  }
+
+  private static void layerKey(NodeReader r, Node v, String name, String k, LayerDraft d) {
+    switch (name) {
+      case "from" -> {
+        From from = from(r, v, k);
+        d.fromGiven = true; // even when refused: "missing" would mislead
+        d.from = from;
+      }
+      case "imports", "import" -> d.imports.addAll(imports(r, v, k)); // "import": stacker's older spelling
+      case "run" -> d.run.addAll(r.stringOrList(v, k));
+      case "environment" -> d.environment.putAll(r.stringMap(v, k));
+      case "labels" -> d.labels.putAll(r.stringMap(v, k));
+      case "volumes" -> d.volumes.addAll(r.stringOrList(v, k));
+      case "working_dir" -> d.workingDir = r.string(v, k);
+      case "entrypoint" -> d.entrypoint = r.command(v, k);
+      case "cmd" -> d.cmd = r.command(v, k);
+      case "full_command" -> d.fullCommand = r.command(v, k);
+      case "runtime_user" -> d.runtimeUser = r.string(v, k);
+      case "annotations" -> d.annotations.putAll(r.stringMap(v, k));
+      case "build_env" -> d.buildEnv.putAll(r.stringMap(v, k));
+      case "build_only" -> d.buildOnly = r.bool(v, k);
+      case "os" -> d.os = r.nonEmpty(v, k);
+      case "arch" -> d.arch = r.nonEmpty(v, k);
+      case "build_env_passthrough" -> d.passthrough = r.regexes(v, k);
+      case "binds" -> d.binds.addAll(binds(r, v, k));
+      case "generate_labels" -> d.generateLabels.addAll(r.stringOrList(v, k));
+      case "overlay_dirs" -> d.overlayDirs.addAll(overlayDirs(r, v, k));
+      case "bom", "was_bom", "was_legacy_import" -> stackerOnly(r, v, k, d);
+      default -> throw new IllegalStateException("no handling of layer key " + name);
+    }
+  }
+
+  private static void fromKey(NodeReader r, Node v, String name, String k, FromDraft d) {
+    switch (name) {
+      case "type" -> {
+        d.type = r.string(v, k);
+        d.typeNode = v;
+      }
+      case "url" -> d.url = r.string(v, k);
+      case "tag" -> d.tag = r.string(v, k);
+      case "insecure" -> d.insecure = r.bool(v, k);
+      default -> throw new IllegalStateException("no handling of from key " + name);
+    }
+  }
+
+  private static void importKey(NodeReader r, Node v, String name, String k, ImportDraft d) {
+    switch (name) {
+      case "path" -> d.path = r.string(v, k);
+      case "hash" -> d.hash = r.string(v, k);
+      case "dest" -> d.dest = r.string(v, k);
+      case "mode" -> d.mode = r.integer(v, k, true);
+      case "uid" -> d.uid = r.integer(v, k, false);
+      case "gid" -> d.gid = r.integer(v, k, false);
+      default -> throw new IllegalStateException("no handling of import key " + name);
+    }
+  }
+
+  private static void bindKey(NodeReader r, Node v, String name, String k, BindDraft d) {
+    switch (name) {
+      case "source" -> d.source = r.string(v, k);
+      case "dest" -> d.dest = r.string(v, k);
+      default -> throw new IllegalStateException("no handling of key " + name);
+    }
+  }
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
