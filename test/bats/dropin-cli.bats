@@ -102,7 +102,13 @@ child:
 YAML
   } > stacker.yaml
   stacker build
-  compgen -G "roots/.base-oci-*"
+  # the unpacked oci base: one volume on btrfs, a volume per image layer on overlay storage
+  if [ "$STORAGE" = overlay ]; then
+    base_glob='roots/sha256_*' why='no layer filesystem stands on this image layer'
+  else
+    base_glob='roots/.base-oci-*' why='no layer in the build cache is built on this base'
+  fi
+  compgen -G "$base_glob"
   # child rebuilt on base instead: the unpacked oci base and child's first image are used by nothing now
   sed -i -e 's/type: oci/type: built/' -e "s|url: $WORK/src:base|tag: base|" -e 's/echo one/echo two/' stacker.yaml
   stacker build
@@ -110,9 +116,9 @@ YAML
   run stacker gc
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"roots/.base-oci-"*": no layer in the build cache is built on this base"* ]]
+  [[ "$output" == *"${base_glob%\*}"*": $why"* ]]
   grep -Eq '^gc: removed 1 layer filesystem and [1-9][0-9]* blobs \([0-9.]+ MB\)$' <<<"$output"
-  run ! compgen -G "roots/.base-oci-*"
+  run ! compgen -G "$base_glob"
   [ "$(ls oci/blobs/sha256 | wc -l)" -lt "$blobs_before" ]
   # what the tags use is all there, and the next build is a cached one
   for b in $(tagged_blobs oci); do [ -f "oci/blobs/sha256/$b" ]; done

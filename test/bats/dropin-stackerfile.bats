@@ -56,7 +56,7 @@ YAML
   [[ "$output" == *"stacker.yaml:18:5: layer \"app\": 'bom' directive used in layer 'app' inside file 'stacker.yaml' is deprecated. Support for 'bom' is removed in releases after 2026-03-10"* ]]
   [[ "$output" == *'stacker.yaml:21:7: layer "app": unknown key "cache" in imports is ignored'* ]]
   [[ "$output" == *'stacker.yaml:24:7: layer "app": unknown key "options" in binds is ignored'* ]]
-  [ "$(cat roots/app/rootfs/note)" = note ]
+  [ "$(cat "$(layer_fs app)/note")" = note ]
   # a key stacker does not know in a layer or a from is still an error, before anything is built
   sed -i 's/^  run: cp/  rnu: cp/' stacker.yaml
   stacker clean
@@ -201,7 +201,7 @@ YAML
   run stacker build -f stacker.yaml
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "$(cat roots/app/rootfs/seen | tr '\n' ' ')" = "remote content note top f " ]
+  [ "$(cat "$(layer_fs app)/seen" | tr '\n' ' ')" = "remote content note top f " ]
   d=.stacker/imports/app
   [ "$(cat $d/file.txt)" = "remote content" ]
   [ "$(cat $d/note)" = note ]
@@ -210,7 +210,7 @@ YAML
   [ "$(stat -c %a .stacker/imports)" = 700 ]
   # nothing of the run's stage is left, and nothing of /stacker reached the image
   [ -z "$(ls -A .stacker/stage)" ]
-  [ ! -e roots/app/rootfs/stacker ]
+  [ ! -e "$(layer_fs app)/stacker" ]
   # an import dropped from the file is dropped from the directory by the next build
   sed -i '/^    - note$/d' stacker.yaml
   sed -i 's| /stacker/imports/note||' stacker.yaml

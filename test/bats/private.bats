@@ -82,7 +82,7 @@ YAML
   [ "$status" -eq 1 ]
   [[ "$output" == *'run commands failed for layer "bad"'* ]]
   [ ! -e roots/bad ]
-  [ ! -e .stacker/imports/bad ]
+  [ ! -e .stacker/stage/bad ] # the run's staging; .stacker/imports/bad stays, as stacker keeps it
   [ -d roots/base/rootfs ]
   run stacker build -f stacker.yaml --substitute FAIL=true
   echo "$output"

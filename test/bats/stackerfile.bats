@@ -145,7 +145,7 @@ YAML
   run stacker recursive-build -d .
   echo "$output"
   [ "$status" -eq 2 ]
-  [[ "$output" == *'one/stacker.yaml:3:1: layer "same": duplicate layer name same (also defined at two/stacker.yaml:1:1)'* ]]
+  [[ "$output" == *'one/stacker.yaml:3:1: layer "same": duplicate layer name same (also defined at '*'two/stacker.yaml:1:1)'* ]]
 
   printf 'config:\n  prerequisites: [../one/stacker.yaml]\nother:\n  from: {type: scratch}\n' > two/stacker.yaml
   run stacker recursive-build -d .

@@ -7,6 +7,7 @@ import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.storage.Storage;
+import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
@@ -90,13 +91,22 @@ public final class GcCommand implements Callable<Integer> {
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
         // every volume has its rootfs/: a directory without one is not a volume, whoever made it
+        // (its path, not rootfs(): overlay storage would mount it)
         if (!n.equals(".lock") && storage.exists(n)
-            && Files.isDirectory(storage.rootfs(n), LinkOption.NOFOLLOW_LINKS)) {
+            && Files.isDirectory(storage.path(n).resolve("rootfs"), LinkOption.NOFOLLOW_LINKS)
+            && (overlay == null || Files.isRegularFile(storage.path(n).resolve("lowers"), LinkOption.NOFOLLOW_LINKS))) {
           present.add(n);
         }
       }
-      List<Unreferenced.Volume> unused = Unreferenced.volumes(present, cache, pid -> ProcessHandle.of(pid).isPresent());
+      List<Unreferenced.Volume> unused = new ArrayList<>(
+          Unreferenced.volumes(present, cache, pid -> ProcessHandle.of(pid).isPresent()));
       if (overlay != null) {
+        // an image's layers are volumes of their own there, kept while a volume stands on them
+        for (String v : present) {
+          if (VolumeNames.isBaseLayer(v)) {
+            unused.add(new Unreferenced.Volume(v, "no layer filesystem stands on this image layer"));
+          }
+        }
         unused = stoodOn(overlay, present, unused);
       }
       int removed = 0;

@@ -74,7 +74,8 @@ public final class VolumeNames {
 
   private static final String BASE_LAYER = "sha256_";
 
-  private static boolean isBaseLayer(String name) {
+  /** Whether {@code name} is the volume of one image layer on layered storage ({@link #baseLayer}). */
+  public static boolean isBaseLayer(String name) {
     return name.length() == BASE_LAYER.length() + DIGEST_HEX && name.startsWith(BASE_LAYER)
         && name.substring(BASE_LAYER.length()).chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   }
