@@ -63,7 +63,8 @@ public final class Main {
     return new Run(get(o, "mode"), get(o, "peer-fs"), words(get(o, "scenarios")), get(o, "only"), get(o, "runs-scale"),
         integer(o, "quiet-wait"), integer(o, "big"), words(get(o, "sizes")).stream().map(Integer::parseInt).toList(),
         integer(o, "file-kib"), integer(o, "publish-mib"), Long.parseLong(get(o, "wall")),
-        Long.parseLong(get(o, "waited")), integer(o, "reps"), get(o, "user"));
+        Long.parseLong(get(o, "waited")), integer(o, "reps"), get(o, "user"),
+        o.getOrDefault("storage", "both"));
   }
 
   private static List<String> words(String s) {

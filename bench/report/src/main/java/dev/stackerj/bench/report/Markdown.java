@@ -89,6 +89,9 @@ final class Markdown {
     }
     row("publish.cold", "e. publish " + run.publishMib() + " MiB (4 layers) to a local registry, cold", "skopeo");
     row("publish.warm", "e. publish again, warm (all blobs there)", "skopeo");
+    overlayRows();
+    squashfsRows();
+    cacheRows();
     line("");
     if (r.has("fulltree", STACKER)) {
       line("Full-tree layer throughput (content MB / wall time of the whole command): stacker " + mbps(STACKER)
@@ -111,15 +114,57 @@ final class Markdown {
 
   /** Ours against each peer; a peer is left out when neither ran nor failed in the scenario. */
   private void row(String key, String label, String... peers) {
+    rowOf(key, label, STACKER, peers);
+  }
+
+  /**
+   * One of our variants (a storage, a layer type, a cache) against each peer, which may be another variant of
+   * ours; no row at all when that variant has no runs and did not fail.
+   */
+  private void rowOf(String key, String label, String ours, String... peers) {
+    if (!ours.equals(STACKER) && !r.has(key, ours) && r.whyNot(key, ours).isEmpty()) {
+      return;
+    }
     boolean first = true;
     for (String peer : peers) {
-      if (!r.has(key, STACKER) && !r.has(key, peer) && !r.anyFailed(key)) {
+      if (!r.has(key, ours) && !r.has(key, peer) && !r.anyFailed(key)) {
         continue;
       }
-      String rest = peer + " | " + cell(key, peer) + " | " + ratio(key, STACKER, peer) + " |";
-      line(first ? "| " + label + " | " + cell(key, STACKER) + " | " + rest : "| | | " + rest);
+      String rest = peer + " | " + cell(key, peer) + " | " + ratio(key, ours, peer) + " |";
+      line(first ? "| " + label + " | " + cell(key, ours) + " | " + rest : "| | | " + rest);
       first = false;
     }
+  }
+
+  /** Ours on overlay storage (on the peers' filesystem) against buildah-overlay there and ours on btrfs. */
+  private void overlayRows() {
+    String ov = "stacker-overlay";
+    String on = ", overlay storage (" + run.peerFs() + ")";
+    rowOf("build.cold", "a. cold build" + on, ov, "buildah-overlay", STACKER);
+    rowOf("unpack.debian", "a. the Debian base alone (from: tar), unpacked" + on, ov, STACKER);
+    for (String img : List.of("examples", "debian")) {
+      rowOf("rebuild.noop." + img, "b. no-op rebuild, " + img + on, ov, "buildah-overlay", STACKER);
+      rowOf("rebuild.import." + img, "b. one import changed, " + img + on, ov, "buildah-overlay", STACKER);
+    }
+    rowOf("child." + run.big(), "c. child layer over " + files(run.big()) + " files" + on, ov, "buildah-overlay",
+        STACKER);
+  }
+
+  private void squashfsRows() {
+    String sq = "stacker-squashfs";
+    rowOf("squashfs.full", "f. squashfs layer (zstd, verity) of the " + files(run.big())
+        + "-file tree, a build of it as overlay_dirs", sq, "mksquashfs", "stacker-noverity", "stacker-tar");
+    rowOf("squashfs.full", "f. the same build, tar + squashfs", "stacker-both", "stacker-tar");
+    for (int n : allSizes()) {
+      rowOf("sqchild." + n, "f. child squashfs layer over " + files(n) + " files, 10 changed", sq, STACKER);
+    }
+  }
+
+  private void cacheRows() {
+    rowOf("cache.warm", "g. second CI machine: Debian + 3 layers, fresh clone, warm registry cache",
+        "stacker-cache-from", "stacker-cold", "buildah-cache-from", "buildah-cold");
+    rowOf("cache.push", "g. first machine: the cold build with --cache-to (a new repository)", "stacker-cacheto",
+        STACKER);
   }
 
   private List<Integer> allSizes() {
@@ -205,11 +250,57 @@ final class Markdown {
     } else {
       target("zero layer bytes on warm publish", "-", "");
     }
+    ratioTargets();
     if (run.quick()) {
       line("");
       line("Quick mode: small trees and 1-2 runs; the targets are stated for the full run.");
     }
     line("");
+  }
+
+  /** The targets of issues 15, 16 and 18, each stated only when its scenario ran. */
+  private void ratioTargets() {
+    String big = "child." + run.big();
+    String ov = "stacker-overlay";
+    ratioTarget("overlay storage: child layer over " + files(run.big()) + " files no slower than buildah-overlay",
+        big, ov, big, "buildah-overlay", 1.0);
+    ratioTarget("overlay storage: no-op rebuild of examples within 10% of btrfs storage", "rebuild.noop.examples", ov,
+        "rebuild.noop.examples", STACKER, 1.1);
+    ratioTarget("overlay storage: cold Debian build no slower than buildah-overlay", "build.cold", ov, "build.cold",
+        "buildah-overlay", 1.0);
+    ratioTarget("overlay storage: Debian base unpack no slower than btrfs storage's", "unpack.debian", ov,
+        "unpack.debian", STACKER, 1.0);
+    String sq = "stacker-squashfs";
+    ratioTarget("squashfs layer of the " + files(run.big()) + "-file tree within 1.0x mksquashfs alone",
+        "squashfs.full", sq, "squashfs.full", "mksquashfs", 1.0);
+    int small = run.sizes().isEmpty() ? run.big() : run.sizes().get(0);
+    ratioTarget("child squashfs layer flat: over " + files(run.big()) + " files within 1.2x over " + files(small),
+        big.replace("child", "sqchild"), sq, "sqchild." + small, sq, 1.2);
+    ratioTarget("verity adds at most 10% to the squashfs build", "squashfs.full", sq, "squashfs.full",
+        "stacker-noverity", 1.1);
+    ratioTarget("tar + squashfs build within 1.3x the tar-only build", "squashfs.full", "stacker-both",
+        "squashfs.full", "stacker-tar", 1.3);
+    ratioTarget("second CI machine: warm-cache build within 25% of our cold build", "cache.warm",
+        "stacker-cache-from", "cache.warm", "stacker-cold", 0.25);
+    ratioTarget("second CI machine: no slower than buildah's warm-cache build", "cache.warm", "stacker-cache-from",
+        "cache.warm", "buildah-cache-from", 1.0);
+    ratioTarget("cache push adds at most 15% to the first machine's build", "cache.push", "stacker-cacheto",
+        "cache.push", STACKER, 1.15);
+  }
+
+  /** A target "median of A / median of B at most MAX"; no line when A's scenario did not run at all. */
+  private void ratioTarget(String text, String keyA, String a, String keyB, String b, double max) {
+    OptionalDouble x = r.median(keyA, a);
+    OptionalDouble y = r.median(keyB, b);
+    if (x.isEmpty() && r.whyNot(keyA, a).isEmpty()) {
+      return;
+    }
+    if (x.isPresent() && y.isPresent()) {
+      double q = x.getAsDouble() / y.getAsDouble();
+      target(text, fmt(x) + " vs " + fmt(y) + " (" + Numbers.fixed(q, 2) + "x)", yes(q <= max));
+    } else {
+      target(text, "-", "");
+    }
   }
 
   private void target(String text, String measured, String met) {

@@ -14,10 +14,12 @@ import java.util.List;
  * @param waited seconds spent waiting for a quiet machine (--quiet-wait)
  * @param reps repetitions of the diff walk in one JVM (the snapshot is repeated twice as often)
  * @param user the unprivileged user every tool ran as
+ * @param storage our storage in build, rebuild and child: btrfs, overlay or both (--storage)
  */
 record Run(String mode, String peerFs, List<String> scenarios, String only, String runsScale, int quietWait,
-    int big, List<Integer> sizes, int fileKib, int publishMib, long wall, long waited, int reps, String user) {
-  static final String ALL = "build,rebuild,child,snapshot,publish";
+    int big, List<Integer> sizes, int fileKib, int publishMib, long wall, long waited, int reps, String user,
+    String storage) {
+  static final String ALL = "build,rebuild,child,snapshot,publish,squashfs,cache";
 
   Run {
     scenarios = List.copyOf(scenarios);
@@ -42,6 +44,9 @@ record Run(String mode, String peerFs, List<String> scenarios, String only, Stri
     }
     if (quietWait != 0) {
       b.append(" --quiet-wait ").append(quietWait);
+    }
+    if (!storage.equals("both")) {
+      b.append(" --storage ").append(storage);
     }
     if (!peerFs.equals("ext4")) {
       b.append(" --peer-fs ").append(peerFs);

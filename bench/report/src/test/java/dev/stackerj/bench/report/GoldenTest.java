@@ -27,7 +27,7 @@ class GoldenTest {
     List<String> args = new ArrayList<>(List.of(command, "--samples", g("samples.tsv"), "--metrics", g("metrics.tsv"),
         "--failed", g("failed.tsv"), "--marks", g("marks"), "--machine", g("machine.tsv"), "--mode", "quick",
         "--peer-fs", "ext4", "--scenarios", "build rebuild child snapshot publish", "--only",
-        "build,rebuild,child,snapshot,publish", "--runs-scale", "1", "--quiet-wait", "0", "--big", "5000", "--sizes",
+        Run.ALL, "--runs-scale", "1", "--quiet-wait", "0", "--big", "5000", "--sizes",
         "500 2000", "--file-kib", "5", "--publish-mib", "32", "--wall", "754", "--waited", "0", "--reps", "3",
         "--user", "stacker-bench"));
     args.addAll(List.of(more));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class MarkdownTest {
   private static final Run RUN = new Run("full", "ext4", List.of("rebuild"), "rebuild", "1", 0, 100000,
-      List.of(1000, 10000), 5, 256, 125, 0, 5, "stacker-bench");
+      List.of(1000, 10000), 5, 256, 125, 0, 5, "stacker-bench", "both");
 
   private final List<Results.Sample> samples = new ArrayList<>();
   private final List<Results.Failure> failed = new ArrayList<>();
@@ -77,6 +77,48 @@ class MarkdownTest {
   }
 
   @Test
+  void overlayStorageRowsCompareWithBuildahOverlayAndOurBtrfs() {
+    sample("build.cold", "stacker", 4.0);
+    sample("build.cold", "stacker-overlay", 5.0);
+    sample("build.cold", "buildah-overlay", 10.0);
+    String md = md();
+    assertTrue(md.contains("| a. cold build, overlay storage (ext4) | 5.00 s (5.00-5.00 s, n=1) | buildah-overlay"
+        + " | 10.0 s (10.0-10.0 s, n=1) | 0.50 |\n| | | stacker | 4.00 s (4.00-4.00 s, n=1) | 1.25 |\n"), md);
+    assertTrue(md.contains("| overlay storage: cold Debian build no slower than buildah-overlay | 5.00 s vs 10.0 s"
+        + " (0.50x) | yes |\n"), md);
+    assertFalse(md.contains("rebuild, examples, overlay storage"), md);
+    assertFalse(md.contains("unpack no slower"), md);
+  }
+
+  @Test
+  void squashfsAndCacheTargetsAreRatiosOfTheirVariants() {
+    sample("squashfs.full", "stacker-squashfs", 11.0);
+    sample("squashfs.full", "stacker-noverity", 10.0);
+    sample("squashfs.full", "mksquashfs", 10.0);
+    sample("squashfs.full", "stacker-tar", 8.0);
+    sample("squashfs.full", "stacker-both", 12.0);
+    sample("sqchild.1000", "stacker-squashfs", 0.2);
+    sample("sqchild.100000", "stacker-squashfs", 0.3);
+    sample("cache.warm", "stacker-cache-from", 1.0);
+    sample("cache.warm", "stacker-cold", 5.0);
+    failed.add(new Results.Failure("cache.warm", "buildah-cache-from", "does not work here: exit 125"));
+    String md = md();
+    assertTrue(md.contains("| verity adds at most 10% to the squashfs build | 11.0 s vs 10.0 s (1.10x) | yes |\n"), md);
+    assertTrue(md.contains("| squashfs layer of the 100k-file tree within 1.0x mksquashfs alone | 11.0 s vs 10.0 s"
+        + " (1.10x) | no |\n"), md);
+    assertTrue(md.contains("| tar + squashfs build within 1.3x the tar-only build | 12.0 s vs 8.00 s (1.50x) | no |"),
+        md);
+    assertTrue(md.contains("| child squashfs layer flat: over 100k files within 1.2x over 1k | 300 ms vs 200 ms"
+        + " (1.50x) | no |\n"), md);
+    assertTrue(md.contains("| second CI machine: warm-cache build within 25% of our cold build | 1.00 s vs 5.00 s"
+        + " (0.20x) | yes |\n"), md);
+    assertTrue(md.contains("| second CI machine: no slower than buildah's warm-cache build | - | not measured |\n"),
+        md);
+    assertTrue(md.contains("| | | buildah-cache-from | does not work here | - |\n"), md);
+    assertFalse(md.contains("cache push adds"), md);
+  }
+
+  @Test
   void durationsAndFileCounts() {
     assertEquals("-", Markdown.fmt(OptionalDouble.empty()));
     assertEquals("2.5 ms", Markdown.fmt(OptionalDouble.of(0.0025)));
@@ -91,7 +133,9 @@ class MarkdownTest {
   @Test
   void theCommandNamesOnlyWhatDiffersFromTheDefaults() {
     assertEquals("sudo bench/run --only rebuild", RUN.command());
-    Run quick = new Run("quick", "btrfs", List.of(), Run.ALL, "0.5", 30, 5000, List.of(500), 5, 32, 1, 0, 3, "u");
-    assertEquals("sudo bench/run --quick --runs-scale 0.5 --quiet-wait 30 --peer-fs btrfs", quick.command());
+    Run quick = new Run("quick", "btrfs", List.of(), Run.ALL, "0.5", 30, 5000, List.of(500), 5, 32, 1, 0, 3, "u",
+        "overlay");
+    assertEquals("sudo bench/run --quick --runs-scale 0.5 --quiet-wait 30 --storage overlay --peer-fs btrfs",
+        quick.command());
   }
 }
