@@ -179,6 +179,8 @@ YAML
   [[ "$stderr" != *"built successfully"* ]]
   run ! grep -q "an old run" build.log
   head -n 1 build.log | grep -q "stacker version $(stacker --version | awk '{print $NF}')"
+  # global options before the subcommand start one stacker, also for a user (none re-runs in the namespace)
+  [ "$(grep -c 'stacker version' build.log)" -eq 1 ]
 }
 
 @test "3: as root, --log-file empties no file that has another hard link" {
