@@ -113,7 +113,8 @@ abstract class BuildCommandBase implements Callable<Integer> {
     }
     try (BuildLock first = lockStackerDir()) {
       if (first == null) {
-        Integer reexec = NamespaceEntry.enter(global);
+        // a storage type switch on a filled roots/ is told before the host's setup for the other type
+        Integer reexec = NamespaceEntry.enter(global, () -> StorageChoice.type(global));
         if (reexec != null) {
           return reexec;
         }

@@ -21,7 +21,7 @@ final class NamespaceEntry {
   /** What a command checks before it stops because the host is not set up (build: its stackerfiles). */
   @FunctionalInterface
   interface FirstCheck {
-    void run() throws StackerfileException, StackerException;
+    void run() throws StackerfileException, StackerException, IOException;
   }
 
   private NamespaceEntry() {}
