@@ -2,6 +2,7 @@ package dev.stackerj.oci.layout;
 
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.Digest;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -66,6 +67,33 @@ public final class VerifiedStream extends InputStream {
     while (read(buf, 0, buf.length) >= 0) {
       // only digested
     }
+  }
+
+  /**
+   * {@code decoded}, a stream made from this blob (e.g. its decompression), that reads the rest of the blob
+   * with {@link #verifyRest} when it ends: a decompressor may stop before the blob's last bytes, and those
+   * bytes are part of what the digest covers.
+   */
+  public InputStream verifiedAtEnd(InputStream decoded) {
+    return new FilterInputStream(decoded) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b < 0) {
+          verifyRest();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n < 0) {
+          verifyRest();
+        }
+        return n;
+      }
+    };
   }
 
   @Override

@@ -10,7 +10,6 @@ import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.oci.layout.VerifiedStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -157,26 +156,7 @@ final class BaseUnpacker {
       throws IOException {
     VerifiedStream blob = source.openBlob(layer);
     InputStream tar = Compression.decompress(layer.mediaType(), ProgressSink.counting(blob, task, read));
-    InputStream checked =
-        new FilterInputStream(tar) {
-          @Override
-          public int read() throws IOException {
-            int b = super.read();
-            if (b < 0) {
-              blob.verifyRest();
-            }
-            return b;
-          }
-
-          @Override
-          public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n < 0) {
-              blob.verifyRest(); // a decompressor may stop before the blob's last bytes
-            }
-            return n;
-          }
-        };
+    InputStream checked = blob.verifiedAtEnd(tar);
     return new ReadAheadInputStream(checked, READ_AHEAD);
   }
 }

@@ -16,7 +16,6 @@ import dev.stackerj.oci.layer.LayerExtractor;
 import dev.stackerj.oci.layer.ReadAheadInputStream;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.oci.layout.VerifiedStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -156,25 +155,7 @@ final class RemoteCache {
   private void extract(OciLayout layout, Descriptor layer, Digest diffId, Path rootfs) throws IOException {
     MessageDigest md = Digest.newSha256();
     VerifiedStream blob = layout.openBlob(layer);
-    InputStream checked = new FilterInputStream(Compression.decompress(layer.mediaType(), blob)) {
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        if (b < 0) {
-          blob.verifyRest();
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        if (n < 0) {
-          blob.verifyRest(); // a decompressor may stop before the blob's last bytes
-        }
-        return n;
-      }
-    };
+    InputStream checked = blob.verifiedAtEnd(Compression.decompress(layer.mediaType(), blob));
     // decompressed, checked and hashed on a thread of its own while this one unpacks, as base layers are
     try (InputStream tar = new ReadAheadInputStream(new Hashing(checked, md), READ_AHEAD)) {
       LayerExtractor.apply(tar, rootfs, log::warn);
