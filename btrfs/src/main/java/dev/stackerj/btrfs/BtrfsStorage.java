@@ -2,6 +2,7 @@ package dev.stackerj.btrfs;
 
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.core.storage.Volumes;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.ProcSelf;
 import dev.stackerj.sys.Stat;
@@ -9,7 +10,6 @@ import dev.stackerj.sys.Trees;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -49,7 +49,7 @@ public final class BtrfsStorage implements Storage {
   public boolean exists(String name) {
     Path p = path(name);
     try {
-      return notAVolume(Posix.lstatOrNull(p)) == null;
+      return Volumes.notAVolume(Posix.lstatOrNull(p), uid) == null;
     } catch (IOException e) {
       return false; // unreadable is not ours either
     }
@@ -92,7 +92,7 @@ public final class BtrfsStorage implements Storage {
     if (!madePrivate) {
       makePrivate();
     }
-    requireVolume(source, "snapshot " + path(source) + " -> " + volume);
+    Volumes.require(path(source), uid, "snapshot " + path(source) + " -> " + volume);
     BtrfsIoctl.snapshot(path(source), roots, name);
     if ((Posix.lstat(volume).perm() & 077) != 0) {
       Posix.chmod(volume, 0700); // a snapshot has its source's mode: an older stacker made volumes 0755
@@ -101,7 +101,7 @@ public final class BtrfsStorage implements Storage {
 
   @Override
   public void markReadOnly(String name) throws IOException {
-    requireVolume(name, "mark read-only");
+    Volumes.require(path(name), uid, "mark read-only");
     long flags = BtrfsIoctl.getFlags(path(name));
     if ((flags & BtrfsIoctl.SUBVOL_RDONLY) == 0) {
       BtrfsIoctl.setFlags(path(name), flags | BtrfsIoctl.SUBVOL_RDONLY);
@@ -115,7 +115,7 @@ public final class BtrfsStorage implements Storage {
     if (st == null) {
       return;
     }
-    String not = notAVolume(st);
+    String not = Volumes.notAVolume(st, uid);
     if (not != null) {
       throw new IOException("delete volume " + p + ": it is " + not);
     }
@@ -134,37 +134,11 @@ public final class BtrfsStorage implements Storage {
   @Override
   public void rename(String from, String to) throws IOException {
     Path target = path(to);
-    requireVolume(from, "rename " + path(from) + " -> " + target);
+    Volumes.require(path(from), uid, "rename " + path(from) + " -> " + target);
     if (Posix.lstatOrNull(target) != null) {
       throw new FileAlreadyExistsException(target.toString(), null, "rename " + path(from) + " -> " + target
           + ": the target exists");
     }
     Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** Why what {@code st} describes is not a volume of this storage ("it is ..."), or null when it is one. */
-  private String notAVolume(Stat st) {
-    if (st == null) {
-      return "no such volume";
-    }
-    if (!st.isDir()) {
-      return (st.isSymlink() ? "a symlink" : "not a directory") + ", not a volume stacker made";
-    }
-    if (st.uid() != uid) {
-      return "a directory of uid " + st.uid() + ", not of this user (uid " + uid + "), so not a volume stacker made";
-    }
-    return null;
-  }
-
-  private void requireVolume(String name, String what) throws IOException {
-    Path p = path(name);
-    Stat st = Posix.lstatOrNull(p);
-    if (st == null) {
-      throw new NoSuchFileException(p.toString(), null, what + ": no volume " + p);
-    }
-    String not = notAVolume(st);
-    if (not != null) {
-      throw new IOException(what + ": " + p + " is " + not);
-    }
   }
 }

@@ -4,6 +4,7 @@ import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.core.storage.Volumes;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.ProcSelf;
@@ -14,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -89,7 +89,7 @@ public final class OverlayStorage implements Storage {
   @Override
   public boolean exists(String name) {
     try {
-      return notAVolume(Posix.lstatOrNull(path(name))) == null;
+      return Volumes.notAVolume(Posix.lstatOrNull(path(name)), uid) == null;
     } catch (IOException e) {
       return false;
     }
@@ -124,7 +124,7 @@ public final class OverlayStorage implements Storage {
 
   @Override
   public void snapshot(String source, String name) throws IOException {
-    requireVolume(source, "snapshot " + path(source) + " -> " + path(name));
+    Volumes.require(path(source), uid, "snapshot " + path(source) + " -> " + path(name));
     List<String> below = new ArrayList<>();
     if (writable(source)) {
       below.addAll(lowers(source)); // its own files are copied: they may still change
@@ -201,7 +201,7 @@ public final class OverlayStorage implements Storage {
 
   @Override
   public void markReadOnly(String name) throws IOException {
-    requireVolume(name, "mark read-only");
+    Volumes.require(path(name), uid, "mark read-only");
     if (!writable(name)) {
       return;
     }
@@ -217,7 +217,7 @@ public final class OverlayStorage implements Storage {
     if (st == null) {
       return;
     }
-    String not = notAVolume(st);
+    String not = Volumes.notAVolume(st, uid);
     if (not != null) {
       throw new IOException("delete volume " + p + ": it is " + not);
     }
@@ -231,7 +231,7 @@ public final class OverlayStorage implements Storage {
   @Override
   public void rename(String from, String to) throws IOException {
     Path target = path(to);
-    requireVolume(from, "rename " + path(from) + " -> " + target);
+    Volumes.require(path(from), uid, "rename " + path(from) + " -> " + target);
     if (Posix.lstatOrNull(target) != null) {
       throw new FileAlreadyExistsException(target.toString(), null, "rename " + path(from) + " -> " + target
           + ": the target exists");
@@ -302,7 +302,7 @@ public final class OverlayStorage implements Storage {
       }
       List<DirFd> lowerFds = new ArrayList<>();
       for (String l : below) {
-        requireVolume(l, "mount " + path(name) + " on " + path(l));
+        Volumes.require(path(l), uid, "mount " + path(name) + " on " + path(l));
         DirFd lower;
         try (DirFd lv = r.openDir(l)) { // closed at once: fewer open descriptors, shorter /proc/self/fd/N names
           lower = lv.openDir(OWN);
@@ -323,32 +323,6 @@ public final class OverlayStorage implements Storage {
     Path rootfs = path(name).resolve("rootfs");
     if (mounted.remove(name)) {
       ChainMount.unmount(rootfs);
-    }
-  }
-
-  /** Why what {@code st} describes is not a volume of this storage ("it is ..."), or null when it is one. */
-  private String notAVolume(Stat st) {
-    if (st == null) {
-      return "no such volume";
-    }
-    if (!st.isDir()) {
-      return (st.isSymlink() ? "a symlink" : "not a directory") + ", not a volume stacker made";
-    }
-    if (st.uid() != uid) {
-      return "a directory of uid " + st.uid() + ", not of this user (uid " + uid + "), so not a volume stacker made";
-    }
-    return null;
-  }
-
-  private void requireVolume(String name, String what) throws IOException {
-    Path p = path(name);
-    Stat st = Posix.lstatOrNull(p);
-    if (st == null) {
-      throw new NoSuchFileException(p.toString(), null, what + ": no volume " + p);
-    }
-    String not = notAVolume(st);
-    if (not != null) {
-      throw new IOException(what + ": " + p + " is " + not);
     }
   }
 }
