@@ -10,8 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * What btrfs storage needs of the host: a kernel with the ioctls {@link BtrfsIoctl} uses, and roots/ on
@@ -27,20 +26,18 @@ public final class BtrfsPrerequisites implements StoragePrerequisites {
    */
   static final int[] MIN_KERNEL = {5, 7};
 
+  /** mkfs.btrfs makes the loop filesystem root mounts on roots/. */
+  @Override
+  public Map<String, String> tools() {
+    return Map.of("mkfs.btrfs", "btrfs-progs");
+  }
+
   /** The kernel is new enough for the btrfs ioctls stacker uses. */
   @Override
   public List<Problem> kernel() {
-    String release = System.getProperty("os.version", "");
-    Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
-    if (m.find()) {
-      int major = Integer.parseInt(m.group(1));
-      int minor = Integer.parseInt(m.group(2));
-      if (major < MIN_KERNEL[0] || (major == MIN_KERNEL[0] && minor < MIN_KERNEL[1])) {
-        return List.of(new Problem("kernel " + release + " is too old; stacker needs " + MIN_KERNEL[0] + "."
-            + MIN_KERNEL[1] + " or newer", "upgrade the kernel (Debian 12 ships 6.1)"));
-      }
-    }
-    return List.of();
+    String old = HostProbes.kernelOlderThan(MIN_KERNEL[0], MIN_KERNEL[1]);
+    return old == null ? List.of() : List.of(new Problem("kernel " + old + " is too old; stacker needs "
+        + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or newer", "upgrade the kernel (Debian 12 ships 6.1)"));
   }
 
   /**

@@ -163,7 +163,7 @@ abstract class BuildCommandBase implements Callable<Integer> {
       log.info(why);
     }
     if (HostProbes.isHostRoot()) {
-      HostSetup.installMissingPackages(log);
+      HostSetup.installMissingPackages(log, StorageChoice.prerequisites(storageType));
       HostSetup.ensureStorage(global, log);
     } else {
       // the launcher may have entered the namespace without the other probes: the storage is checked here

@@ -17,17 +17,9 @@ public final class CheckCommand implements Callable<Integer> {
     GlobalOptions global = parent.global.ready();
     List<HostProbes.Problem> problems = HostSetup.problems(global);
     String who = HostProbes.isHostRoot() ? "root" : "user \"" + System.getProperty("user.name") + "\"";
-    // not needed by tar builds, so named without failing the check
     // the tools of squashfs and erofs layers, written (--layer-type) or read (bases, mount): a tar build does
     // without them, so they are notes, not problems of the host
-    java.util.Map<String, HostProbes.Problem> tools = new java.util.LinkedHashMap<>();
     for (HostProbes.Problem p : HostProbes.layerTools()) {
-      tools.putIfAbsent(p.what(), p);
-    }
-    for (HostProbes.Problem p : HostProbes.atomfsTools()) {
-      tools.putIfAbsent(p.what(), p);
-    }
-    for (HostProbes.Problem p : tools.values()) {
       System.out.println("note: " + p.line());
     }
     // each storage type, whether it would work here and why not: the choice is the user's to make

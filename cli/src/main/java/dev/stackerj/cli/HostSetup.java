@@ -38,26 +38,24 @@ final class HostSetup {
 
   private HostSetup() {}
 
-  static List<String> missingPackages() {
+  /** The packages of the commands a build on {@code storage} may run that are not installed. */
+  static List<String> missingPackages(StoragePrerequisites storage) {
     List<String> pkgs = new ArrayList<>();
-    TOOLS.forEach(
-        (cmd, pkg) -> {
-          if (HostProbes.which(cmd) == null && !pkgs.contains(pkg)) {
-            pkgs.add(pkg);
-          }
-        });
-    // a loop, not a lambda: this runs before every root build, whose no-op must load no class more than before
-    for (Map.Entry<String, String> tool : new java.util.TreeMap<>(HostProbes.LAYER_TOOLS).entrySet()) {
-      if (HostProbes.which(tool.getKey()) == null && !pkgs.contains(tool.getValue())) {
-        pkgs.add(tool.getValue());
+    // loops, not lambdas: this runs before every root build, whose no-op must load no class more than before
+    for (Map<String, String> tools : List.of(TOOLS, storage.tools(), HostProbes.LAYER_TOOLS)) {
+      for (Map.Entry<String, String> tool : tools.entrySet()) {
+        if (HostProbes.which(tool.getKey()) == null && !pkgs.contains(tool.getValue())) {
+          pkgs.add(tool.getValue());
+        }
       }
     }
     return pkgs;
   }
 
-  /** As host root: installs missing packages with apt, saying so. */
-  static void installMissingPackages(Log log) throws StackerException, IOException, InterruptedException {
-    List<String> pkgs = missingPackages();
+  /** As host root: installs the missing packages of builds on {@code storage} with apt, saying so. */
+  static void installMissingPackages(Log log, StoragePrerequisites storage)
+      throws StackerException, IOException, InterruptedException {
+    List<String> pkgs = missingPackages(storage);
     if (pkgs.isEmpty()) {
       return;
     }
@@ -213,12 +211,7 @@ final class HostSetup {
 
   /** Every missing piece of setup for builds on storage {@code type}. */
   static List<Problem> problems(GlobalOptions g, String type) throws IOException {
-    List<Problem> all = HostProbes.forBuild(g.roots(), StorageChoice.prerequisites(type));
-    if (!StorageChoice.BTRFS.equals(type)) {
-      // mkfs.btrfs is btrfs storage's tool: overlay storage runs nothing of btrfs-progs
-      all = all.stream().filter(p -> !p.what().startsWith("missing mkfs.btrfs ")).toList();
-    }
-    return withSetupCommand(g, all);
+    return withSetupCommand(g, HostProbes.forBuild(g.roots(), StorageChoice.prerequisites(type)));
   }
 
   /** The problems, with the fix "unpriv-setup" spelled out for this user and these directories. */

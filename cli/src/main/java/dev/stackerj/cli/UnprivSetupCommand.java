@@ -49,7 +49,7 @@ public final class UnprivSetupCommand implements Callable<Integer> {
           "run it with sudo: " + HostSetup.setupCommand(global, System.getProperty("user.name")));
     }
     resolveUser();
-    HostSetup.installMissingPackages(log);
+    HostSetup.installMissingPackages(log, HostSetup.STORAGE); // unpriv-setup sets up btrfs storage
     // the directories first: one that is refused leaves /etc/subuid as it was
     HostSetup.ensureUserStorage(global, log, username, uid, gid);
     for (String file : List.of("/etc/subuid", "/etc/subgid")) {

@@ -1,5 +1,6 @@
 package dev.stackerj.overlay;
 
+import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.host.HostProbes.Problem;
 import dev.stackerj.core.host.StoragePrerequisites;
 import java.io.IOException;
@@ -7,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What overlay storage needs of the host: overlayfs with {@code userxattr} (Linux 5.11), which mounts inside
@@ -22,16 +21,11 @@ public final class OverlayPrerequisites implements StoragePrerequisites {
   @Override
   public List<Problem> kernel() {
     List<Problem> problems = new ArrayList<>();
-    String release = System.getProperty("os.version", "");
-    Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
-    if (m.find()) {
-      int major = Integer.parseInt(m.group(1));
-      int minor = Integer.parseInt(m.group(2));
-      if (major < MIN_KERNEL[0] || (major == MIN_KERNEL[0] && minor < MIN_KERNEL[1])) {
-        problems.add(new Problem("kernel " + release + " is too old for overlay storage; it needs "
-            + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or newer (userxattr)",
-            "upgrade the kernel, or use --storage-type btrfs"));
-      }
+    String old = HostProbes.kernelOlderThan(MIN_KERNEL[0], MIN_KERNEL[1]);
+    if (old != null) {
+      problems.add(new Problem("kernel " + old + " is too old for overlay storage; it needs "
+          + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or newer (userxattr)",
+          "upgrade the kernel, or use --storage-type btrfs"));
     }
     try {
       Path fs = Path.of("/proc/filesystems");

@@ -25,32 +25,60 @@ public final class HostProbes {
    */
   public static final String SETUP_HINT = "sudo stacker unpriv-setup";
 
-  /** Commands stacker runs, by the Debian package that provides them. */
+  /**
+   * Commands every build runs, by the Debian package that provides them. A storage's own commands (btrfs's
+   * mkfs.btrfs) are its {@link StoragePrerequisites#tools}.
+   */
   public static final Map<String, String> TOOLS;
+
+  /**
+   * Commands only builds with squashfs or erofs run, by package: writing such layers ({@code --layer-type}),
+   * unpacking such bases, checking their dm-verity data. {@code check} names them when missing without
+   * failing a host that builds tar; a root build installs them with the rest.
+   */
+  public static final Map<String, String> LAYER_TOOLS;
+
+  /** Commands that mount such layers without root ({@code stacker mount}); no build runs them. */
+  public static final Map<String, String> MOUNT_TOOLS = Map.of("squashfuse", "squashfuse",
+      "fuse-overlayfs", "fuse-overlayfs");
 
   static {
     Map<String, String> tools = new LinkedHashMap<>();
-    tools.put("mkfs.btrfs", "btrfs-progs");
     tools.put("newuidmap", "uidmap");
     tools.put("runc", "runc");
     tools.put("unshare", "util-linux");
     TOOLS = Collections.unmodifiableMap(tools);
+    Map<String, String> layers = new LinkedHashMap<>();
+    layers.put("mksquashfs", "squashfs-tools");
+    layers.put("unsquashfs", "squashfs-tools");
+    layers.put("mkfs.erofs", "erofs-utils");
+    layers.put("fsck.erofs", "erofs-utils");
+    layers.put("veritysetup", "cryptsetup-bin");
+    LAYER_TOOLS = Collections.unmodifiableMap(layers);
+  }
+
+  /** The commands of {@link #LAYER_TOOLS} and {@link #MOUNT_TOOLS} that are missing, as notes a user reads. */
+  public static List<Problem> layerTools() {
+    List<Problem> out = new ArrayList<>();
+    LAYER_TOOLS.forEach((cmd, pkg) -> out.addAll(command(cmd, pkg, "apt-get install " + pkg
+        + " (needed for squashfs and erofs layers: --layer-type, and such bases)")));
+    new java.util.TreeMap<>(MOUNT_TOOLS).forEach((cmd, pkg) -> out.addAll(command(cmd, pkg, "apt-get install "
+        + pkg + " (needed for stacker mount without root)")));
+    return out;
   }
 
   /**
-   * Commands only some builds run, by package: squashfs and erofs layers ({@code --layer-type}), and
-   * veritysetup, which checks and mounts their dm-verity data. {@code check} names them when missing without
-   * failing a host that builds tar; a root build installs them with the rest.
+   * The running kernel's release when it is older than {@code major.minor}, else null (also when the release
+   * cannot be read: the call that needs the feature will say).
    */
-  public static final Map<String, String> LAYER_TOOLS = Map.of("mksquashfs", "squashfs-tools",
-      "mkfs.erofs", "erofs-utils", "veritysetup", "cryptsetup-bin");
-
-  /** The commands of {@link #LAYER_TOOLS} that are missing, as notes a user reads (sorted). */
-  public static List<Problem> layerTools() {
-    List<Problem> out = new ArrayList<>();
-    new java.util.TreeMap<>(LAYER_TOOLS).forEach((cmd, pkg) -> out.addAll(command(cmd, pkg,
-        "apt-get install " + pkg + " (needed for --layer-type squashfs/erofs and their verity data)")));
-    return out;
+  public static String kernelOlderThan(int major, int minor) {
+    String release = System.getProperty("os.version", "");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+    if (!m.find()) {
+      return null;
+    }
+    int have = Integer.parseInt(m.group(1));
+    return have < major || (have == major && Integer.parseInt(m.group(2)) < minor) ? release : null;
   }
 
   private HostProbes() {}
@@ -72,7 +100,8 @@ public final class HostProbes {
   public static List<Problem> forBuild(Path roots, StoragePrerequisites storage) throws IOException {
     List<Problem> problems = new ArrayList<>(storage.kernel());
     boolean root = isHostRoot();
-    problems.addAll(tools(root));
+    problems.addAll(tools(root, TOOLS));
+    problems.addAll(tools(root, storage.tools()));
     if (root) {
       problems.addAll(storage.forRoot(roots));
     } else {
@@ -97,29 +126,12 @@ public final class HostProbes {
         "run it as root, e.g. with sudo"));
   }
 
-  /** Every command of {@link #TOOLS}; as host root the fix says that build installs it. */
-  public static List<Problem> tools(boolean root) {
+  /** Every command of {@code tools}; as host root the fix says that build installs it. */
+  public static List<Problem> tools(boolean root, Map<String, String> tools) {
     List<Problem> problems = new ArrayList<>();
-    TOOLS.forEach((cmd, pkg) -> problems.addAll(
+    tools.forEach((cmd, pkg) -> problems.addAll(
         command(cmd, pkg, root ? "apt-get install " + pkg + " (stacker build installs it as root)"
             : "sudo apt-get install " + pkg)));
-    return problems;
-  }
-
-  /**
-   * What squashfs and erofs layers need that tar builds do not: unpacking such bases (unsquashfs,
-   * fsck.erofs), checking their verity data (veritysetup) and mounting them without root (squashfuse,
-   * fuse-overlayfs).
-   */
-  public static List<Problem> atomfsTools() {
-    Map<String, String> tools = new LinkedHashMap<>();
-    tools.put("unsquashfs", "squashfs-tools");
-    tools.put("fsck.erofs", "erofs-utils");
-    tools.put("veritysetup", "cryptsetup-bin");
-    tools.put("squashfuse", "squashfuse");
-    tools.put("fuse-overlayfs", "fuse-overlayfs");
-    List<Problem> problems = new ArrayList<>();
-    tools.forEach((cmd, pkg) -> problems.addAll(command(cmd, pkg, "sudo apt-get install " + pkg)));
     return problems;
   }
 

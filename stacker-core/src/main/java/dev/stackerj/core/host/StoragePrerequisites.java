@@ -4,6 +4,7 @@ import dev.stackerj.core.host.HostProbes.Problem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a storage backend needs of the host, probed by the backend itself: nothing outside a backend knows
@@ -11,6 +12,11 @@ import java.util.List;
  * returns the problems it found, each with its fix; empty when all is well. Probing creates nothing.
  */
 public interface StoragePrerequisites {
+  /** The commands the backend runs, by the Debian package that provides them. */
+  default Map<String, String> tools() {
+    return Map.of();
+  }
+
   /** What the backend needs of the kernel. */
   List<Problem> kernel();
 
