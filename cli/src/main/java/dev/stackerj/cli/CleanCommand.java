@@ -1,14 +1,13 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.BtrfsStorage;
 import dev.stackerj.btrfs.Loopback;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildLock;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.runtime.RuncRunner;
+import dev.stackerj.core.storage.Storage;
 import dev.stackerj.oci.layout.OciLayout;
-import dev.stackerj.overlay.OverlayStorage;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.RootOnlyPath;
@@ -79,26 +78,8 @@ public final class CleanCommand implements Callable<Integer> {
     }
     OverlayMount.unmountUnder(r.path()); // a killed build's overlay (as host root) keeps its subvolume busy
     try (DirFd dir = r.open()) {
-      if (!Loopback.isBtrfs(dir)) {
-        // overlay storage: plain directories (the mounts were this process's, or were just unmounted above);
-        // removeTree neither follows a link nor crosses a mount
-        OverlayStorage storage = new OverlayStorage(dir.procPath(), dir.stat().uid());
-        for (byte[] name : dir.list()) {
-          String n = new String(name, Charset.defaultCharset());
-          if (n.equals(".lock")) {
-            continue;
-          }
-          if (!storage.exists(n)) {
-            global.log().info("removing " + r.path().resolve(n) + ": not a volume stacker made");
-          }
-          dir.removeTree(n);
-        }
-        return;
-      }
       // the storage reaches roots/ through the open directory: a link put in its place meanwhile is not followed
-      Path pinned = dir.procPath();
-      // as root in a directory unpriv-setup gave a user, the volumes are that user's (roots/ is theirs)
-      BtrfsStorage storage = new BtrfsStorage(pinned, dir.stat().uid());
+      Storage storage = StorageChoice.existing(dir);
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
         if (n.equals(".lock")) {
@@ -113,7 +94,8 @@ public final class CleanCommand implements Callable<Integer> {
           try {
             storage.delete(n);
           } catch (IOException e) {
-            throw new IOException(String.valueOf(e.getMessage()).replace(pinned.toString(), r.path().toString()), e);
+            throw new IOException(String.valueOf(e.getMessage()).replace(dir.procPath().toString(),
+                r.path().toString()), e);
           }
         }
       }

@@ -1,7 +1,5 @@
 package dev.stackerj.cli;
 
-import dev.stackerj.btrfs.BtrfsStorage;
-import dev.stackerj.btrfs.Loopback;
 import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildLock;
@@ -14,7 +12,6 @@ import dev.stackerj.oci.Json;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.layout.OciLayout;
-import dev.stackerj.overlay.OverlayStorage;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Stat;
 import java.io.IOException;
@@ -83,34 +80,27 @@ public final class GcCommand implements Callable<Integer> {
   private static int volumes(GlobalOptions global, BuildCache cache, Log log) throws IOException {
     Path roots = global.roots();
     try (DirFd dir = DirFd.open(roots)) {
-      // through the open directory: a link put in place of roots/ meanwhile is not followed
-      boolean btrfs = Loopback.isBtrfs(dir);
-      OverlayStorage overlay = btrfs ? null : new OverlayStorage(dir.procPath(), dir.stat().uid());
-      Storage storage = btrfs ? new BtrfsStorage(dir.procPath(), dir.stat().uid()) : overlay;
+      Storage storage = StorageChoice.existing(dir);
       List<String> present = new ArrayList<>();
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
-        // every volume has its rootfs/: a directory without one is not a volume, whoever made it
-        // (its path, not rootfs(): overlay storage would mount it)
-        if (!n.equals(".lock") && storage.exists(n)
-            && Files.isDirectory(storage.path(n).resolve("rootfs"), LinkOption.NOFOLLOW_LINKS)
-            && (overlay == null || Files.isRegularFile(storage.path(n).resolve("lowers"), LinkOption.NOFOLLOW_LINKS))) {
+        // a directory that is not a whole volume is not judged, whoever made it
+        if (!n.equals(".lock") && storage.complete(n)) {
           present.add(n);
         }
       }
       List<Unreferenced.Volume> unused = new ArrayList<>(
           Unreferenced.volumes(present, cache, pid -> ProcessHandle.of(pid).isPresent()));
-      if (overlay != null) {
+      if (storage.layered()) {
         // an image's layers are volumes of their own there, kept while a volume stands on them
         for (String v : present) {
           if (VolumeNames.isBaseLayer(v)) {
             unused.add(new Unreferenced.Volume(v, "no layer filesystem stands on this image layer"));
           }
         }
-        unused = stoodOn(overlay, present, unused);
       }
       int removed = 0;
-      for (Unreferenced.Volume v : unused) {
+      for (Unreferenced.Volume v : stoodOn(storage, present, unused)) {
         storage.delete(v.name());
         log.info("removed " + roots.resolve(v.name()) + ": " + v.why());
         removed++;
@@ -120,11 +110,11 @@ public final class GcCommand implements Callable<Integer> {
   }
 
   /**
-   * On overlay storage a volume is the lower of the volumes built on it: {@code unused} without any volume a
-   * kept one stands on (to a fixpoint: keeping one keeps what it stands on). A volume whose chain cannot be
-   * read is kept, with all it might stand on.
+   * {@code unused} without any volume a kept one stands on (to a fixpoint: keeping one keeps what it stands
+   * on); nothing is stood on where volumes are whole trees. A volume whose chain cannot be read is kept, with
+   * all it might stand on.
    */
-  private static List<Unreferenced.Volume> stoodOn(OverlayStorage overlay, List<String> present,
+  private static List<Unreferenced.Volume> stoodOn(Storage storage, List<String> present,
       List<Unreferenced.Volume> unused) {
     Map<String, Unreferenced.Volume> remove = new LinkedHashMap<>();
     for (Unreferenced.Volume v : unused) {
@@ -139,7 +129,7 @@ public final class GcCommand implements Callable<Integer> {
         }
         List<String> below;
         try {
-          below = overlay.lowers(v);
+          below = storage.standsOn(v);
         } catch (IOException | RuntimeException e) {
           return List.of(); // a chain gc cannot read: removing nothing is the safe answer
         }

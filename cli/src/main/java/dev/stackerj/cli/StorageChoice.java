@@ -131,6 +131,17 @@ final class StorageChoice {
     return BTRFS.equals(type) ? new BtrfsStorage(roots) : new OverlayStorage(roots);
   }
 
+  /**
+   * The storage an existing roots/ holds, by its filesystem (btrfs: subvolumes; anything else: overlay
+   * directories), reached through the open directory so that a link put in its place meanwhile is not
+   * followed; its volumes are the owner of roots/'s (a user's, when root works in their directory).
+   */
+  static Storage existing(DirFd roots) throws IOException {
+    int owner = roots.stat().uid();
+    return dev.stackerj.btrfs.Loopback.isBtrfs(roots) ? new BtrfsStorage(roots.procPath(), owner)
+        : new OverlayStorage(roots.procPath(), owner);
+  }
+
   /** What storage {@code type} needs of the host, told by the backend itself. */
   static StoragePrerequisites prerequisites(String type) {
     return BTRFS.equals(type) ? new BtrfsPrerequisites() : new OverlayPrerequisites();

@@ -262,8 +262,20 @@ public final class OverlayStorage implements Storage {
     }
   }
 
+  @Override
+  public List<String> standsOn(String name) throws IOException {
+    return lowers(name);
+  }
+
+  /** A volume with its rootfs directory and its record of lowers (a file of the storage's owner). */
+  @Override
+  public boolean complete(String name) throws IOException {
+    return Storage.super.complete(name)
+        && Files.isRegularFile(path(name).resolve(LOWERS), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
   /** The volumes {@code name} stands on, nearest first, each checked to be a volume of this storage. */
-  public List<String> lowers(String name) throws IOException {
+  List<String> lowers(String name) throws IOException {
     Path file = path(name).resolve(LOWERS);
     Stat st = Posix.lstatOrNull(file);
     if (st == null || !st.isRegular() || st.uid() != uid) {

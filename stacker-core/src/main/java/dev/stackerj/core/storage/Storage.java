@@ -2,6 +2,7 @@ package dev.stackerj.core.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where layer roots live. Each layer is a named volume holding the layer's filesystem in {@code rootfs/}.
@@ -70,6 +71,25 @@ public interface Storage extends AutoCloseable {
    */
   default boolean layered() {
     return false;
+  }
+
+  /**
+   * The volumes {@code name} stands on, nearest first: what must be kept while it is (overlay storage: its
+   * lowers). Empty where a volume is a whole tree of its own (btrfs). Fails when the record of them cannot be
+   * read or names something that is not a volume.
+   */
+  default List<String> standsOn(String name) throws IOException {
+    return List.of();
+  }
+
+  /**
+   * Whether {@code name} is a finished or half-made volume of this storage, complete enough to be judged (gc
+   * removes only those): it {@link #exists} and has its rootfs directory (overlay storage: and the record of
+   * what it stands on).
+   */
+  default boolean complete(String name) throws IOException {
+    return exists(name) && java.nio.file.Files.isDirectory(path(name).resolve("rootfs"),
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
   /**
