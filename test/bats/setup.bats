@@ -260,6 +260,24 @@ loop_file_of() {
   [ ! -e .stacker ] && [ ! -e roots ] && [ ! -e oci ]
 }
 
+@test "as root, build refuses an --oci-dir another user can change, and writes nothing through it" {
+  needs_user stacker-test
+  cp "$REPO"/examples/* .
+  theirs="$(mktemp -d /var/tmp/stacker-theirs.XXXXXX)"
+  chown stacker-test "$theirs"
+  mkdir -p "$theirs/target"
+  # the user could swap oci/blobs for a link to a directory of root's while root writes there
+  as_user stacker-test "ln -s '$theirs/target' '$theirs/oci'"
+  run stacker build -f stacker.yaml --oci-dir "$theirs/oci"
+  echo "$output"
+  contents="$(ls -A "$theirs/target")"
+  rm -rf "$theirs"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"refusing to use $theirs/oci as root"* ]]
+  [ -z "$contents" ]
+  [ ! -e oci ]
+}
+
 @test "root's clean refuses roots, oci and .stacker that another user linked to root's build" {
   needs_user stacker-nosub
   victim_dir

@@ -112,7 +112,8 @@ final class HostSetup {
 
   /** As host root: refuses .stacker/ and roots/ when anyone but root could change what their paths lead to. */
   static void requireRootOnly(GlobalOptions g) throws IOException, StackerException {
-    for (Path dir : List.of(g.stacker(), g.roots())) {
+    // oci/ too: root writes blobs, index.json and its lock there, and reads manifests back
+    for (Path dir : List.of(g.stacker(), g.roots(), g.oci())) {
       String problem = RootOnlyPath.problem(dir);
       if (problem != null) {
         throw new StackerException(StackerException.Kind.HOST_NOT_SET_UP, "refusing to use " + dir
