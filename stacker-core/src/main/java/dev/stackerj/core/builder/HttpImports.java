@@ -168,6 +168,9 @@ final class HttpImports {
           md.update(buf, 0, n);
           out.write(buf, 0, n);
           size += n;
+          if (declared >= 0 && size > declared) {
+            break; // more than declared is refused below: no need to take all of it first
+          }
         }
       }
       if (declared >= 0 && size != declared) {
