@@ -166,15 +166,24 @@ public record Credentials(String username, String password, String source) {
     return o.get(name) instanceof String s ? s : absent;
   }
 
+  private static final int HELPER_OUTPUT_MAX = 1 << 20;
+
   /** Docker's credential helper protocol: {@code docker-credential-NAME get}, the server on stdin, JSON out. */
   private static Optional<Credentials> fromHelper(String helper, String registry) {
+    if (!helper.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      return Optional.empty(); // a name, looked up on the PATH as docker does: never a path to some program
+    }
     String program = "docker-credential-" + helper;
     try {
       Process p = new ProcessBuilder(program, "get").redirectError(ProcessBuilder.Redirect.DISCARD).start();
       try (var in = p.getOutputStream()) {
         in.write(registry.getBytes(StandardCharsets.UTF_8));
       }
-      byte[] out = p.getInputStream().readAllBytes();
+      byte[] out = p.getInputStream().readNBytes(HELPER_OUTPUT_MAX + 1); // credentials are a few hundred bytes
+      if (out.length > HELPER_OUTPUT_MAX) {
+        p.destroyForcibly();
+        return Optional.empty();
+      }
       if (p.waitFor() != 0) {
         return Optional.empty();
       }

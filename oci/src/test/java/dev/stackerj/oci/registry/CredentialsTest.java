@@ -100,4 +100,22 @@ class CredentialsTest {
         () -> assertThrows(RegistryException.class, () -> Credentials.lookup("reg", "x", Map.of("REGISTRY_AUTH_FILE", "/dev/zero"), tmp)));
     assertEquals("read credentials from /dev/zero: not a regular file (character device)", e.getMessage());
   }
+
+  @Test
+  void aCredentialHelperIsANameOnThePathNeverAPath() throws IOException {
+    // "x/evil" would run ./docker-credential-x/evil, a program of whoever controls the working directory
+    Path dir = Path.of("docker-credential-x").toAbsolutePath();
+    Files.createDirectories(dir);
+    try {
+      Path evil = dir.resolve("evil");
+      Files.writeString(evil, "#!/bin/sh\ncat >/dev/null\necho '{\"Username\":\"u\",\"Secret\":\"stolen\"}'\n");
+      evil.toFile().setExecutable(true);
+      Path f = write("config.json", "{\"credHelpers\":{\"reg:5000\":\"x/evil\"}}");
+      Map<String, Object> root = dev.stackerj.oci.Json.obj(dev.stackerj.oci.Json.tree(Files.readAllBytes(f)));
+      assertTrue(Credentials.fromFile(root, f, "reg:5000", "a/b").isEmpty());
+    } finally {
+      Files.deleteIfExists(dir.resolve("evil"));
+      Files.deleteIfExists(dir);
+    }
+  }
 }
