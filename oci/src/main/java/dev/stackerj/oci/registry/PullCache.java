@@ -29,11 +29,15 @@ public final class PullCache {
       return manifestDescriptor.digest();
     }
 
-    /** The layers with OCI media types: the same bytes, named as OCI names them, never recompressed. */
+    /**
+     * The layers with OCI media types: the same bytes, named as OCI names them, never recompressed; every
+     * other member of a descriptor (annotations, urls of a foreign layer, what a later spec adds) kept.
+     */
     public List<Descriptor> ociLayers() {
       List<Descriptor> out = new ArrayList<>();
       for (Descriptor l : manifest.layers()) {
-        out.add(new Descriptor(ociLayerType(l.mediaType()), l.digest(), l.size(), l.annotations(), null));
+        out.add(new Descriptor(ociLayerType(l.mediaType()), l.digest(), l.size(), l.annotations(), l.platform(),
+            l.unknown()));
       }
       return List.copyOf(out);
     }
