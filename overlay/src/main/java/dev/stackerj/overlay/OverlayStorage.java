@@ -88,28 +88,12 @@ public final class OverlayStorage implements Storage {
 
   @Override
   public boolean exists(String name) {
-    try {
-      return Volumes.notAVolume(Posix.lstatOrNull(path(name)), uid) == null;
-    } catch (IOException e) {
-      return false;
-    }
+    return Volumes.isVolume(path(name), uid);
   }
 
   @Override
   public void makePrivate() throws IOException {
-    Stat st = Posix.lstatOrNull(roots);
-    if (st == null || !st.isDir()) {
-      throw new IOException("use roots " + roots + ": "
-          + (st == null ? "it does not exist" : st.isSymlink() ? "it is a symlink" : "not a directory")
-          + "; give the real directory as --roots-dir");
-    }
-    if (st.uid() != uid) {
-      throw new IOException("use roots " + roots + ": it belongs to uid " + st.uid() + ", not to this user (uid " + uid
-          + "): its layers would be shared with that user; build as that user, or pick another --roots-dir");
-    }
-    if ((st.perm() & 077) != 0) {
-      Posix.chmod(roots, 0700); // an image's setuid files and device nodes reach no other local user
-    }
+    Volumes.makeRootsPrivate(roots, uid);
     if (!madePrivate && mounted.isEmpty() && HostProbes.isHostRoot()) {
       // host root mounts in the host's namespace: a killed build's mounts are still there, under the build lock
       OverlayMount.unmountUnder(roots);

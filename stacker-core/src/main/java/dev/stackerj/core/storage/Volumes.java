@@ -42,4 +42,34 @@ public final class Volumes {
       throw new IOException(what + ": " + volume + " is " + not);
     }
   }
+
+  /** Whether {@code volume} is a volume of a storage building for {@code uid} (unreadable: it is not). */
+  public static boolean isVolume(Path volume, int uid) {
+    try {
+      return notAVolume(Posix.lstatOrNull(volume), uid) == null;
+    } catch (IOException e) {
+      return false; // unreadable is not ours either
+    }
+  }
+
+  /**
+   * Checks that {@code roots} is a real directory of {@code uid} and makes it 0700: its volumes hold an
+   * image's setuid files and device nodes, which must reach no other local user, and a roots directory of
+   * another user would share its layers with that user.
+   */
+  public static void makeRootsPrivate(Path roots, int uid) throws IOException {
+    Stat st = Posix.lstatOrNull(roots);
+    if (st == null || !st.isDir()) {
+      throw new IOException("use roots " + roots + ": "
+          + (st == null ? "it does not exist" : st.isSymlink() ? "it is a symlink" : "not a directory")
+          + "; give the real directory as --roots-dir");
+    }
+    if (st.uid() != uid) {
+      throw new IOException("use roots " + roots + ": it belongs to uid " + st.uid() + ", not to this user (uid " + uid
+          + "): its layers would be shared with that user; build as that user, or pick another --roots-dir");
+    }
+    if ((st.perm() & 077) != 0) {
+      Posix.chmod(roots, 0700);
+    }
+  }
 }
