@@ -6,33 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildEvent.CacheHit;
 import dev.stackerj.core.builder.BuildEvent.CacheMiss;
 import dev.stackerj.core.builder.BuildEvent.LayerBuilt;
 import dev.stackerj.core.builder.BuildEvent.LayerStarted;
 import dev.stackerj.core.builder.BuildEvent.RebuiltForBinds;
-import dev.stackerj.core.plan.Planner;
-import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.TarHeader;
-import dev.stackerj.oci.layer.TarReader;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.ProcSelf;
 import dev.stackerj.sys.Trees;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,33 +38,22 @@ import org.junit.jupiter.api.io.TempDir;
 class BuilderTest {
   @TempDir Path work;
 
+  private BuildDir dir;
   private LinkStorage storage;
   private final ScriptedRunner runner = new ScriptedRunner();
-  private final List<BuildEvent> events = new ArrayList<>();
   private Long sourceDateEpoch = 0L;
   private Compression compression = Compression.GZIP;
 
   @BeforeEach
   void setUp() throws IOException {
-    storage = new LinkStorage(Files.createDirectories(work.resolve("roots")));
-    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n"); // only has to exist: nothing runs it
+    dir = new BuildDir(work);
+    storage = new LinkStorage(dir.roots());
     runner.changes.put("app", (rootfs, stage) -> ScriptedRunner.write(rootfs, "greeting", "hi\n"));
   }
 
-  /** A base with a "shell" (as this user: no chown to root needed), imports prepended; {@code more} after it. */
-  private String yaml(String baseExtra, String more) {
-    return """
-        base:
-          from: {type: scratch}
-          imports:
-            - path: sh
-              dest: /bin/sh
-              mode: 0755
-              uid: %1$d
-              gid: %2$d
-        %3$s
-        %4$s
-        """.formatted(ProcSelf.euid(), ProcSelf.egid(), baseExtra, more);
+  /** The base, {@code baseExtra} in its mapping, then {@code more}. */
+  private static String yaml(String baseExtra, String more) {
+    return BuildDir.base() + baseExtra + "\n" + more;
   }
 
   private static final String APP = """
@@ -82,37 +64,21 @@ class BuilderTest {
 
   /** Builds {@code yaml}; returns the events of this build. */
   private List<BuildEvent> build(String yaml) throws Exception {
-    Path file = work.resolve("stacker.yaml");
-    Files.writeString(file, yaml);
-    BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", sourceDateEpoch,
-        false, false, null, compression, BuildOptions.DiffMode.WALK);
-    int from = events.size();
-    new Builder(storage, runner, QUIET, options, events::add)
-        .build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
-    return List.copyOf(events.subList(from, events.size()));
+    return dir.build(storage, runner, dir.options(sourceDateEpoch, compression), yaml);
   }
 
   private OciLayout layout() throws IOException {
-    return OciLayout.open(work.resolve("oci"));
+    return dir.layout();
   }
 
   private Manifest manifest(String tag) throws IOException {
-    OciLayout layout = layout();
-    return layout.readManifest(layout.findTag(tag).orElseThrow());
+    return dir.manifest(tag);
   }
 
   /** The entries of the last layer of {@code tag}'s image, by name. */
   private Map<String, TarHeader> lastLayer(String tag) throws IOException {
     Manifest m = manifest(tag);
-    Descriptor layer = m.layers().get(m.layers().size() - 1);
-    Map<String, TarHeader> entries = new TreeMap<>();
-    try (InputStream in = Compression.decompress(layer.mediaType(), layout().openBlob(layer))) {
-      TarReader tar = new TarReader(in);
-      for (TarHeader h = tar.next(); h != null; h = tar.next()) {
-        entries.put(h.name(), h);
-      }
-    }
-    return entries;
+    return dir.entries(m.layers().get(m.layers().size() - 1));
   }
 
   private static CacheMiss miss(String layer, String reason) {
@@ -230,7 +196,7 @@ class BuilderTest {
     StackerException e = assertThrows(StackerException.class, () -> build(yaml("", APP)));
     assertEquals(StackerException.Kind.BUILD_FAILED, e.kind());
     assertTrue(e.getMessage().startsWith("run commands failed for layer \"app\": exit status 3"), e.getMessage());
-    assertFalse(events.contains(new LayerBuilt("app")));
+    assertFalse(dir.events.contains(new LayerBuilt("app")));
     assertFalse(storage.exists("app"));
     assertTrue(layout().findTag("app").isEmpty());
     runner.exits.remove("app");
@@ -317,15 +283,4 @@ class BuilderTest {
     assertTrue(labels == null || labels.isEmpty(), "no labels were asked for: " + labels);
     assertNotEquals(manifest("base").config(), manifest("app").config());
   }
-
-  private static final Log QUIET = new Log() {
-    @Override
-    public void info(String message) {}
-
-    @Override
-    public void warn(String message) {}
-
-    @Override
-    public void debug(String message) {}
-  };
 }

@@ -5,23 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
-import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.runtime.ContainerRunner;
 import dev.stackerj.core.runtime.RunSpec;
-import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.core.storage.CopyStorage;
-import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.sys.Posix;
-import dev.stackerj.sys.ProcSelf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BuilderVolumesTest {
   @TempDir Path work;
 
+  private BuildDir dir;
   private Path roots;
   private CopyStorage storage;
   private final List<RunSpec> runs = new ArrayList<>();
@@ -41,31 +36,21 @@ class BuilderVolumesTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    roots = Files.createDirectories(work.resolve("roots"));
+    dir = new BuildDir(work);
+    roots = dir.roots();
     storage = new CopyStorage(roots);
-    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n"); // only has to exist: nothing runs it
   }
 
   /** A base with a "shell" (imported as this user, so that no chown to root is needed) and a child that runs. */
-  private String stackerfile(String child) {
-    return """
-        base:
-          from: {type: scratch}
-          imports:
-            - path: sh
-              dest: /bin/sh
-              mode: 0755
-              uid: %1$d
-              gid: %2$d
-        "%3$s":
+  private static String stackerfile(String child) {
+    return BuildDir.base() + """
+        "%s":
           from: {type: built, tag: base}
           run: echo hi > /greeting
-        """.formatted(ProcSelf.euid(), ProcSelf.egid(), child);
+        """.formatted(child);
   }
 
   private void build(String yaml) throws Exception {
-    Path file = work.resolve("stacker.yaml");
-    Files.writeString(file, yaml);
     ContainerRunner runner = new ContainerRunner() {
       @Override
       public int run(RunSpec spec) throws IOException {
@@ -85,9 +70,7 @@ class BuilderVolumesTest {
       @Override
       public void removeStale() {}
     };
-    BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", 0L, false, false,
-        null, null, BuildOptions.DiffMode.WALK);
-    new Builder(storage, runner, QUIET, options).build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
+    dir.build(storage, runner, dir.options(0L, null), yaml);
   }
 
   @Test
@@ -145,15 +128,4 @@ class BuilderVolumesTest {
     build(stackerfile("a/b"));
     assertEquals(2, runs.size(), "a cache entry naming another layer's volume was used");
   }
-
-  private static final Log QUIET = new Log() {
-    @Override
-    public void info(String message) {}
-
-    @Override
-    public void warn(String message) {}
-
-    @Override
-    public void debug(String message) {}
-  };
 }

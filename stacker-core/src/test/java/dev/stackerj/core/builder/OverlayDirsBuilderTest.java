@@ -5,30 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.builder.BuildEvent.CacheHit;
 import dev.stackerj.core.builder.BuildEvent.CacheMiss;
-import dev.stackerj.core.plan.Planner;
-import dev.stackerj.core.stackerfile.StackerfileLoader;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.TarHeader;
-import dev.stackerj.oci.layer.TarReader;
 import dev.stackerj.oci.layout.OciLayout;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.ProcSelf;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,16 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 class OverlayDirsBuilderTest {
   @TempDir Path work;
 
+  private BuildDir dir;
   private LinkStorage storage;
   private final ScriptedRunner runner = new ScriptedRunner();
-  private final List<BuildEvent> events = new ArrayList<>();
   /** What the run of "app" saw at /usr/local/file. */
   private final List<String> seenByRun = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
-    storage = new LinkStorage(Files.createDirectories(work.resolve("roots")));
-    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n");
+    dir = new BuildDir(work);
+    storage = new LinkStorage(dir.roots());
     Path ovl = Files.createDirectories(work.resolve("ovl/sub"));
     Files.writeString(ovl.resolve("file"), "from the host\n");
     Files.writeString(work.resolve("ovl/exec"), "#!/bin/sh\n");
@@ -63,56 +57,33 @@ class OverlayDirsBuilderTest {
     });
   }
 
-  private String yaml(String overlayDirs) {
-    return """
-        base:
-          from: {type: scratch}
-          imports:
-            - path: sh
-              dest: /bin/sh
-              mode: 0755
-              uid: %1$d
-              gid: %2$d
+  private static String yaml(String overlayDirs) {
+    return BuildDir.base() + """
           run: true
         app:
           from: {type: built, tag: base}
           overlay_dirs:
-        %3$s
+        %s
           run: echo hi > /greeting
-        """.formatted(ProcSelf.euid(), ProcSelf.egid(), overlayDirs);
+        """.formatted(overlayDirs);
   }
 
   private static final String USR_LOCAL = "    - {source: ovl, dest: /usr/local}";
 
   private List<BuildEvent> build(String yaml) throws Exception {
-    Path file = work.resolve("stacker.yaml");
-    Files.writeString(file, yaml);
-    BuildOptions options = new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test",
-        null, false, false, null, Compression.GZIP, BuildOptions.DiffMode.WALK);
-    int from = events.size();
-    new Builder(storage, runner, QUIET, options, events::add)
-        .build(Planner.plan(new StackerfileLoader(Map.of(), Map.of()).loadAll(List.of(file))));
-    return List.copyOf(events.subList(from, events.size()));
+    return dir.build(storage, runner, dir.options(null, Compression.GZIP), yaml);
   }
 
   private OciLayout layout() throws IOException {
-    return OciLayout.open(work.resolve("oci"));
+    return dir.layout();
   }
 
   private Manifest manifest(String tag) throws IOException {
-    OciLayout layout = layout();
-    return layout.readManifest(layout.findTag(tag).orElseThrow());
+    return dir.manifest(tag);
   }
 
   private Map<String, TarHeader> entries(Descriptor layer) throws IOException {
-    Map<String, TarHeader> entries = new TreeMap<>();
-    try (InputStream in = Compression.decompress(layer.mediaType(), layout().openBlob(layer))) {
-      TarReader tar = new TarReader(in);
-      for (TarHeader h = tar.next(); h != null; h = tar.next()) {
-        entries.put(h.name(), h);
-      }
-    }
-    return entries;
+    return dir.entries(layer);
   }
 
   @Test
@@ -264,15 +235,4 @@ class OverlayDirsBuilderTest {
         config.history().stream().map(ImageConfig.History::createdBy).toList());
     assertEquals(3, config.rootfs().diffIds().size());
   }
-
-  private static final Log QUIET = new Log() {
-    @Override
-    public void info(String message) {}
-
-    @Override
-    public void warn(String message) {}
-
-    @Override
-    public void debug(String message) {}
-  };
 }
