@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -179,7 +178,9 @@ public final class ChangeStage {
   private void copy(Path source, Stat st, Path target) throws IOException {
     int type = st.type();
     if (type == Stat.S_IFREG) {
-      Files.copy(source, target, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+      // the content only: COPY_ATTRIBUTES copies user.* attributes on Linux, overlay bookkeeping among them
+      // (user.overlay.origin of a file the run changed); owner, mode, times and recorded ones are set below
+      Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
     } else if (type == Stat.S_IFLNK) {
       Posix.symlink(Posix.readlink(source), target);
     } else if (type == Stat.S_IFIFO) {

@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  * layer's annotation. Every asked type is made from the tree the changes are in where that tree holds
  * them and nothing else ({@link ExactTree}: the tools read it as it is), else from a stage of the changes
  * made once ({@link ChangeStage}); either gives the same filesystem. Like stacker, the diff ID of such a
- * layer is its blob digest (it is not compressed as a whole). Under SOURCE_DATE_EPOCH every time in the image is that time and erofs's UUID derives from the
- * changes, so the same changes give the same blob.
+ * layer is its blob digest (it is not compressed as a whole). Under SOURCE_DATE_EPOCH every time in the
+ * image is that time and erofs's UUID derives from the changes, so the same changes give the same blob.
  */
 public final class FsLayerWriter {
   private final Long sourceDateEpoch;
