@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,6 +39,8 @@ public final class ChangeStage {
    * path of the stage, which root may write, ever leads through a link the layer's content put there.
    */
   private final Set<String> madeDirs = new HashSet<>(Set.of(""));
+  /** Whether any staged path carries an attribute (the opaque mark among them). */
+  private boolean anyXattr;
 
   private ChangeStage(Path stage, Path sourceRoot) {
     this.stage = stage;
@@ -50,10 +51,13 @@ public final class ChangeStage {
    * Stages {@code changes} into {@code stage} (a new, empty directory that must not exist yet).
    *
    * @param sourceRoot the tree the changes' parents are read from: the overlay upper or the new rootfs
+   * @return whether any staged path carries an extended attribute
    */
-  public static void stage(List<LayerEntry> changes, Path sourceRoot, Path stage) throws IOException {
+  public static boolean stage(List<LayerEntry> changes, Path sourceRoot, Path stage) throws IOException {
     Files.createDirectory(stage);
-    new ChangeStage(stage, sourceRoot).stageAll(changes);
+    ChangeStage s = new ChangeStage(stage, sourceRoot);
+    s.stageAll(changes);
+    return s.anyXattr;
   }
 
   private void stageAll(List<LayerEntry> changes) throws IOException {
@@ -87,6 +91,7 @@ public final class ChangeStage {
           throw new IOException("stage layer entry \"" + e.path() + "\": an opaque mark on what is not a directory");
         }
         Posix.setXattr(target, OPAQUE, "y".getBytes(StandardCharsets.US_ASCII));
+        anyXattr = true;
       } else if (e instanceof LayerEntry.FromFs f) {
         fromFs(f, target);
       }
@@ -156,28 +161,26 @@ public final class ChangeStage {
    * A hard link to the source, when the source carries nothing the layer leaves out (the link shares its
    * inode, so nothing can be taken off) and the filesystem allows it.
    */
-  private static boolean tryLink(Path source, Stat st, Path target) throws IOException {
-    if (!recordedAsIs(source)) {
+  private boolean tryLink(Path source, Stat st, Path target) throws IOException {
+    var all = Posix.xattrs(source);
+    if (!Xattrs.same(all, Xattrs.forLayer(all))) {
       return false;
     }
     try {
       Posix.link(source, target);
+      anyXattr |= !all.isEmpty();
       return true;
     } catch (IOException e) {
       return false; // another filesystem or subvolume, or a read-only one: copied instead
     }
   }
 
-  private static boolean recordedAsIs(Path p) throws IOException {
-    var all = Posix.xattrs(p);
-    var kept = Xattrs.forLayer(all);
-    return Xattrs.same(all, kept);
-  }
-
-  private static void copy(Path source, Stat st, Path target) throws IOException {
+  private void copy(Path source, Stat st, Path target) throws IOException {
     int type = st.type();
     if (type == Stat.S_IFREG) {
-      Files.copy(source, target, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+      // the content only: COPY_ATTRIBUTES copies user.* attributes on Linux, overlay bookkeeping among them
+      // (user.overlay.origin of a file the run changed); owner, mode, times and recorded ones are set below
+      Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
     } else if (type == Stat.S_IFLNK) {
       Posix.symlink(Posix.readlink(source), target);
     } else if (type == Stat.S_IFIFO) {
@@ -193,9 +196,10 @@ public final class ChangeStage {
     Posix.setTimes(target, st.mtimeSec(), st.mtimeNsec());
   }
 
-  private static void copyXattrs(Path source, Path target) throws IOException {
+  private void copyXattrs(Path source, Path target) throws IOException {
     for (var x : Xattrs.forLayer(Posix.xattrs(source)).entrySet()) {
       Posix.setXattr(target, x.getKey(), x.getValue());
+      anyXattr = true;
     }
   }
 }

@@ -20,10 +20,11 @@ import java.util.function.Consumer;
 /**
  * Writes a layer's changes as squashfs and erofs layers the way atomfs makes them (mksquashfs with zstd;
  * mkfs.erofs with its defaults), with dm-verity data appended ({@link Verity}) and its root hash in the
- * layer's annotation. The changes are staged once ({@link ChangeStage}) and every asked type is made from
- * that stage. Like stacker, the diff ID of such a layer is its blob digest (it is not compressed as a
- * whole). Under SOURCE_DATE_EPOCH every time in the image is that time and erofs's UUID derives from the
- * changes, so the same changes give the same blob.
+ * layer's annotation. Every asked type is made from the tree the changes are in where that tree holds
+ * them and nothing else ({@link ExactTree}: the tools read it as it is), else from a stage of the changes
+ * made once ({@link ChangeStage}); either gives the same filesystem. Like stacker, the diff ID of such a
+ * layer is its blob digest (it is not compressed as a whole). Under SOURCE_DATE_EPOCH every time in the
+ * image is that time and erofs's UUID derives from the changes, so the same changes give the same blob.
  */
 public final class FsLayerWriter {
   private final Long sourceDateEpoch;
@@ -44,13 +45,30 @@ public final class FsLayerWriter {
    */
   public Map<LayerType, LayerBlob> write(OciLayout layout, List<LayerType> types, List<LayerEntry> changes,
       Path sourceRoot, Path stage) throws IOException {
+    return write(layout, types, changes, sourceRoot, stage, true);
+  }
+
+  /** As {@link #write}; {@code direct} false stages the changes even where the tree already is the layer. */
+  Map<LayerType, LayerBlob> write(OciLayout layout, List<LayerType> types, List<LayerEntry> changes,
+      Path sourceRoot, Path stage, boolean direct) throws IOException {
     Map<LayerType, LayerBlob> out = new LinkedHashMap<>();
     try {
       long start = System.nanoTime();
-      ChangeStage.stage(changes, sourceRoot, stage);
-      debug.accept("staged " + changes.size() + " entries: " + (System.nanoTime() - start) / 1_000_000 + " ms");
+      ExactTree.Verdict tree = direct ? ExactTree.check(changes, sourceRoot) : ExactTree.Verdict.STAGE;
+      Path from;
+      boolean noXattrs; // the layer records none: written so, whichever way it is read (the same bytes)
+      if (tree != ExactTree.Verdict.STAGE) {
+        from = sourceRoot; // an overlay upper of the changes alone, or a first layer's whole tree
+        noXattrs = tree == ExactTree.Verdict.WITHOUT_XATTRS;
+        debug.accept("the changed tree is the layer, not staged (" + changes.size() + " entries checked: "
+            + (System.nanoTime() - start) / 1_000_000 + " ms" + (noXattrs ? ", no attributes recorded)" : ")"));
+      } else {
+        from = stage;
+        noXattrs = !ChangeStage.stage(changes, sourceRoot, stage);
+        debug.accept("staged " + changes.size() + " entries: " + (System.nanoTime() - start) / 1_000_000 + " ms");
+      }
       for (LayerType t : types) {
-        out.put(t, make(layout, t, stage, changes));
+        out.put(t, make(layout, t, from, changes, noXattrs));
       }
     } finally {
       Trees.remove(stage);
@@ -64,10 +82,15 @@ public final class FsLayerWriter {
    * 0, so the same tree gives the same blob and converting a base again adds nothing to the layout.
    */
   public LayerBlob writeTree(OciLayout layout, LayerType type, Path root) throws IOException {
-    return make(layout, type, root, null);
+    return make(layout, type, root, null, false);
   }
 
-  private LayerBlob make(OciLayout layout, LayerType type, Path stage, List<LayerEntry> changes) throws IOException {
+  /**
+   * @param noXattrs read no attribute of {@code stage}: the layer records none (the tree may hold some it does
+   *     not record). The image then says it stores none.
+   */
+  private LayerBlob make(OciLayout layout, LayerType type, Path stage, List<LayerEntry> changes, boolean noXattrs)
+      throws IOException {
     String mediaType = switch (type.kind()) {
       case SQUASHFS -> MediaTypes.LAYER_SQUASHFS_ZSTD;
       case EROFS -> MediaTypes.LAYER_EROFS_LZ4HC;
@@ -76,7 +99,7 @@ public final class FsLayerWriter {
     long[] ms = new long[2];
     OciLayout.Written<String> w = layout.writeBlobFile(file -> {
       long start = System.nanoTime();
-      run(command(type, stage, file, changes));
+      run(command(type, stage, file, changes, noXattrs));
       ms[0] = (System.nanoTime() - start) / 1_000_000;
       String root = type.verity() ? Verity.append(file) : null;
       ms[1] = (System.nanoTime() - start) / 1_000_000 - ms[0];
@@ -91,12 +114,15 @@ public final class FsLayerWriter {
     return new LayerBlob(d, w.digest());
   }
 
-  private List<String> command(LayerType type, Path stage, Path file, List<LayerEntry> changes) {
+  private List<String> command(LayerType type, Path stage, Path file, List<LayerEntry> changes, boolean noXattrs) {
     List<String> cmd = new ArrayList<>();
     if (type.kind() == LayerType.Kind.SQUASHFS) {
       // -noappend: the temp file exists (empty), and must be replaced, not extended
       cmd.addAll(List.of("mksquashfs", stage.toString(), file.toString(), "-noappend", "-comp", "zstd",
           "-no-progress", "-quiet"));
+      if (noXattrs) {
+        cmd.add("-no-xattrs");
+      }
       if (sourceDateEpoch != null) {
         cmd.addAll(List.of("-mkfs-time", sourceDateEpoch.toString(), "-all-time", sourceDateEpoch.toString()));
       } else if (changes == null) {
@@ -104,6 +130,9 @@ public final class FsLayerWriter {
       }
     } else {
       cmd.addAll(List.of("mkfs.erofs", "--quiet"));
+      if (noXattrs) {
+        cmd.add("-x-1"); // a tolerance below 0: no attributes
+      }
       if (sourceDateEpoch != null) {
         cmd.add("-T" + sourceDateEpoch);
       }

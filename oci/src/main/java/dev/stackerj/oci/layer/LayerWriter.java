@@ -57,18 +57,21 @@ public final class LayerWriter {
         : contentBytes(entries))) {
       w = layout.writeBlob(
           out -> {
-            MessageDigest diffId = Digest.newSha256();
+            // uncompressed, the diff ID is the blob's digest, which the layout computes
+            MessageDigest diffId = compression == Compression.NONE ? null : Digest.newSha256();
             OutputStream compressed = compression.compress(out);
-            OutputStream tarBytes = new BufferedOutputStream(new DigestOutputStream(compressed, diffId), 1 << 16);
+            OutputStream tarBytes = new BufferedOutputStream(diffId == null ? compressed
+                : new DigestOutputStream(compressed, diffId), 1 << 16);
             TarWriter tar = new TarWriter(tarBytes);
             writeEntries(tar, entries, task);
             tar.finish();
             tarBytes.flush();
             compressed.close(); // ends the compressed stream; the layout's stream stays open
-            return Digest.fromMessageDigest(diffId.digest());
+            return diffId == null ? null : Digest.fromMessageDigest(diffId.digest());
           });
     }
-    return new LayerBlob(new Descriptor(compression.mediaType(), w.digest(), w.size()), w.result());
+    return new LayerBlob(new Descriptor(compression.mediaType(), w.digest(), w.size()),
+        w.result() == null ? w.digest() : w.result());
   }
 
   /** The bytes of the regular files among {@code entries}, each hard-linked file once. */

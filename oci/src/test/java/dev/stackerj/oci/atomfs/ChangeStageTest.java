@@ -57,6 +57,28 @@ class ChangeStageTest {
   }
 
   @Test
+  void aCopiedFileCarriesOnlyTheAttributesTheLayerRecords() throws IOException {
+    Path src = Files.createDirectories(dir.resolve("src"));
+    Path f = Files.writeString(src.resolve("f"), "changed by the run");
+    Posix.chmod(f, 0640);
+    // a file overlay copied up and the run changed: the origin is the upper's bookkeeping, not the file's
+    Posix.setXattr(f, "user.overlay.origin", new byte[] {0, 1, 2});
+    Posix.setXattr(f, "user.kept", "k".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    Path stage = dir.resolve("stage");
+    assertTrue(ChangeStage.stage(List.of(new LayerEntry.FromFs("f", f)), src, stage), "an attribute is staged");
+    Path staged = stage.resolve("f");
+    assertFalse(Posix.lstat(f).ino() == Posix.lstat(staged).ino(), "copied: a link would keep the origin");
+    assertEquals(List.of("user.kept"), List.copyOf(Posix.xattrs(staged).keySet()));
+    assertEquals(0640, Posix.lstat(staged).perm());
+    assertEquals(Posix.lstat(f).mtimeSec(), Posix.lstat(staged).mtimeSec());
+    assertEquals("changed by the run", Files.readString(staged));
+
+    Posix.removeXattr(f, "user.kept");
+    assertFalse(ChangeStage.stage(List.of(new LayerEntry.FromFs("f", f)), src, dir.resolve("stage2")),
+        "no attribute the layer records: none staged");
+  }
+
+  @Test
   void refusesPathsOutsideTheStage() throws IOException {
     Path src = Files.createDirectories(dir.resolve("src"));
     Path file = Files.writeString(src.resolve("f"), "f");

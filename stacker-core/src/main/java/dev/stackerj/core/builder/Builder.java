@@ -20,6 +20,7 @@ import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Index;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
+import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerWriter;
@@ -60,11 +61,14 @@ public final class Builder {
   private OciLayout layout;
   private BuildCache cache;
   private CacheReuse reuse;
+  private CachedTarCompression cachedTars;
   private Imports imports;
   private DigestMemo digests;
   private BaseResolver bases;
   /** The layer types besides tar, or null when tar alone is asked (then none of their classes load). */
   private LayerOutputs outputs;
+  /** How this build compresses its tar layers ({@link #tarCompression}). */
+  private Compression tarCompression;
 
   /** A builder whose events are the log lines ({@link BuildListener#logLines}). */
   public Builder(Storage storage, ContainerRunner runner, Log log, BuildOptions options) {
@@ -148,7 +152,10 @@ public final class Builder {
         name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
         events.progress(), built::get, events);
-    reuse = new CacheReuse(storage, layout, options.layerCompression());
+    tarCompression = tarCompression(options, remote != null);
+    // without a tar image asked, the cached one is not an output: whatever its compression, it stands
+    reuse = new CacheReuse(storage, layout, options.tarAsked() ? tarCompression : null);
+    cachedTars = new CachedTarCompression(layout, tarCompression);
     if (!options.tarOnly()) {
       var others = LayerOutputs.asked(options);
       outputs = others == null ? null : new LayerOutputs(others, storage, layout, annotations,
@@ -165,7 +172,8 @@ public final class Builder {
     events.on(new BuildEvent.LayerStarted(name));
     Base base = bases.prepare(step);
     LayerImports sources = LayerImports.resolve(imports, step, digests);
-    OverlayDirLayers.Sources overlayDirSources = OverlayDirLayers.resolve(step, digests);
+    OverlayDirLayers.Sources overlayDirSources = layer.overlayDirs().isEmpty() ? OverlayDirLayers.resolve(step, digests)
+        : timer.time("overlay_dirs digests", () -> OverlayDirLayers.resolve(step, digests));
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch(),
         overlayDirSources.digests());
     CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
@@ -179,8 +187,7 @@ public final class Builder {
     String volume = VolumeNames.forLayer(name);
     Path stage = options.stackerDir().resolve("stage").resolve(volume);
     if (verdict instanceof CacheReuse.Miss && remote != null) { // binds: what they show is in no key
-      RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout,
-          options.layerCompression());
+      RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout, tarCompression);
       if (found != null) {
         reuseRemote(step, base, key, volume, found);
         keepImports(sources, importsDir);
@@ -191,8 +198,8 @@ public final class Builder {
         : new BuildEvent.RebuiltForBinds(name));
     bases.unpacked(base);
     try {
-      buildInto(volume, stage, importsDir, step, overlayDirs.apply(layer, overlayDirSources, base, volume, layout),
-          sources, key);
+      buildInto(volume, stage, importsDir, step,
+          overlayDirs.apply(layer, overlayDirSources, base, volume, layout, tarCompression), sources, key);
     } catch (Throwable failure) {
       volumes.discard(volume, stage, failure);
       throw failure;
@@ -214,8 +221,16 @@ public final class Builder {
   private void reuseCached(BuildStep step, Base base, BuildCache.Entry e, CacheKey key) throws IOException {
     Layer layer = step.layer();
     ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
-    if (!layer.buildOnly() && options.tarAsked()) {
-      layout.tag(layer.name(), e.manifest());
+    if (options.tarAsked()) {
+      List<Descriptor> layers = cachedTars.apply(e.layers(), base.layers());
+      if (!layers.equals(e.layers())) { // built without tar asked: its tar layers were not compressed
+        Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(layer.name(), e.config(), layers,
+            annotations.of(step));
+        e = new BuildCache.Entry(e.key(), e.volume(), manifest, e.config(), layers, e.types());
+        cache.put(layer.name(), e);
+      } else if (!layer.buildOnly()) {
+        layout.tag(layer.name(), e.manifest());
+      }
     }
     if (outputs != null) {
       BuildCache.Entry complete = outputs.completeCached(step, base, e, config, built);
@@ -233,7 +248,7 @@ public final class Builder {
    * (squashfs and erofs are written from it where they are asked for), so the layer types are always tar.
    */
   private RemoteKey remoteKey(CacheKey key) {
-    return new RemoteKey(key, List.of(RemoteCache.TAR), options.layerCompression().key());
+    return new RemoteKey(key, List.of(RemoteCache.TAR), tarCompression.key());
   }
 
   /** Takes a layer found in a shared cache (its volume applied already) as built: tagged, cached, done. */
@@ -252,6 +267,18 @@ public final class Builder {
     cache.put(layer.name(), e);
     built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest(), e.types()));
     events.on(new BuildEvent.RemoteCacheHit(layer.name(), found.store().repo().toString()));
+  }
+
+  /**
+   * How the tar layers are compressed: as asked ({@code --layer-compression}) where a tar image is asked or a
+   * shared cache is used (its entries are tar images, looked up by compression); else not at all. Without
+   * {@code --layer-type tar} the tar image is the cache's own, never tagged: the squashfs and erofs images are
+   * made from the filesystem, and compressing the tar would take a core from mksquashfs for nothing. The
+   * cache's entries say their compression in the layers' media types, so a later build that asks tar finds
+   * an uncompressed one a miss ({@link CacheReuse}) and builds it again, compressed.
+   */
+  static Compression tarCompression(BuildOptions options, boolean sharedCache) {
+    return options.tarAsked() || sharedCache ? options.layerCompression() : Compression.NONE;
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */
@@ -352,7 +379,7 @@ public final class Builder {
       return null;
     }
     LayerBlob blob = new LayerWriter(log::warn, options.sourceDateEpoch(), events.progress())
-        .write(layout, changes, options.layerCompression());
+        .write(layout, changes, tarCompression);
     log.debug("layer " + name + ": " + changes.size() + " entries (" + (overlay ? "overlay" : "metadata walk") + "), "
         + blob.descriptor().digest());
     return blob;

@@ -10,8 +10,8 @@ import dev.stackerj.oci.layout.OciLayout;
 
 /**
  * The rules for reusing a layer's cached result: its key is unchanged and every output it names (volume,
- * manifest, layer blobs of the asked compression) is still there. A layer with binds is always rebuilt:
- * what a bind shows is not in its key.
+ * manifest, layer blobs of the asked compression, or uncompressed) is still there. A layer with binds is
+ * always rebuilt: what a bind shows is not in its key.
  */
 final class CacheReuse {
   /** What the cache says about one layer. */
@@ -30,7 +30,10 @@ final class CacheReuse {
   private final OciLayout layout;
   private final Compression compression;
 
-  /** @param compression how new layers are compressed: a cached layer compressed otherwise is a miss */
+  /**
+   * @param compression how new tar layers are compressed, when a cached layer compressed otherwise is a miss;
+   *     null when any will do (no tar image is asked: the cached one is not an output)
+   */
   CacheReuse(Storage storage, OciLayout layout, Compression compression) {
     this.storage = storage;
     this.layout = layout;
@@ -58,8 +61,10 @@ final class CacheReuse {
       miss = "its filesystem " + storage.path(entry.volume()) + " is gone";
     } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
-    } else if (entry.layers().size() > baseLayers
-        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())) {
+    } else if (compression != null && entry.layers().size() > baseLayers
+        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())
+        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(Compression.NONE.mediaType())) {
+      // (an uncompressed one was built without tar asked: it is compressed as it is reused, CachedTarCompression)
       miss = "its layer was compressed otherwise than --layer-compression " + compression.key() + " asks";
     }
     return miss != null ? new Miss(miss) : new Hit(entry);

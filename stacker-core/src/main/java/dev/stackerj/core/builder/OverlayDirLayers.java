@@ -12,6 +12,7 @@ import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ImageConfig;
+import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layer.LayerBlob;
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.LayerWriter;
@@ -85,9 +86,9 @@ final class OverlayDirLayers {
    * {@code base} with {@code sources} on it: a fresh volume {@code .overlay_dirs-VOLUME} holding the base's
    * files and the dirs' (read-only when done), the dirs' layers after the base's, and a config that lists
    * them. With no overlay dirs, {@code base} itself. A tar base's files are in no layer yet (the run's layer
-   * takes them otherwise): they become the first layer here.
+   * takes them otherwise): they become the first layer here. The layers are tar, compressed as {@code compression}.
    */
-  Base apply(Layer layer, Sources sources, Base base, String volume, OciLayout layout)
+  Base apply(Layer layer, Sources sources, Base base, String volume, OciLayout layout, Compression compression)
       throws StackerException, IOException {
     if (sources.dirs().isEmpty()) {
       return base;
@@ -100,7 +101,7 @@ final class OverlayDirLayers {
       storage.snapshot(base.volume(), own);
     }
     try {
-      return copyIn(layer, sources, base, own, layout);
+      return copyIn(layer, sources, base, own, layout, compression);
     } catch (StackerException | IOException | RuntimeException e) {
       try {
         storage.delete(own); // nothing half-copied is left for anything to start from
@@ -111,14 +112,14 @@ final class OverlayDirLayers {
     }
   }
 
-  private Base copyIn(Layer layer, Sources sources, Base base, String own, OciLayout layout)
-      throws StackerException, IOException {
+  private Base copyIn(Layer layer, Sources sources, Base base, String own, OciLayout layout,
+      Compression compression) throws StackerException, IOException {
     Path rootfs = storage.rootfs(own);
     ImageConfigs.Settings settings = Authorship.settings(options.sourceDateEpoch());
     List<Descriptor> layers = new ArrayList<>(base.layers());
     ImageConfig config = base.config();
     if (base.volume() != null && base.diffRoot() == null) {
-      LayerBlob whole = write(layout, TreeDiff.diff(null, rootfs));
+      LayerBlob whole = write(layout, TreeDiff.diff(null, rootfs), compression);
       layers.add(whole.descriptor());
       config = ImageConfigs.withLayer(config, whole.diffId(), "stacker build of " + layer.name(), settings);
     }
@@ -126,14 +127,18 @@ final class OverlayDirLayers {
     for (Map.Entry<OverlayDir, Path> e : sources.dirs().entrySet()) {
       OverlayDir od = e.getKey();
       OverlayDirCopy.Copied copied;
+      long start = System.nanoTime();
       try {
         copied = OverlayDirCopy.copy(e.getValue(), rootfs, od.dest(), hostRoot);
       } catch (IOException ex) {
         throw failed(od, IoErrors.describe(ex), ex);
       }
-      LayerBlob blob = write(layout, copied.entries());
+      long copiedAt = System.nanoTime();
+      LayerBlob blob = write(layout, copied.entries(), compression);
       debug.accept("layer " + layer.name() + ": overlay_dir " + od.source() + " at " + copied.dest() + ", "
-          + copied.entries().size() + " entries, " + blob.descriptor().digest());
+          + copied.entries().size() + " entries, " + blob.descriptor().digest() + " (copy "
+          + (copiedAt - start) / 1_000_000 + " ms, " + compression.key() + " tar layer "
+          + (System.nanoTime() - copiedAt) / 1_000_000 + " ms)");
       layers.add(blob.descriptor());
       // stacker's history entry for an overlay dir's layer
       config = ImageConfigs.withLayer(config, blob.diffId(), "stacker overlay dir for " + layer.name(), settings);
@@ -142,8 +147,8 @@ final class OverlayDirLayers {
     return new Base(own, rootfs, layers, config, base.key());
   }
 
-  private LayerBlob write(OciLayout layout, List<LayerEntry> entries) throws IOException {
-    return new LayerWriter(debug, options.sourceDateEpoch()).write(layout, entries, options.layerCompression());
+  private LayerBlob write(OciLayout layout, List<LayerEntry> entries, Compression compression) throws IOException {
+    return new LayerWriter(debug, options.sourceDateEpoch()).write(layout, entries, compression);
   }
 
   private static StackerException failed(OverlayDir od, String detail, Exception cause) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stackerj.core.Log;
+import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.host.HostProbes;
 import dev.stackerj.core.plan.Planner;
 import dev.stackerj.core.stackerfile.StackerfileLoader;
@@ -104,6 +105,11 @@ class BuilderLayerTypesTest {
     };
   }
 
+  private static List<String> tarMediaTypes(Path dir, String layer) {
+    return BuildCache.load(dir.resolve(".stacker/build.cache"), m -> { }).get(layer).layers().stream()
+        .map(dev.stackerj.oci.Descriptor::mediaType).toList();
+  }
+
   private static Manifest manifest(Path dir, String tag) throws IOException {
     OciLayout layout = OciLayout.open(dir.resolve("oci"));
     return layout.readManifest(layout.findTag(tag).orElseThrow(() -> new AssertionError("no tag " + tag)));
@@ -199,9 +205,13 @@ class BuilderLayerTypesTest {
     Path squashFirst = work.resolve("squash-first");
     build(squashFirst, yaml(false), "squashfs");
     assertFalse(OciLayout.open(squashFirst.resolve("oci")).findTag("app").isPresent(), "tar was not asked");
+    assertEquals(List.of(Compression.NONE.mediaType(), Compression.NONE.mediaType()), tarMediaTypes(squashFirst, "app"),
+        "the untagged tar image is the cache's own: not compressed");
     int afterSquash = runner.runs.size();
     build(squashFirst, yaml(false), "tar");
     assertEquals(afterSquash, runner.runs.size(), "tar of cached layers: nothing runs again");
+    assertEquals(List.of(Compression.GZIP.mediaType(), Compression.GZIP.mediaType()), tarMediaTypes(squashFirst, "app"),
+        "compressed as they are reused");
     assertEquals(digest(together, "app"), digest(squashFirst, "app"));
     assertEquals(digest(together, "app-squashfs"), digest(squashFirst, "app-squashfs"));
     assertTrue(runs > 0);

@@ -63,6 +63,7 @@ class BuilderStepsTest {
     Descriptor config = layout.putBlob(MediaTypes.IMAGE_CONFIG, "{}".getBytes(StandardCharsets.UTF_8));
     Descriptor gz = new Descriptor(Compression.GZIP.mediaType(), Digest.sha256("x".getBytes(StandardCharsets.UTF_8)), 1);
     Descriptor zstd = new Descriptor(Compression.ZSTD.mediaType(), gz.digest(), 1);
+    Descriptor plain = new Descriptor(Compression.NONE.mediaType(), Digest.sha256("y".getBytes(StandardCharsets.UTF_8)), 1);
     Descriptor manifest = layout.putManifest("app", config, List.of(), Map.of());
 
     assertEquals(new CacheReuse.Miss("app has not been built before"), reuse.check(app, KEY, null, 0));
@@ -80,12 +81,32 @@ class BuilderStepsTest {
     assertEquals(new CacheReuse.Miss("its layer was compressed otherwise than --layer-compression gzip asks"),
         reuse.check(app, KEY, zstdEntry, 0));
     assertEquals(new CacheReuse.Hit(zstdEntry), reuse.check(app, KEY, zstdEntry, 1), "the base's layer is not ours to judge");
+    BuildCache.Entry plainEntry = new BuildCache.Entry(KEY, "app", manifest, config, List.of(gz, plain));
+    assertEquals(new CacheReuse.Hit(plainEntry), reuse.check(app, KEY, plainEntry, 1),
+        "an uncompressed layer (built without tar asked) is compressed as it is reused");
+    CacheReuse anyTar = new CacheReuse(storage, layout, null);
+    assertEquals(new CacheReuse.Hit(zstdEntry), anyTar.check(app, KEY, zstdEntry, 0),
+        "no tar asked: the cached tar image, compressed in any way, is not an output");
     assertFalse(reuse.outputsPresent(entry), "its layer blob is not in the layout");
     assertTrue(reuse.outputsPresent(new BuildCache.Entry(KEY, "app", manifest, config, List.of())));
 
     Files.createDirectories(work.resolve("h"));
     Layer bound = layer("app:\n  from: {type: scratch}\n  binds:\n    - " + work.resolve("h") + " -> /h\n");
     assertInstanceOf(CacheReuse.Binds.class, reuse.check(bound, KEY, entry, 0));
+  }
+
+  @Test
+  void tarLayersAreCompressedOnlyWhereATarImageIsAskedOrShared() {
+    BuildOptions squashfs = options(Compression.ZSTD, List.of("squashfs"));
+    assertEquals(Compression.NONE, Builder.tarCompression(squashfs, false));
+    assertEquals(Compression.ZSTD, Builder.tarCompression(squashfs, true), "a shared cache's entries are as asked");
+    assertEquals(Compression.ZSTD, Builder.tarCompression(options(Compression.ZSTD, List.of("tar", "erofs")), false));
+    assertEquals(Compression.GZIP, Builder.tarCompression(options(null, List.of()), false));
+  }
+
+  private BuildOptions options(Compression compression, List<String> types) {
+    return new BuildOptions(work.resolve(".stacker"), work.resolve("oci"), "io.stackeroci", "test", null, false, false,
+        null, compression, null, types, true);
   }
 
   // RunScript
