@@ -36,10 +36,8 @@ final class RemoteCache {
    * @param store where it was found
    * @param config its image config blob, in oci/
    * @param layers its image's layers (the base's, then its own), all in oci/
-   * @param own the layers it adds to the base's, which make its filesystem on the base's
    */
-  record Found(CacheStore store, Descriptor config, ImageConfig imageConfig, List<Descriptor> layers,
-      List<Descriptor> own) {}
+  record Found(CacheStore store, Descriptor config, ImageConfig imageConfig, List<Descriptor> layers) {}
 
   private final List<CacheStore> from;
   private final CacheStore to;
@@ -123,7 +121,7 @@ final class RemoteCache {
     }
     List<Descriptor> layers = new ArrayList<>(base.layers());
     layers.addAll(tar.layers());
-    return new Found(store, tar.config(), config, layers, tar.layers());
+    return new Found(store, tar.config(), config, layers);
   }
 
   /** The diff_ids of {@code base}'s layers, as its config has them (none for a tar or scratch base). */
