@@ -134,6 +134,101 @@ teardown() {
   grep -qx "found cached layer top" <<<"$output"
 }
 
+# Adds to the project in $1 a layer "extra" on top, whose run reads what mid and top made.
+add_extra() {
+  cat >> "$1/stacker.yaml" <<'YAML'
+extra:
+  from:
+    type: built
+    tag: top
+  run: |
+    echo RAN-extra
+    cat /copy.txt /top.txt > /extra.txt
+YAML
+}
+
+@test "a warm build's later layer that misses runs on the found layers' filesystems, made for it" {
+  project "$WORK/b"
+  add_extra "$WORK/b"
+  build_in "$WORK/b" build --cache-from "docker://127.0.0.1:$PORT/ci" --cache-skip-tls
+  echo "$output"
+  [ "$status" -eq 0 ]
+  for l in base mid top; do
+    grep -qx "found cached layer $l in docker://127.0.0.1:$PORT/ci" <<<"$output"
+  done
+  # extra misses, and runs on top's filesystem, made from the found blobs on mid's, made on base's
+  grep -qx "RAN-extra" <<<"$output"
+  ! grep -q "RAN-top\|RAN-mid\|RAN-base" <<<"$output"
+  unpack "$WORK/b/oci" extra "$WORK/extra"
+  [ "$(cat "$WORK/extra/rootfs/extra.txt")" = "$(printf 'hello\ntop')" ]
+  [ "$(jq '[.layers[] | select(.deferred == true)] | length' "$WORK/b/.stacker/build.cache")" -eq 0 ]
+  [ -f "$WORK/b/$(layer_fs top)/top.txt" ]
+  [ -f "$WORK/b/$(layer_fs mid)/copy.txt" ]
+  # the same image as a clone that built it all itself
+  project "$WORK/c"
+  add_extra "$WORK/c"
+  build_in "$WORK/c" build
+  [ "$status" -eq 0 ]
+  [ "$(digest_of "$WORK/c/oci" extra)" = "$(digest_of "$WORK/b/oci" extra)" ]
+}
+
+@test "a warm build makes no filesystem; local rebuilds hit; grab and a layer added later make them" {
+  project "$WORK/b"
+  build_in "$WORK/b" build --cache-from "docker://127.0.0.1:$PORT/ci" --cache-skip-tls
+  [ "$status" -eq 0 ]
+  # the images need only the blobs: the filesystems are made when something reads them
+  for l in base mid top; do
+    [ ! -e "$WORK/b/roots/$l" ] || fail "$l's filesystem was made"
+  done
+  [ "$(jq '[.layers[] | select(.deferred == true)] | length' "$WORK/b/.stacker/build.cache")" -eq 3 ]
+  build_in "$WORK/b" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  for l in base mid top; do
+    grep -qx "found cached layer $l" <<<"$output"
+    [ ! -e "$WORK/b/roots/$l" ] || fail "$l's filesystem was made"
+  done
+  ! grep -q "RAN-" <<<"$output"
+  # a command that reads a layer makes its filesystem from oci/
+  run bash -c 'cd "$0" && "$1" grab mid:/copy.txt' "$WORK/b" "$STACKER"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$WORK/b/copy.txt")" = hello ]
+  [ "$(jq '.layers.mid.deferred // false' "$WORK/b/.stacker/build.cache")" = false ]
+  [ "$(jq '.layers.top.deferred' "$WORK/b/.stacker/build.cache")" = true ]
+  # without the shared cache, a layer added on top runs on top's filesystem, made from the build cache's entry
+  add_extra "$WORK/b"
+  build_in "$WORK/b" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "found cached layer top" <<<"$output"
+  grep -qx "RAN-extra" <<<"$output"
+  unpack "$WORK/b/oci" extra "$WORK/extra"
+  [ "$(cat "$WORK/extra/rootfs/extra.txt")" = "$(printf 'hello\ntop')" ]
+  # and the next build is a no-op hit
+  build_in "$WORK/b" build
+  [ "$status" -eq 0 ]
+  grep -qx "found cached layer extra" <<<"$output"
+}
+
+@test "squashfs asked on a warm hit is written from the filesystem made for it, as a cold build writes it" {
+  project "$WORK/b"
+  build_in "$WORK/b" build --cache-from "docker://127.0.0.1:$PORT/ci" --cache-skip-tls --layer-type tar \
+    --layer-type squashfs
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! grep -q "RAN-" <<<"$output"
+  grep -qx "found cached layer top in docker://127.0.0.1:$PORT/ci" <<<"$output"
+  project "$WORK/c"
+  build_in "$WORK/c" build --layer-type tar --layer-type squashfs
+  [ "$status" -eq 0 ]
+  local t
+  for t in base mid top base-squashfs mid-squashfs top-squashfs; do
+    [ -n "$(digest_of "$WORK/b/oci" "$t")" ] || fail "no $t in b"
+    [ "$(digest_of "$WORK/b/oci" "$t")" = "$(digest_of "$WORK/c/oci" "$t")" ] || fail "$t differs"
+  done
+}
+
 @test "a changed import rebuilds that layer and the ones after it only, and --debug says what was asked" {
   project "$WORK/b" changed
   build_in "$WORK/b" --debug build --cache-from "docker://127.0.0.1:$PORT/ci" --cache-skip-tls

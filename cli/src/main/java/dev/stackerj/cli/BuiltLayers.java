@@ -1,6 +1,8 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.StackerException;
+import dev.stackerj.core.builder.BuildLock;
+import dev.stackerj.core.builder.DeferredVolume;
 import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
@@ -19,6 +21,8 @@ import java.util.Optional;
 
 /**
  * The layers a build left in roots/, found by name through the build cache (which knows each one's volume and config).
+ * A layer found in a shared cache whose filesystem nothing in its build read has none yet: it is made here, under
+ * the build lock, when a command reads it.
  */
 final class BuiltLayers implements AutoCloseable {
   /** A built layer: its volume's rootfs and its image config (null when only the filesystem is left). */
@@ -26,7 +30,7 @@ final class BuiltLayers implements AutoCloseable {
 
   private final GlobalOptions global;
   private final Storage storage;
-  private final BuildCache cache;
+  private BuildCache cache;
 
   BuiltLayers(GlobalOptions global) throws StackerException, IOException {
     this.global = global;
@@ -48,6 +52,9 @@ final class BuiltLayers implements AutoCloseable {
   Found find(String name) throws StackerException, IOException {
     BuildCache.Entry e = cache.get(name);
     String volume = VolumeNames.forLayer(name); // never the cache's word for it: that file is data, not a path
+    if (e != null && e.deferred()) {
+      e = made(name);
+    }
     if (!built(volume)) {
       List<String> names = names();
       throw new StackerException(StackerException.Kind.USAGE, "no built layer \"" + name + "\" in " + global.roots(),
@@ -57,9 +64,26 @@ final class BuiltLayers implements AutoCloseable {
   }
 
   /** The rootfs of the built layer {@code name}, or null when there is none (for stacker:// imports). */
-  Path rootfsOrNull(String name) {
+  Path rootfsOrNull(String name) throws StackerException, IOException {
     String volume = VolumeNames.forLayer(name);
-    return cache.get(name) != null && built(volume) ? storage.rootfs(volume) : null;
+    BuildCache.Entry e = cache.get(name);
+    if (e != null && e.deferred()) {
+      e = made(name);
+    }
+    return e != null && built(volume) ? storage.rootfs(volume) : null;
+  }
+
+  /**
+   * Makes the filesystem of {@code name}, deferred by its build, under the build lock (the cache read again
+   * there: a build may have changed it); its entry, or null when it has none now.
+   */
+  private BuildCache.Entry made(String name) throws StackerException, IOException {
+    try (BuildLock lock = BuildLock.acquire(global.stacker().resolve(".lock"), global.roots().resolve(".lock"))) {
+      cache = BuildCache.load(global.stacker().resolve("build.cache"), w -> {});
+      global.log().info("making the filesystem of " + name + " (found in a shared cache, not made by its build)");
+      DeferredVolume.make(storage, OciLayout.open(global.oci()), cache, name, global.log()::warn);
+      return cache.get(name);
+    }
   }
 
   /**
@@ -84,11 +108,11 @@ final class BuiltLayers implements AutoCloseable {
     return find(best);
   }
 
-  /** Names of the layers whose filesystems are there. */
+  /** Names of the layers whose filesystems are there, or are made when read. */
   List<String> names() {
     List<String> out = new ArrayList<>();
     for (String n : cache.names()) {
-      if (built(VolumeNames.forLayer(n))) {
+      if (cache.get(n).deferred() || built(VolumeNames.forLayer(n))) {
         out.add(n);
       }
     }

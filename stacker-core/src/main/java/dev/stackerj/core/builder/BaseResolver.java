@@ -30,7 +30,8 @@ import java.util.function.Function;
 /**
  * The {@link Base} a layer starts from, one method per {@code from} type: scratch; a layer built before
  * (its volume); a tarball, an OCI layout's image or a registry's image (each unpacked once into a
- * read-only volume, its layers joining ours as they are).
+ * read-only volume, its layers joining ours as they are). A base's volume is deferred ({@link DeferredVolumes}):
+ * a layer found in a cache, local or shared, does not need it unpacked.
  */
 final class BaseResolver {
   private final Storage storage;
@@ -44,17 +45,17 @@ final class BaseResolver {
   private final ProgressSink progress;
   private final Function<String, Built> built;
   private final BuildListener events;
-  /** Tar bases not unpacked yet, by volume: a layer found in a shared cache does not need them. */
-  private final java.util.Map<String, Path> tarsToUnpack = new java.util.HashMap<>();
+  private final DeferredVolumes deferred;
 
   /**
    * @param pullCache where registry images are pulled to (blobs fetched once)
    * @param progress where unpacks and pulls report bytes done
    * @param built the layers built so far by name (null: not built)
    * @param events gets a {@link BuildEvent.BaseBlob} for each blob of a base image copied into oci/
+   * @param deferred where an unpacked base's volume is recorded, to be made when a layer on it runs
    */
   BaseResolver(Storage storage, OciLayout layout, Imports imports, DigestMemo digests, Path pullCache, Log log,
-      ProgressSink progress, Function<String, Built> built, BuildListener events) {
+      ProgressSink progress, Function<String, Built> built, BuildListener events, DeferredVolumes deferred) {
     this.storage = storage;
     this.layout = layout;
     this.imports = imports;
@@ -64,6 +65,7 @@ final class BaseResolver {
     this.progress = progress;
     this.built = built;
     this.events = events;
+    this.deferred = deferred;
     this.unpacker = new BaseUnpacker(storage, progress, log::warn);
     this.fsLayers = new FsBaseLayers(storage, layout, progress, log::warn, log::debug);
   }
@@ -109,25 +111,16 @@ final class BaseResolver {
     }
     String hex = digests.sha256(tar); // memoized: a cached rebuild does not re-read a large base
     String volume = VolumeNames.base("tar", hex);
-    tarsToUnpack.put(volume, tar); // by unpacked(), when the layer is built
+    // unpacked when the layer is built: a layer on a tar base holds its whole tree, so one found in a cache
+    // never needs the tarball unpacked
+    deferred.defer(volume, () -> unpacker.tar(volume, tar));
     // the key as before the base volumes were renamed
     return new Base(volume, null, List.of(), null, "tar:base-tar-" + hex);
   }
 
   /**
-   * Makes {@code base}'s volume if it is a tar base not unpacked yet: a layer on a tar base holds its whole
-   * tree, so one found in a cache (local or shared) never needs the tarball unpacked.
-   */
-  void unpacked(Base base) throws IOException {
-    Path tar = base.volume() == null ? null : tarsToUnpack.remove(base.volume());
-    if (tar != null) {
-      unpacker.tar(base.volume(), tar);
-    }
-  }
-
-  /**
    * An OCI layout base ({@code path:tag}): its layers are reused as blobs, its rootfs unpacked once per manifest
-   * digest.
+   * digest, when a layer needs it.
    */
   private Base oci(From from, String layerName) throws StackerException, IOException {
     int colon = from.url().indexOf(':');
@@ -187,7 +180,7 @@ final class BaseResolver {
   /**
    * A base from an image in another layout (an oci: layout, or the pull cache): its layers join ours as
    * they are, never recompressed, and its rootfs is unpacked once into a read-only volume keyed by the
-   * manifest digest.
+   * manifest digest, when a layer needs it.
    */
   private Base image(String kind, OciLayout source, Digest manifest, List<Descriptor> layers, ImageConfig config,
       String layerName) throws IOException {
@@ -199,8 +192,12 @@ final class BaseResolver {
     for (Descriptor l : tar.layers()) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
-    String volume = unpacker.layers(VolumeNames.base(kind, manifest.hex()), tar.any() ? layout : source,
-        tar.layers());
+    String own = VolumeNames.base(kind, manifest.hex());
+    OciLayout from = tar.any() ? layout : source;
+    String volume = unpacker.volumeOf(own, tar.layers());
+    // unpacked when a layer on it runs (or a squashfs image is made of it): a layer found in a cache, local
+    // or shared, needs only its blobs
+    deferred.defer(volume, () -> unpacker.layers(own, from, tar.layers()));
     return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }

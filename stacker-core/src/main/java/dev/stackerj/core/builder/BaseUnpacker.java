@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -65,6 +66,35 @@ final class BaseUnpacker {
     if (storage.layered() && !layers.isEmpty()) {
       return chain(source, layers);
     }
+    unpackLayers(volume, source, layers);
+    return volume;
+  }
+
+  /** The volume {@link #layers} makes of {@code layers}, named without making it. */
+  String volumeOf(String volume, List<Descriptor> layers) {
+    if (storage.layered() && !layers.isEmpty()) {
+      List<String> chain = chainNames(layers);
+      return chain.get(chain.size() - 1);
+    }
+    return volume;
+  }
+
+  /**
+   * The names of the volumes of {@code layers} on layered storage, bottom first: each the blob digest of an
+   * image's first layer, and for the others the digest of the one below's and the layer's.
+   */
+  private static List<String> chainNames(List<Descriptor> layers) {
+    List<String> out = new ArrayList<>();
+    String chain = null;
+    for (Descriptor layer : layers) {
+      chain = chain == null ? layer.digest().hex()
+          : Digest.sha256((chain + " " + layer.digest()).getBytes(StandardCharsets.US_ASCII)).hex();
+      out.add(VolumeNames.baseLayer(chain));
+    }
+    return out;
+  }
+
+  private void unpackLayers(String volume, OciLayout source, List<Descriptor> layers) throws IOException {
     once(volume, rootfs -> {
       long total = layers.stream().mapToLong(Descriptor::size).sum();
       AtomicLong read = new AtomicLong();
@@ -84,7 +114,6 @@ final class BaseUnpacker {
         }
       }
     });
-    return volume;
   }
 
   /**
@@ -93,14 +122,13 @@ final class BaseUnpacker {
    */
   private String chain(OciLayout source, List<Descriptor> layers) throws IOException {
     String below = null;
-    String chain = null;
+    List<String> names = chainNames(layers);
     long total = layers.stream().mapToLong(Descriptor::size).sum();
     AtomicLong read = new AtomicLong();
     try (ProgressSink.Task task = progress.start("unpacking base (" + layers.size() + " layers)", total)) {
-      for (Descriptor layer : layers) {
-        chain = chain == null ? layer.digest().hex()
-            : Digest.sha256((chain + " " + layer.digest()).getBytes(StandardCharsets.US_ASCII)).hex();
-        String volume = VolumeNames.baseLayer(chain);
+      for (int i = 0; i < layers.size(); i++) {
+        Descriptor layer = layers.get(i);
+        String volume = names.get(i);
         String parent = below;
         if (!storage.exists(volume)) {
           once(volume, parent, rootfs -> {

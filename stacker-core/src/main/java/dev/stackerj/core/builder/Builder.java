@@ -55,6 +55,8 @@ public final class Builder {
   private final GenerateLabels labels;
   private final Annotations annotations;
   private final OverlayDirLayers overlayDirs;
+  private final DeferredVolumes deferred = new DeferredVolumes();
+  private final FoundVolumes foundVolumes;
   private RemoteCache remote; // --cache-from / --cache-to, or null
 
   // per build: what is on disk when it starts
@@ -89,6 +91,7 @@ public final class Builder {
     this.labels = new GenerateLabels(storage, runner);
     this.annotations = new Annotations(options.annotationsNamespace(), options.stackerVersion());
     this.overlayDirs = new OverlayDirLayers(storage, options, log::debug);
+    this.foundVolumes = new FoundVolumes(storage, volumes, deferred, timer, log);
   }
 
   /**
@@ -97,7 +100,7 @@ public final class Builder {
    */
   public Builder remoteCache(List<dev.stackerj.core.remotecache.CacheStore> from,
       dev.stackerj.core.remotecache.CacheStore to) {
-    this.remote = from.isEmpty() && to == null ? null : new RemoteCache(from, to, storage, volumes, log);
+    this.remote = from.isEmpty() && to == null ? null : new RemoteCache(from, to, log);
     return this;
   }
 
@@ -149,9 +152,9 @@ public final class Builder {
     digests = options.noCache() ? DigestMemo.none()
         : DigestMemo.load(options.stackerDir().resolve("import-digests.json"));
     imports = new Imports(new HttpImports(options.stackerDir().resolve("imports-cache"), log), options.requireHash(),
-        name -> built.containsKey(name) ? storage.rootfs(built.get(name).volume()) : null);
+        this::builtRootfs);
     bases = new BaseResolver(storage, layout, imports, digests, options.stackerDir().resolve("pull-cache"), log,
-        events.progress(), built::get, events);
+        events.progress(), built::get, events, deferred);
     tarCompression = tarCompression(options, remote != null);
     // without a tar image asked, the cached one is not an output: whatever its compression, it stands
     reuse = new CacheReuse(storage, layout, options.tarAsked() ? tarCompression : null);
@@ -159,11 +162,21 @@ public final class Builder {
     if (!options.tarOnly()) {
       var others = LayerOutputs.asked(options);
       outputs = others == null ? null : new LayerOutputs(others, storage, layout, annotations,
-          options.sourceDateEpoch(), options.stackerDir().resolve("layer-stage"), log);
+          options.sourceDateEpoch(), options.stackerDir().resolve("layer-stage"), deferred, log);
     }
     for (String gone : cache.prune(reuse::outputsPresent)) {
       log.debug("dropped cache entry of " + gone + ": its outputs are gone");
     }
+  }
+
+  /** The filesystem of a layer built earlier in this build (made now if it was deferred), or null. */
+  private Path builtRootfs(String name) throws StackerException, IOException, InterruptedException {
+    Built b = built.get(name);
+    if (b == null) {
+      return null;
+    }
+    deferred.ensure(b.volume());
+    return storage.rootfs(b.volume());
   }
 
   private void buildOne(BuildStep step) throws StackerException, IOException, InterruptedException {
@@ -176,7 +189,7 @@ public final class Builder {
         : timer.time("overlay_dirs digests", () -> OverlayDirLayers.resolve(step, digests));
     CacheKey key = new CacheKey(CacheKeys.definition(layer), base.key(), sources.digests(), options.sourceDateEpoch(),
         overlayDirSources.digests());
-    CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers().size());
+    CacheReuse.Verdict verdict = reuse.check(layer, key, cache.get(name), base.layers());
     Path importsDir = options.stackerDir().resolve("imports").resolve(VolumeNames.forLayer(name));
     if (verdict instanceof CacheReuse.Hit hit) {
       reuseCached(step, base, hit.entry(), key);
@@ -187,7 +200,7 @@ public final class Builder {
     String volume = VolumeNames.forLayer(name);
     Path stage = options.stackerDir().resolve("stage").resolve(volume);
     if (verdict instanceof CacheReuse.Miss && remote != null) { // binds: what they show is in no key
-      RemoteCache.Found found = remote.find(name, remoteKey(key), base, volume, stage, layout, tarCompression);
+      RemoteCache.Found found = remote.find(name, remoteKey(key), base, layout, tarCompression);
       if (found != null) {
         reuseRemote(step, base, key, volume, found);
         keepImports(sources, importsDir);
@@ -196,7 +209,7 @@ public final class Builder {
     }
     events.on(verdict instanceof CacheReuse.Miss miss ? new BuildEvent.CacheMiss(name, miss.reason())
         : new BuildEvent.RebuiltForBinds(name));
-    bases.unpacked(base);
+    deferred.ensure(base.volume()); // the layer runs on it: an unpacked base, or a layer found in a cache
     try {
       buildInto(volume, stage, importsDir, step,
           overlayDirs.apply(layer, overlayDirSources, base, volume, layout, tarCompression), sources, key);
@@ -217,16 +230,24 @@ public final class Builder {
     }
   }
 
-  /** Tags the cached image of {@code layer} again and takes its volume as the layer's. */
-  private void reuseCached(BuildStep step, Base base, BuildCache.Entry e, CacheKey key) throws IOException {
+  /**
+   * Tags the cached image of {@code layer} again and takes its volume as the layer's; a volume still to be made
+   * (a layer found in a shared cache that nothing needed) is deferred again.
+   */
+  private void reuseCached(BuildStep step, Base base, BuildCache.Entry e, CacheKey key)
+      throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
+    if (e.deferred()) {
+      foundVolumes.defer(layer.name(), e.volume(), base, e.layers(), diffIds(config),
+          "found in a shared cache by an earlier build", layout, cache);
+    }
     if (options.tarAsked()) {
       List<Descriptor> layers = cachedTars.apply(e.layers(), base.layers());
       if (!layers.equals(e.layers())) { // built without tar asked: its tar layers were not compressed
         Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(layer.name(), e.config(), layers,
             annotations.of(step));
-        e = new BuildCache.Entry(e.key(), e.volume(), manifest, e.config(), layers, e.types());
+        e = new BuildCache.Entry(e.key(), e.volume(), manifest, e.config(), layers, e.types()).deferred(e.deferred());
         cache.put(layer.name(), e);
       } else if (!layer.buildOnly()) {
         layout.tag(layer.name(), e.manifest());
@@ -235,7 +256,8 @@ public final class Builder {
     if (outputs != null) {
       BuildCache.Entry complete = outputs.completeCached(step, base, e, config, built);
       if (complete != e) {
-        cache.put(layer.name(), complete);
+        // writing them may have made the volume (the cache says so already): this entry must not undo that
+        cache.put(layer.name(), complete.deferred(deferred.pending(e.volume())));
       }
       e = complete;
     }
@@ -251,20 +273,29 @@ public final class Builder {
     return new RemoteKey(key, List.of(RemoteCache.TAR), tarCompression.key());
   }
 
-  /** Takes a layer found in a shared cache (its volume applied already) as built: tagged, cached, done. */
+  /**
+   * Takes a layer found in a shared cache (its blobs in oci/) as built: tagged, cached, done. Its volume is
+   * deferred: made from the blobs when something reads it.
+   */
   private void reuseRemote(BuildStep step, Base base, CacheKey key, String volume, RemoteCache.Found found)
-      throws IOException {
+      throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
         Json.bytes(dev.stackerj.oci.Manifest.of(found.config(), found.layers(), annotations.of(step)))) // untagged
         : layout.putManifest(layer.name(), found.config(), found.layers(), annotations.of(step));
-    BuildCache.Entry e = new BuildCache.Entry(key, volume, manifest, found.config(), found.layers());
+    BuildCache.Entry e = new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()).deferred(true);
+    cache.put(layer.name(), e); // before the volume is deferred: whatever is under its name is not this layer's
+    foundVolumes.defer(layer.name(), volume, base, found.layers(), diffIds(found.imageConfig()),
+        "found in " + found.store().repo(), layout, cache);
     if (outputs != null) {
-      // a shared cache holds tar layers; squashfs and erofs are written here from the found filesystem, as for
-      // a type asked anew of a locally cached layer (the same bytes under SOURCE_DATE_EPOCH)
-      e = outputs.completeCached(step, base, e, found.imageConfig(), built);
+      // a shared cache holds tar layers; squashfs and erofs are written here from the found filesystem (made for
+      // it), as for a type asked anew of a locally cached layer (the same bytes under SOURCE_DATE_EPOCH)
+      BuildCache.Entry complete = outputs.completeCached(step, base, e, found.imageConfig(), built);
+      if (complete != e) {
+        cache.put(layer.name(), complete.deferred(deferred.pending(volume)));
+      }
+      e = complete;
     }
-    cache.put(layer.name(), e);
     built.put(layer.name(), new Built(volume, found.layers(), found.imageConfig(), key.digest(), e.types()));
     events.on(new BuildEvent.RemoteCacheHit(layer.name(), found.store().repo().toString()));
   }
@@ -279,6 +310,11 @@ public final class Builder {
    */
   static Compression tarCompression(BuildOptions options, boolean sharedCache) {
     return options.tarAsked() || sharedCache ? options.layerCompression() : Compression.NONE;
+  }
+
+  /** The diff_ids of an image config (none when it has none). */
+  private static List<dev.stackerj.oci.Digest> diffIds(ImageConfig config) {
+    return config.rootfs() == null || config.rootfs().diffIds() == null ? List.of() : config.rootfs().diffIds();
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */

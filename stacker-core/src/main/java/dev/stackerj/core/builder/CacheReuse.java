@@ -5,8 +5,10 @@ import dev.stackerj.core.cache.CacheKey;
 import dev.stackerj.core.stackerfile.Layer;
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
+import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layout.OciLayout;
+import java.util.List;
 
 /**
  * The rules for reusing a layer's cached result: its key is unchanged and every output it names (volume,
@@ -42,9 +44,10 @@ final class CacheReuse {
 
   /**
    * Whether {@code entry}, the cache's entry for {@code layer} (or null), can stand for the layer whose key is
-   * {@code key} on a base with {@code baseLayers} image layers.
+   * {@code key} on a base whose image layers are {@code baseLayers}. An entry whose volume is deferred needs
+   * none: its image must stand on the base's layers, from which (and its own) the volume is made when needed.
    */
-  Verdict check(Layer layer, CacheKey key, BuildCache.Entry entry, int baseLayers) {
+  Verdict check(Layer layer, CacheKey key, BuildCache.Entry entry, List<Descriptor> baseLayers) {
     if (!layer.binds().isEmpty()) {
       return new Binds();
     }
@@ -57,11 +60,14 @@ final class CacheReuse {
       miss = key.reasonAgainst(entry.key());
     } else if (!volume.equals(entry.volume())) {
       miss = "its filesystem is stored as " + entry.volume() + ", not as " + volume + " (an older stacker named it)";
-    } else if (!storage.exists(entry.volume())) {
+    } else if (!entry.deferred() && !storage.exists(entry.volume())) {
       miss = "its filesystem " + storage.path(entry.volume()) + " is gone";
+    } else if (entry.deferred() && (entry.layers().size() < baseLayers.size()
+        || !entry.layers().subList(0, baseLayers.size()).equals(baseLayers))) {
+      miss = "its image does not stand on its base's layers, and its filesystem is still to be made from them";
     } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
-    } else if (compression != null && entry.layers().size() > baseLayers
+    } else if (compression != null && entry.layers().size() > baseLayers.size()
         && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())
         && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(Compression.NONE.mediaType())) {
       // (an uncompressed one was built without tar asked: it is compressed as it is reused, CachedTarCompression)
@@ -70,9 +76,13 @@ final class CacheReuse {
     return miss != null ? new Miss(miss) : new Hit(entry);
   }
 
-  /** Whether everything {@code e} names is still there; an entry without is dropped before the build. */
+  /**
+   * Whether everything {@code e} names is still there (a deferred volume is made from the layers); an entry
+   * without is dropped before the build.
+   */
   boolean outputsPresent(BuildCache.Entry e) {
-    return VolumeNames.isLayerVolume(e.volume()) && storage.exists(e.volume()) && layout.hasBlob(e.config().digest())
+    return VolumeNames.isLayerVolume(e.volume()) && (e.deferred() || storage.exists(e.volume()))
+        && layout.hasBlob(e.config().digest())
         && (e.manifest() == null || layout.hasBlob(e.manifest().digest()))
         && e.layers().stream().allMatch(l -> layout.hasBlob(l.digest()));
   }

@@ -22,12 +22,12 @@ import java.util.List;
 final class Imports {
   private final HttpImports http;
   private final boolean requireHash;
-  private final java.util.function.Function<String, Path> builtRootfs;
+  private final BuiltRootfs builtRootfs;
 
   /**
    * @param builtRootfs the rootfs of a layer built earlier in this run, or null
    */
-  Imports(HttpImports http, boolean requireHash, java.util.function.Function<String, Path> builtRootfs) {
+  Imports(HttpImports http, boolean requireHash, BuiltRootfs builtRootfs) {
     this.http = http;
     this.requireHash = requireHash;
     this.builtRootfs = builtRootfs;
@@ -82,7 +82,8 @@ final class Imports {
   }
 
   /** {@code stacker://IMAGE/path}: a path inside a layer built earlier in this run. */
-  private Path fromLayer(Import imp, String where, boolean followLast) throws StackerException, IOException {
+  private Path fromLayer(Import imp, String where, boolean followLast)
+      throws StackerException, IOException, InterruptedException {
     String rest = imp.path().substring("stacker://".length());
     int slash = rest.indexOf('/');
     if (slash <= 0 || slash == rest.length() - 1) {
@@ -90,7 +91,7 @@ final class Imports {
           + ": expected stacker://IMAGE/PATH", null);
     }
     String image = rest.substring(0, slash);
-    Path rootfs = builtRootfs.apply(image);
+    Path rootfs = builtRootfs.of(image);
     if (rootfs == null) {
       throw new StackerException(StackerException.Kind.USAGE,
           where + ": import " + imp.path() + ": " + image + " is not built in this run",

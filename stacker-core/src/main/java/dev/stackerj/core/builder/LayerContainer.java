@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -122,7 +121,7 @@ public final class LayerContainer {
    * http(s) imports come from the build's cache under {@code stackerDir} (fetched again only when stale),
    * {@code stacker://} ones from {@code builtRootfs}.
    */
-  public void stageImports(Path stage, Path stackerDir, Log log, Function<String, Path> builtRootfs)
+  public void stageImports(Path stage, Path stackerDir, Log log, BuiltRootfs builtRootfs)
       throws StackerException, IOException, InterruptedException {
     Imports imports = new Imports(new HttpImports(stackerDir.resolve("imports-cache"), log), false, builtRootfs);
     PrivateDirs.make(stage.getParent());

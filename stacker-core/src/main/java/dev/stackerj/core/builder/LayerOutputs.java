@@ -1,6 +1,7 @@
 package dev.stackerj.core.builder;
 
 import dev.stackerj.core.Log;
+import dev.stackerj.core.StackerException;
 import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.diff.TreeDiff;
 import dev.stackerj.core.plan.BuildStep;
@@ -44,14 +45,16 @@ final class LayerOutputs {
   private final Path scratch;
   private final Log log;
   private final Long sourceDateEpoch;
+  private final DeferredVolumes deferred;
   private final Map<String, Descriptor> convertedBases = new HashMap<>();
 
   /**
    * @param types the layer types asked besides tar
    * @param scratch a directory this build owns, for staging the changes of cached layers
+   * @param deferred the volumes not made yet: a cached layer's, or a base's, is made before it is read
    */
   LayerOutputs(List<LayerType> types, Storage storage, OciLayout layout, Annotations annotations, Long sourceDateEpoch,
-      Path scratch, Log log) {
+      Path scratch, DeferredVolumes deferred, Log log) {
     this.types = List.copyOf(types);
     this.storage = storage;
     this.layout = layout;
@@ -59,6 +62,7 @@ final class LayerOutputs {
     this.writer = new FsLayerWriter(sourceDateEpoch, log::debug);
     this.sourceDateEpoch = sourceDateEpoch;
     this.scratch = scratch;
+    this.deferred = deferred;
     this.log = log;
   }
 
@@ -141,7 +145,7 @@ final class LayerOutputs {
    * when the run changed nothing), with the tar image's config but for the diff IDs; tagged unless build_only.
    */
   Map<String, BuildCache.Output> images(BuildStep step, Base base, Map<LayerType, LayerBlob> blobs,
-      ImageConfig config, Map<String, Built> built) throws IOException {
+      ImageConfig config, Map<String, Built> built) throws StackerException, IOException, InterruptedException {
     Map<String, BuildCache.Output> out = new LinkedHashMap<>();
     for (LayerType t : types) {
       List<Descriptor> layers = new ArrayList<>(baseLayers(t, base, built));
@@ -156,10 +160,11 @@ final class LayerOutputs {
 
   /**
    * A layer found in the cache: tags its image in each type it has, and writes the types it lacks (or whose
-   * blobs are gone) from the walk of its filesystem against its base. Returns the entry with every type.
+   * blobs are gone) from the walk of its filesystem against its base (both made first when they are deferred).
+   * Returns the entry with every type.
    */
   BuildCache.Entry completeCached(BuildStep step, Base base, BuildCache.Entry e, ImageConfig config,
-      Map<String, Built> built) throws IOException {
+      Map<String, Built> built) throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
     List<LayerType> missing = new ArrayList<>();
     for (LayerType t : types) {
@@ -174,6 +179,10 @@ final class LayerOutputs {
       return e;
     }
     log.info("writing " + missing + " of cached " + layer.name() + " (the layer is not run again)");
+    deferred.ensure(e.volume());
+    if (base.diffRoot() != null) {
+      deferred.ensure(base.volume());
+    }
     Path rootfs = storage.rootfs(e.volume());
     List<LayerEntry> changes = TreeDiff.diff(base.diffRoot(), rootfs);
     Map<LayerType, LayerBlob> blobs = changes.isEmpty() ? Map.of() : writeCached(missing, changes, rootfs, e.volume());
@@ -213,7 +222,8 @@ final class LayerOutputs {
   }
 
   /** The layers an image in type {@code t} inherits from {@code base}. */
-  private List<Descriptor> baseLayers(LayerType t, Base base, Map<String, Built> built) throws IOException {
+  private List<Descriptor> baseLayers(LayerType t, Base base, Map<String, Built> built)
+      throws StackerException, IOException, InterruptedException {
     if (base.layers().isEmpty()) {
       return List.of();
     }
@@ -233,6 +243,7 @@ final class LayerOutputs {
     Descriptor d = convertedBases.get(memo);
     if (d == null) {
       log.info("converting base " + base.volume() + " to one " + t + " layer");
+      deferred.ensure(base.volume());
       d = writer.writeTree(layout, t, storage.rootfs(base.volume())).descriptor();
       convertedBases.put(memo, d);
     }

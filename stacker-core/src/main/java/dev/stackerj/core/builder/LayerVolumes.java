@@ -25,10 +25,7 @@ final class LayerVolumes {
 
   /** Volume {@code volume}, made afresh: whatever had the name is gone, and it is a snapshot of the base's. */
   void fresh(String volume, Base base) throws StackerException, IOException, InterruptedException {
-    timer.time("removing the old volume", () -> {
-      OverlayMount.unmountUnder(storage.path(volume)); // a killed build's overlay, as host root
-      storage.delete(volume);
-    });
+    remove(volume); // a killed build's overlay too, as host root
     timer.time("snapshot", () -> {
       if (base.volume() == null) {
         storage.create(volume);
@@ -36,6 +33,19 @@ final class LayerVolumes {
         storage.snapshot(base.volume(), volume);
       }
     });
+  }
+
+  /** Deletes volume {@code volume} (what a killed build left mounted in it too); nothing when it is not there. */
+  void remove(String volume) throws StackerException, IOException, InterruptedException {
+    timer.time("removing the old volume", () -> {
+      OverlayMount.unmountUnder(storage.path(volume));
+      storage.delete(volume);
+    });
+  }
+
+  /** As {@link #discard(String, Path, Throwable)}, for a volume made without staged imports. */
+  void discard(String volume, Throwable failure) {
+    discard(volume, null, failure);
   }
 
   /**
@@ -47,7 +57,9 @@ final class LayerVolumes {
     try {
       OverlayMount.unmountUnder(storage.path(volume));
       storage.delete(volume);
-      Trees.remove(stage);
+      if (stage != null) {
+        Trees.remove(stage);
+      }
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
       warn.accept("could not remove the filesystem of the failed layer, " + storage.path(volume)

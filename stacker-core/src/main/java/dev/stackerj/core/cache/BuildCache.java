@@ -28,12 +28,22 @@ public final class BuildCache {
    * @param layers its image layers
    * @param types its images in the other layer types written so far (squashfs, erofs), by
    *     {@code LayerType.key()}; empty when only tar was asked
+   * @param deferred whether {@code volume} is still to be made: the layer was found in a shared cache and
+   *     nothing has needed its filesystem yet. It is made from {@code layers} (all in oci/, each checked
+   *     against its digest and the config's diff_id) when something does; whatever is under the name until
+   *     then is not the layer's (a making that was cut short) and is deleted first. Written only when true,
+   *     so a stacker that does not know it finds the volume gone and rebuilds the layer.
    */
   public record Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config,
-      List<Descriptor> layers, Map<String, Output> types) implements Json.Form {
+      List<Descriptor> layers, Map<String, Output> types, boolean deferred) implements Json.Form {
     public Entry {
       layers = List.copyOf(layers);
       types = types == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(types));
+    }
+
+    public Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers,
+        Map<String, Output> types) {
+      this(key, volume, manifest, config, layers, types, false);
     }
 
     public Entry(CacheKey key, String volume, Descriptor manifest, Descriptor config, List<Descriptor> layers) {
@@ -44,20 +54,26 @@ public final class BuildCache {
     public Entry withType(String type, Output output) {
       Map<String, Output> more = new TreeMap<>(types);
       more.put(type, output);
-      return new Entry(key, volume, manifest, config, layers, more);
+      return new Entry(key, volume, manifest, config, layers, more, deferred);
+    }
+
+    /** This entry, its volume still to be made ({@code true}) or made. */
+    public Entry deferred(boolean toBeMade) {
+      return toBeMade == deferred ? this : new Entry(key, volume, manifest, config, layers, types, toBeMade);
     }
 
     @Override
     public Object toJson() {
-      return new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest).with("config", config)
-          .with("layers", layers).nonEmpty("types", types);
+      Json.Obj o = new Json.Obj().with("key", key).with("volume", volume).with("manifest", manifest)
+          .with("config", config).with("layers", layers).nonEmpty("types", types);
+      return deferred ? o.with("deferred", true) : o;
     }
 
     static Entry fromJson(Object tree) {
       Map<String, Object> o = Json.obj(tree);
       return new Entry(CacheKey.fromJson(o.get("key")), Json.str(o, "volume"), Descriptor.fromJson(o.get("manifest")),
           Descriptor.fromJson(o.get("config")), Json.list(o, "layers", Descriptor::fromJson),
-          o.get("types") == null ? null : Json.map(o, "types", Output::fromJson));
+          o.get("types") == null ? null : Json.map(o, "types", Output::fromJson), Json.bool(o, "deferred"));
     }
   }
 

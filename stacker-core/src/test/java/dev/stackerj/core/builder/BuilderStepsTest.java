@@ -66,33 +66,48 @@ class BuilderStepsTest {
     Descriptor plain = new Descriptor(Compression.NONE.mediaType(), Digest.sha256("y".getBytes(StandardCharsets.UTF_8)), 1);
     Descriptor manifest = layout.putManifest("app", config, List.of(), Map.of());
 
-    assertEquals(new CacheReuse.Miss("app has not been built before"), reuse.check(app, KEY, null, 0));
+    assertEquals(new CacheReuse.Miss("app has not been built before"), reuse.check(app, KEY, null, List.of()));
     BuildCache.Entry entry = new BuildCache.Entry(KEY, "app", manifest, config, List.of(gz));
     assertEquals(new CacheReuse.Miss("its base changed"),
-        reuse.check(app, new CacheKey("def", "built:x", Map.of(), 0L), entry, 0));
-    assertEquals(new CacheReuse.Miss("its filesystem " + storage.path("app") + " is gone"), reuse.check(app, KEY, entry, 0));
+        reuse.check(app, new CacheKey("def", "built:x", Map.of(), 0L), entry, List.of()));
+    assertEquals(new CacheReuse.Miss("its filesystem " + storage.path("app") + " is gone"),
+        reuse.check(app, KEY, entry, List.of()));
     storage.create("app");
-    assertEquals(new CacheReuse.Hit(entry), reuse.check(app, KEY, entry, 0));
+    assertEquals(new CacheReuse.Hit(entry), reuse.check(app, KEY, entry, List.of()));
     assertEquals(new CacheReuse.Miss("its filesystem is stored as a_b, not as app (an older stacker named it)"),
-        reuse.check(app, KEY, new BuildCache.Entry(KEY, "a_b", manifest, config, List.of()), 0));
+        reuse.check(app, KEY, new BuildCache.Entry(KEY, "a_b", manifest, config, List.of()), List.of()));
     assertEquals(new CacheReuse.Miss("its image is not in " + layout.dir()),
-        reuse.check(app, KEY, new BuildCache.Entry(KEY, "app", null, config, List.of()), 0));
+        reuse.check(app, KEY, new BuildCache.Entry(KEY, "app", null, config, List.of()), List.of()));
     BuildCache.Entry zstdEntry = new BuildCache.Entry(KEY, "app", manifest, config, List.of(zstd));
     assertEquals(new CacheReuse.Miss("its layer was compressed otherwise than --layer-compression gzip asks"),
-        reuse.check(app, KEY, zstdEntry, 0));
-    assertEquals(new CacheReuse.Hit(zstdEntry), reuse.check(app, KEY, zstdEntry, 1), "the base's layer is not ours to judge");
+        reuse.check(app, KEY, zstdEntry, List.of()));
+    assertEquals(new CacheReuse.Hit(zstdEntry), reuse.check(app, KEY, zstdEntry, List.of(zstd)),
+        "the base's layer is not ours to judge");
     BuildCache.Entry plainEntry = new BuildCache.Entry(KEY, "app", manifest, config, List.of(gz, plain));
-    assertEquals(new CacheReuse.Hit(plainEntry), reuse.check(app, KEY, plainEntry, 1),
+    assertEquals(new CacheReuse.Hit(plainEntry), reuse.check(app, KEY, plainEntry, List.of(gz)),
         "an uncompressed layer (built without tar asked) is compressed as it is reused");
     CacheReuse anyTar = new CacheReuse(storage, layout, null);
-    assertEquals(new CacheReuse.Hit(zstdEntry), anyTar.check(app, KEY, zstdEntry, 0),
+    assertEquals(new CacheReuse.Hit(zstdEntry), anyTar.check(app, KEY, zstdEntry, List.of()),
         "no tar asked: the cached tar image, compressed in any way, is not an output");
     assertFalse(reuse.outputsPresent(entry), "its layer blob is not in the layout");
     assertTrue(reuse.outputsPresent(new BuildCache.Entry(KEY, "app", manifest, config, List.of())));
 
     Files.createDirectories(work.resolve("h"));
     Layer bound = layer("app:\n  from: {type: scratch}\n  binds:\n    - " + work.resolve("h") + " -> /h\n");
-    assertInstanceOf(CacheReuse.Binds.class, reuse.check(bound, KEY, entry, 0));
+    assertInstanceOf(CacheReuse.Binds.class, reuse.check(bound, KEY, entry, List.of()));
+
+    // a layer found in a shared cache whose volume is still to be made: it needs none, but its image must
+    // stand on its base's layers, which with its own make the volume
+    storage.delete("app");
+    BuildCache.Entry deferred = new BuildCache.Entry(KEY, "app", manifest, config, List.of(gz, gz)).deferred(true);
+    assertEquals(new CacheReuse.Hit(deferred), reuse.check(app, KEY, deferred, List.of(gz)));
+    assertEquals(new CacheReuse.Miss("its image does not stand on its base's layers, and its filesystem is still to"
+        + " be made from them"), reuse.check(app, KEY, deferred, List.of(zstd)));
+    assertFalse(reuse.check(app, KEY, deferred.deferred(false), List.of(gz)) instanceof CacheReuse.Hit,
+        "made, its volume must be there");
+    BuildCache.Entry noLayers = new BuildCache.Entry(KEY, "app", manifest, config, List.of()).deferred(true);
+    assertTrue(reuse.outputsPresent(noLayers), "a deferred volume is not an output that must be there");
+    assertFalse(reuse.outputsPresent(noLayers.deferred(false)));
   }
 
   @Test
@@ -219,7 +234,7 @@ class BuilderStepsTest {
     List<BuildStep> steps = plan("a:\n  from: {type: scratch}\nb:\n  from: {type: built, tag: a}\n");
     Map<String, Built> built = new java.util.HashMap<>();
     BaseResolver bases = new BaseResolver(storage, layout, null, null, work.resolve("pull"), QuietLog.INSTANCE,
-        dev.stackerj.oci.ProgressSink.NONE, built::get, e -> {});
+        dev.stackerj.oci.ProgressSink.NONE, built::get, e -> {}, new DeferredVolumes());
     assertEquals(Base.SCRATCH, bases.prepare(steps.get(0)));
     StackerException e = assertThrows(StackerException.class, () -> bases.prepare(steps.get(1)));
     assertEquals(StackerException.Kind.USAGE, e.kind());

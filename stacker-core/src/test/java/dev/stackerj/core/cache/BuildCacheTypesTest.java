@@ -49,4 +49,26 @@ class BuildCacheTypesTest {
     assertEquals(tarOnly.manifest(), back.manifest());
     assertEquals(tarOnly.layers(), back.layers());
   }
+
+  /**
+   * A deferred volume (a layer found in a shared cache, not made yet) is written as one more member, only when
+   * it is one: an entry of a made volume keeps its bytes, and an older file reads as made.
+   */
+  @Test
+  void aDeferredVolumeSurvivesASaveAndLoadAndIsWrittenOnlyWhenDeferred() throws Exception {
+    Path file = dir.resolve("build.cache");
+    CacheKey key = new CacheKey("def", "scratch", Map.of(), 0L);
+    BuildCache.Entry found = new BuildCache.Entry(key, "app", d(MediaTypes.IMAGE_MANIFEST, 1),
+        d(MediaTypes.IMAGE_CONFIG, 2), List.of(d(MediaTypes.LAYER_TAR_GZIP, 3))).deferred(true);
+    BuildCache cache = BuildCache.load(file, w -> { });
+    cache.put("app", found.withType("squashfs", new BuildCache.Output(null, d(MediaTypes.IMAGE_CONFIG, 7),
+        List.of())));
+    assertTrue(Files.readString(file, StandardCharsets.UTF_8).contains(",\"deferred\":true}"));
+    BuildCache.Entry back = BuildCache.load(file, w -> { }).get("app");
+    assertTrue(back.deferred(), "withType keeps it, and it is read back");
+    cache.put("app", back.deferred(false));
+    assertFalse(Files.readString(file, StandardCharsets.UTF_8).contains("deferred"));
+    assertFalse(BuildCache.load(file, w -> { }).get("app").deferred());
+    assertEquals(found.deferred(false), found.deferred(false).deferred(false));
+  }
 }
