@@ -33,6 +33,11 @@ public final class LayerWriter {
   private final ProgressSink progress;
   /** File content bytes archived so far by the write under way, for its progress. */
   private long contentDone;
+  /**
+   * The copy buffer, one for all files: a buffer per file was a 64 KiB array to
+   * allocate and zero for each, most of them a few KiB, which cost more than the copying.
+   */
+  private final byte[] copyBuffer = new byte[1 << 16];
 
   public LayerWriter(Consumer<String> warn) {
     this(warn, null);
@@ -121,14 +126,14 @@ public final class LayerWriter {
       case Stat.S_IFLNK -> h = TarHeader.of(f.path(), TarHeader.SYMLINK, st.perm(), st.uid(), st.gid(), sec, nsec)
           .withLink(Posix.readlink(f.source()));
       case Stat.S_IFREG -> {
-        String key = st.dev() + ":" + st.ino();
-        String first = st.nlink() > 1 ? firstLinkByInode.putIfAbsent(key, f.path()) : null;
+        String first = st.nlink() > 1 ? firstLinkByInode.putIfAbsent(st.dev() + ":" + st.ino(), f.path()) : null;
         if (first != null) {
           // a hard link shares the first entry's metadata and attributes
           tar.put(TarHeader.of(f.path(), TarHeader.HARDLINK, st.perm(), st.uid(), st.gid(), sec, nsec).withLink(first));
           return;
         }
-        h = TarHeader.of(f.path(), TarHeader.REGULAR, st.perm(), st.uid(), st.gid(), sec, nsec).withSize(st.size());
+        h = new TarHeader(f.path(), TarHeader.REGULAR, st.perm(), st.uid(), st.gid(), st.size(), sec, nsec, "", 0, 0,
+            null);
         withContent = true;
       }
       case Stat.S_IFCHR, Stat.S_IFBLK -> h =
@@ -142,8 +147,9 @@ public final class LayerWriter {
     }
     tar.put(h.withXattrs(Xattrs.forLayer(Posix.xattrs(f.source()))));
     if (withContent) {
-      try (InputStream in = Files.newInputStream(f.source())) {
-        long copied = copy(in, tar.content(), task);
+      // not through a symlink: lstat said a regular file, and a link put there since must not be followed
+      try (InputStream in = Files.newInputStream(f.source(), LinkOption.NOFOLLOW_LINKS)) {
+        long copied = copy(in, tar.content(), st.size(), task);
         if (copied != st.size()) {
           throw new IOException("write layer: /" + f.path() + " changed size while being archived");
         }
@@ -156,16 +162,28 @@ public final class LayerWriter {
     }
   }
 
-  private long copy(InputStream in, OutputStream out, ProgressSink.Task task) throws IOException {
-    byte[] buf = new byte[1 << 16];
+  /**
+   * Copies a file of {@code size} bytes (as lstat saw it) and returns how many it had. Each read asks for one
+   * byte more than is left, so a file that grew shows it, and a read that returns less than it asked for
+   * ends the file without the one more read, answering 0, that most files here (a few KiB) would cost.
+   */
+  private long copy(InputStream in, OutputStream out, long size, ProgressSink.Task task) throws IOException {
+    byte[] buf = copyBuffer;
     long copied = 0;
-    for (int n; (n = in.read(buf)) > 0; ) {
+    while (true) {
+      int want = (int) Math.min(buf.length, size - copied + 1);
+      int n = in.read(buf, 0, want);
+      if (n <= 0) {
+        return copied;
+      }
       out.write(buf, 0, n);
       copied += n;
       contentDone += n;
       task.update(contentDone);
+      if (n < want && copied == size) {
+        return copied;
+      }
     }
-    return copied;
   }
 
   static String baseName(String path) {

@@ -17,11 +17,16 @@ public final class TarWriter {
   private static final int BLOCK = 512;
   private static final long MAX_OCTAL_7 = 07777777L;
   private static final long MAX_OCTAL_11 = 077777777777L;
+  private static final byte[] NOTHING = new byte[0];
+  private static final byte[] ZEROS = new byte[2 * BLOCK];
+  private static final byte[] MAGIC = "ustar\u000000".getBytes(StandardCharsets.US_ASCII);
 
   private final OutputStream out;
   private long remaining;
   private long written;
   private boolean finished;
+  /** The pax records of the entry being started, reused from entry to entry. */
+  private final ByteArrayOutputStream pax = new ByteArrayOutputStream();
 
   /** @param out receives the tar; buffer it, since headers go out in 512-byte writes */
   public TarWriter(OutputStream out) {
@@ -34,9 +39,9 @@ public final class TarWriter {
       throw new IOException("tar: previous entry is " + remaining + " bytes short");
     }
     padEntry();
-    ByteArrayOutputStream pax = new ByteArrayOutputStream();
+    pax.reset();
     byte[] name = h.name().getBytes(StandardCharsets.UTF_8);
-    byte[] link = h.linkName().getBytes(StandardCharsets.UTF_8);
+    byte[] link = h.linkName().isEmpty() ? NOTHING : h.linkName().getBytes(StandardCharsets.UTF_8);
     boolean longName = name.length > 100 || !ascii(name);
     boolean longLink = link.length > 100 || !ascii(link);
     if (longName) {
@@ -55,8 +60,7 @@ public final class TarWriter {
       record(pax, "size", Long.toString(h.size()));
     }
     if (h.mtimeNsec() != 0 || h.mtimeSec() < 0 || h.mtimeSec() > MAX_OCTAL_11) {
-      BigDecimal t = BigDecimal.valueOf(h.mtimeSec()).add(BigDecimal.valueOf(h.mtimeNsec(), 9));
-      record(pax, "mtime", t.stripTrailingZeros().toPlainString());
+      record(pax, "mtime", paxTime(h.mtimeSec(), h.mtimeNsec()));
     }
     for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
       record(pax, "SCHILY.xattr." + x.getKey(), x.getValue());
@@ -66,7 +70,7 @@ public final class TarWriter {
       base = base.substring(base.lastIndexOf('/') + 1);
       byte[] paxName = ("PaxHeaders/" + asciiOnly(base)).getBytes(StandardCharsets.US_ASCII);
       out.write(header(paxName.length > 100 ? java.util.Arrays.copyOf(paxName, 100) : paxName, (byte) 'x', 0644, 0, 0,
-          pax.size(), 0, new byte[0], 0, 0));
+          pax.size(), 0, NOTHING, 0, 0));
       pax.writeTo(out);
       written = pax.size();
       padEntry();
@@ -76,6 +80,31 @@ public final class TarWriter {
         longLink ? truncate(link) : link, h.devMajor(), h.devMinor()));
     remaining = h.size();
     written = h.size();
+  }
+
+  /**
+   * A pax time: seconds, then the nanoseconds as a fraction without trailing zeros ("1500000000.1"), as
+   * {@code BigDecimal.stripTrailingZeros().toPlainString()} writes it; that stays the way for negative times.
+   */
+  static String paxTime(long sec, int nsec) {
+    if (sec < 0) {
+      return BigDecimal.valueOf(sec).add(BigDecimal.valueOf(nsec, 9)).stripTrailingZeros().toPlainString();
+    }
+    if (nsec == 0) {
+      return Long.toString(sec);
+    }
+    int digits = 9;
+    int frac = nsec;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      digits--;
+    }
+    StringBuilder sb = new StringBuilder(30).append(sec).append('.');
+    String f = Integer.toString(frac);
+    for (int i = f.length(); i < digits; i++) {
+      sb.append('0');
+    }
+    return sb.append(f).toString();
   }
 
   /** Content of the current entry. */
@@ -111,7 +140,7 @@ public final class TarWriter {
       throw new IOException("tar: last entry is " + remaining + " bytes short");
     }
     padEntry();
-    out.write(new byte[2 * BLOCK]);
+    out.write(ZEROS, 0, 2 * BLOCK);
     out.flush();
     finished = true;
   }
@@ -119,7 +148,7 @@ public final class TarWriter {
   private void padEntry() throws IOException {
     int pad = (int) ((BLOCK - written % BLOCK) % BLOCK);
     if (pad > 0) {
-      out.write(new byte[pad]);
+      out.write(ZEROS, 0, pad);
     }
     written = 0;
   }
@@ -135,7 +164,7 @@ public final class TarWriter {
     octal(b, 136, 12, mtime);
     b[156] = type;
     System.arraycopy(link, 0, b, 157, Math.min(100, link.length));
-    System.arraycopy("ustar\u000000".getBytes(StandardCharsets.US_ASCII), 0, b, 257, 8);
+    System.arraycopy(MAGIC, 0, b, 257, 8);
     if (type == TarHeader.CHAR || type == TarHeader.BLOCK) {
       octal(b, 329, 8, major);
       octal(b, 337, 8, minor);
@@ -152,8 +181,8 @@ public final class TarWriter {
 
   /** Zero-padded octal with a terminating NUL in a field of {@code len} bytes; values that do not fit use base-256. */
   private static void octal(byte[] b, int off, int len, long v) {
-    String s = Long.toOctalString(v);
-    if (v < 0 || s.length() > len - 1) {
+    int digits = v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 2) / 3;
+    if (v < 0 || digits > len - 1) {
       // GNU base-256: high bit of the first byte set, big-endian value in the rest
       for (int i = off + len - 1; i > off; i--) {
         b[i] = (byte) v;
@@ -162,12 +191,11 @@ public final class TarWriter {
       b[off] = (byte) 0x80;
       return;
     }
-    int pad = len - 1 - s.length();
-    for (int i = 0; i < pad; i++) {
-      b[off + i] = '0';
-    }
-    System.arraycopy(s.getBytes(StandardCharsets.US_ASCII), 0, b, off + pad, s.length());
     b[off + len - 1] = 0;
+    for (int i = off + len - 2; i >= off; i--) {
+      b[i] = (byte) ('0' + (v & 7));
+      v >>>= 3;
+    }
   }
 
   /** One pax record: "LEN key=value\n", where LEN counts the whole record including its own digits. */

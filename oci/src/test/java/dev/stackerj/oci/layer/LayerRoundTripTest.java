@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -23,6 +24,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -192,6 +195,47 @@ class LayerRoundTripTest {
     OciLayout other = OciLayout.openOrCreate(tmp.resolve("oci2"));
     LayerBlob second = new LayerWriter(warnings::add).write(other, entriesOf(src), Compression.GZIP);
     assertEquals(first, second);
+  }
+
+  @Test
+  void filesAroundTheCopyBufferSizeKeepEveryByte() throws Exception {
+    // the writer reads with a 64 KiB buffer, asking for one byte more than lstat's size each time
+    Random rnd = new Random(7);
+    List<LayerEntry> entries = new ArrayList<>();
+    Map<String, byte[]> contents = new TreeMap<>();
+    for (int size : new int[] {0, 1, 65535, 65536, 65537, 131072, 200_000}) {
+      byte[] data = new byte[size];
+      rnd.nextBytes(data);
+      String name = "f" + size;
+      Files.write(src.resolve(name), data);
+      contents.put(name, data);
+      entries.add(new LayerEntry.FromFs(name, src.resolve(name)));
+    }
+    LayerBlob blob = writeLayer(entries, Compression.GZIP);
+    for (Tars.Read r : readBack(blob)) {
+      assertArrayEquals(contents.get(r.name()), r.content(), r.name());
+    }
+    assertEquals(contents.size(), readBack(blob).size());
+  }
+
+  @Test
+  void aFileLongerThanItsSizeIsAnErrorNotATruncatedEntry() throws Exception {
+    // /proc files are regular files of size 0 that read as text: what a file growing after its lstat looks like
+    Path status = Path.of("/proc/self/status");
+    assumeTrue(Files.isRegularFile(status) && Files.size(status) == 0, "no /proc here");
+    IOException e = assertThrows(IOException.class,
+        () -> writeLayer(List.of(new LayerEntry.FromFs("status", status)), Compression.NONE));
+    assertTrue(e.getMessage().contains("/status grew while being archived"), e.getMessage());
+  }
+
+  @Test
+  void aFileShorterThanItsSizeIsAnError() throws Exception {
+    // sysfs attributes are regular files of 4096 bytes that read as a line
+    Path online = Path.of("/sys/devices/system/cpu/online");
+    assumeTrue(Files.isRegularFile(online) && Files.size(online) == 4096, "no sysfs here");
+    IOException e = assertThrows(IOException.class,
+        () -> writeLayer(List.of(new LayerEntry.FromFs("online", online)), Compression.NONE));
+    assertTrue(e.getMessage().contains("/online changed size while being archived"), e.getMessage());
   }
 
   @Test

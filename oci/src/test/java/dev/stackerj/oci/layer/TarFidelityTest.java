@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +155,82 @@ class TarFidelityTest {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, p.waitFor(), out);
     }
+  }
+
+  @Test
+  void parallelGzipBlocksAreWhatAFreshDeflaterGivesEachBlock() throws Exception {
+    // reused deflaters, dictionaries read in place and recycled block arrays must not change a byte of the
+    // output: each block deflated alone with the 32 KiB before it as dictionary, as pigz does it
+    byte[] input = new byte[9 * ParallelGzipOutputStream.BLOCK + 777];
+    Random rnd = new Random(3);
+    for (int i = 0; i < input.length; i++) {
+      input[i] = (byte) (i % 5 == 0 ? rnd.nextInt(256) : 'a' + (i / 300) % 26);
+    }
+    for (int level : new int[] {1, ParallelGzipOutputStream.DEFAULT_LEVEL, 6}) {
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      int block = ParallelGzipOutputStream.BLOCK;
+      for (int off = 0; off < input.length; off += block) {
+        int len = Math.min(block, input.length - off);
+        boolean last = off + len == input.length;
+        Deflater d = new Deflater(level, true);
+        if (off > 0) {
+          d.setDictionary(java.util.Arrays.copyOfRange(input, off - 32 * 1024, off));
+        }
+        d.setInput(input, off, len);
+        if (last) {
+          d.finish();
+        }
+        byte[] buf = new byte[len * 2 + 64];
+        int n = d.deflate(buf, 0, buf.length, last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH);
+        assertTrue(last ? d.finished() : n < buf.length);
+        expected.write(buf, 0, n);
+        d.end();
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(out, level, 2)) {
+        gz.write(input, 0, input.length);
+      }
+      byte[] got = out.toByteArray();
+      byte[] deflate = java.util.Arrays.copyOfRange(got, 10, got.length - 8);
+      assertArrayEquals(expected.toByteArray(), deflate, "level " + level);
+    }
+  }
+
+  @Test
+  void paxTimesAreWhatBigDecimalWrites() {
+    long[] secs = {0, 1, 9, 10, 1_600_000_000L, 077777777777L, 077777777777L + 1, 100_000_000_000L, -1, -5,
+        -1_600_000_000L};
+    int[] nsecs = {0, 1, 5, 10, 100, 123_456_789, 100_000_000, 999_999_999, 120_000_000, 500};
+    for (long sec : secs) {
+      for (int nsec : nsecs) {
+        String expected = java.math.BigDecimal.valueOf(sec).add(java.math.BigDecimal.valueOf(nsec, 9))
+            .stripTrailingZeros().toPlainString();
+        assertEquals(expected, TarWriter.paxTime(sec, nsec), sec + "." + nsec);
+      }
+    }
+  }
+
+  @Test
+  void numericFieldsAreZeroPaddedOctalEndedByANulOrBase256WhenTooBig() throws Exception {
+    TarHeader h = TarHeader.of("c", TarHeader.CHAR, 0640, 07777777, 8, 077777777777L, 0)
+        .withDevice(0, 010000000);
+    byte[] b = tarOf(h);
+    assertEquals("0000640\0", new String(b, 100, 8, StandardCharsets.US_ASCII));
+    assertEquals("7777777\0", new String(b, 108, 8, StandardCharsets.US_ASCII));
+    assertEquals("0000010\0", new String(b, 116, 8, StandardCharsets.US_ASCII));
+    assertEquals("00000000000\0", new String(b, 124, 12, StandardCharsets.US_ASCII));
+    assertEquals("77777777777\0", new String(b, 136, 12, StandardCharsets.US_ASCII));
+    assertEquals("0000000\0", new String(b, 329, 8, StandardCharsets.US_ASCII));
+    // 8^7 needs eight digits: GNU base-256, the high bit set and the value big-endian
+    assertArrayEquals(new byte[] {(byte) 0x80, 0, 0, 0, 0, 0x20, 0, 0}, java.util.Arrays.copyOfRange(b, 337, 345));
+    long sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += i >= 148 && i < 156 ? ' ' : b[i] & 0xff;
+    }
+    assertEquals(String.format("%06o", sum) + "\0 ", new String(b, 148, 8, StandardCharsets.US_ASCII));
+    TarHeader back = new TarReader(new ByteArrayInputStream(b)).next();
+    assertEquals(010000000, back.devMinor());
+    assertEquals(07777777, back.uid());
   }
 
   private static byte[] gzip(byte[] input, int threads) throws IOException {

@@ -99,6 +99,10 @@ final class Markdown {
       line("umoci repack " + mbps("umoci") + ", buildah commit " + mbps("buildah-overlay")
           + ". Ours is the library path a build takes (LayerBench");
       line("`layer`: metadata walk + tar + parallel gzip, in a JVM with the launcher's options), the peers their CLI.");
+      if (r.has("fulltree", "tar-pigz") || r.has("fulltree", "tar-zstd")) {
+        line("The machine's limit, GNU tar into the compressor on two cores at our levels: `pigz -3 -p 2` "
+            + mbps("tar-pigz") + ", `zstd -3 -T2` " + mbps("tar-zstd") + ".");
+      }
       line("");
     }
     if (r.has("publish.warm", STACKER)) {

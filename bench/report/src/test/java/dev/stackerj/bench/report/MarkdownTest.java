@@ -52,6 +52,21 @@ class MarkdownTest {
   }
 
   @Test
+  void fullTreeThroughputComesWithTheCompressorsLimitWhenMeasured() {
+    metrics.add(new Results.Metric("fulltree", "all", 0, "content_bytes", 500e6));
+    sample("fulltree", "stacker", 10, 10);
+    sample("fulltree", "stacker-zstd", 4);
+    String without = md();
+    assertTrue(without.contains("stacker 50.0 MB/s (zstd: 125.0 MB/s),"), without);
+    assertFalse(without.contains("The machine's limit"), without);
+    sample("fulltree", "tar-pigz", 8);
+    sample("fulltree", "tar-zstd", 2);
+    String md = md();
+    assertTrue(md.contains("The machine's limit, GNU tar into the compressor on two cores at our levels: "
+        + "`pigz -3 -p 2` 62.5 MB/s, `zstd -3 -T2` 250.0 MB/s.\n"), md);
+  }
+
+  @Test
   void aScenarioNobodyRanHasNoRow() {
     assertFalse(md().contains("a. cold build"));
   }
