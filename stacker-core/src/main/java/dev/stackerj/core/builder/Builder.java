@@ -245,8 +245,7 @@ public final class Builder {
     if (options.tarAsked()) {
       List<Descriptor> layers = cachedTars.apply(e.layers(), base.layers());
       if (!layers.equals(e.layers())) { // built without tar asked: its tar layers were not compressed
-        Descriptor manifest = layer.buildOnly() ? null : layout.putManifest(layer.name(), e.config(), layers,
-            annotations.of(step));
+        Descriptor manifest = tarImage(step, e.config(), layers);
         e = new BuildCache.Entry(e.key(), e.volume(), manifest, e.config(), layers, e.types()).deferred(e.deferred());
         cache.put(layer.name(), e);
       } else if (!layer.buildOnly()) {
@@ -280,9 +279,7 @@ public final class Builder {
   private void reuseRemote(BuildStep step, Base base, CacheKey key, String volume, RemoteCache.Found found)
       throws StackerException, IOException, InterruptedException {
     Layer layer = step.layer();
-    Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
-        Json.bytes(dev.stackerj.oci.Manifest.of(found.config(), found.layers(), annotations.of(step)))) // untagged
-        : layout.putManifest(layer.name(), found.config(), found.layers(), annotations.of(step));
+    Descriptor manifest = tarImage(step, found.config(), found.layers());
     BuildCache.Entry e = new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()).deferred(true);
     cache.put(layer.name(), e); // before the volume is deferred: whatever is under its name is not this layer's
     foundVolumes.defer(layer.name(), volume, base, found.layers(), diffIds(found.imageConfig()),
@@ -310,6 +307,20 @@ public final class Builder {
    */
   static Compression tarCompression(BuildOptions options, boolean sharedCache) {
     return options.tarAsked() || sharedCache ? options.layerCompression() : Compression.NONE;
+  }
+
+  /**
+   * The manifest of the layer's tar image, or null for a build-only layer: tagged with the layer's name where tar
+   * is asked, else kept untagged (the cache's own image, from which the other types and later builds start).
+   */
+  private Descriptor tarImage(BuildStep step, Descriptor config, List<Descriptor> layers) throws IOException {
+    Layer layer = step.layer();
+    if (layer.buildOnly()) {
+      return null;
+    }
+    return options.tarAsked() ? layout.putManifest(layer.name(), config, layers, annotations.of(step))
+        : layout.putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(dev.stackerj.oci.Manifest.of(config, layers,
+            annotations.of(step))));
   }
 
   /** The diff_ids of an image config (none when it has none). */
@@ -385,9 +396,7 @@ public final class Builder {
       config = ImageConfigs.withLabels(config, generated);
     }
     Descriptor configDesc = layout.putBlob(MediaTypes.IMAGE_CONFIG, Json.bytes(config));
-    Descriptor manifest = layer.buildOnly() ? null : !options.tarAsked() ? layout.putBlob(MediaTypes.IMAGE_MANIFEST,
-        Json.bytes(dev.stackerj.oci.Manifest.of(configDesc, layers, annotations.of(step)))) // kept, not tagged
-        : layout.putManifest(layer.name(), configDesc, layers, annotations.of(step));
+    Descriptor manifest = tarImage(step, configDesc, layers);
     var typed = outputs == null ? null : outputs.images(step, base, typedBlobs, config, built);
     storage.markReadOnly(volume);
     Trees.remove(stage);
