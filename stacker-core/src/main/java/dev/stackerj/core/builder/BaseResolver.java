@@ -196,11 +196,15 @@ final class BaseResolver {
     }
     // squashfs and erofs layers (stacker's atomfs layers) join ours as the tar layers of the same changes
     FsBaseLayers.Converted tar = fsLayers.toTar(source, layers, config);
+    long t0 = System.nanoTime();
     for (Descriptor l : tar.layers()) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
+    long t1 = System.nanoTime();
     String volume = unpacker.layers(VolumeNames.base(kind, manifest.hex()), tar.any() ? layout : source,
         tar.layers());
+    log.debug("base blobs into oci/: " + (t1 - t0) / 1_000_000 + " ms, base unpack: "
+        + (System.nanoTime() - t1) / 1_000_000 + " ms");
     return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }
