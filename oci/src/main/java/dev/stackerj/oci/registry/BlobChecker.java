@@ -43,12 +43,8 @@ final class BlobChecker {
       }
       return found;
     }
-    try {
-      transport.uri("/"); // the scheme, probed once before the requests start
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while checking blobs");
-    }
+    // the scheme, probed once before the requests start (and retried, explained, as any request)
+    transport.call("check blobs", () -> transport.uri("/"));
     // plain threads taking the next blob, not an executor: nothing more to load and start for a few HEADs
     boolean[] has = new boolean[todo.size()];
     Throwable[] failed = new Throwable[1];
