@@ -218,17 +218,23 @@ public final class Http1Client implements Closeable {
     }
   }
 
+  /** Sends the request; the connection failing under it is a {@link StaleConnection} (it may have been closed). */
   private void write(Connection c, byte[] head, RequestBody body, LongConsumer progress, String method, URI uri)
       throws IOException {
-    c.out.write(head);
     if (body == null || body.length() == 0) {
-      c.out.flush();
+      try {
+        c.out.write(head);
+        c.out.flush();
+      } catch (java.net.SocketException e) {
+        throw new StaleConnection(e);
+      }
       return;
     }
     AtomicLong last = new AtomicLong(System.nanoTime());
     Watchdog dog = new Watchdog(c, last);
     dog.start();
     try {
+      c.out.write(head);
       body.writeTo(c.out, n -> {
         last.set(System.nanoTime());
         if (progress != null) {
@@ -241,7 +247,7 @@ public final class Http1Client implements Closeable {
         throw new HttpTimeoutException(method + " " + HttpCalls.safe(uri) + ": the request body did not move for "
             + HttpCalls.seconds(idle));
       }
-      throw e;
+      throw e instanceof java.net.SocketException se ? new StaleConnection(se) : e;
     } finally {
       dog.done();
     }
@@ -285,7 +291,7 @@ public final class Http1Client implements Closeable {
 
   // ------------------------------------------------------------------------------------------ response
 
-  /** A reused connection the server had closed: nothing of a response came. */
+  /** A connection that failed before any of a response came: a reused one the server may have closed. */
   private static final class StaleConnection extends IOException {
     final IOException cause;
 
