@@ -3,7 +3,6 @@ package dev.stackerj.oci.registry;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ProgressSink;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,6 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 
 /** GET of a manifest or index by tag or digest: its exact bytes, bounded, checked against a digest reference. */

@@ -1,7 +1,6 @@
 package dev.stackerj.oci.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.util.Optional;
 

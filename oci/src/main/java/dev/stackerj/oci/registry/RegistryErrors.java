@@ -2,7 +2,6 @@ package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
