@@ -321,9 +321,17 @@ public final class Http1Client implements Closeable {
         continue; // an interim response (100 Continue, 103 Early Hints): the real one follows
       }
       boolean http10 = status.startsWith("HTTP/1.0");
-      HttpHeaderMap headers = new HttpHeaderMap(fields);
       boolean keep = !hasToken(fields.get("connection"), "close")
           && (!http10 || hasToken(fields.get("connection"), "keep-alive"));
+      if (fields.containsKey("transfer-encoding")) {
+        // RFC 9112 6.3: it overrides a Content-Length, and both at once is a framing another parser could read
+        // the other way: the length is dropped (no caller trusts it) and so is the connection
+        keep &= fields.remove("content-length") == null;
+      } else if (fields.containsKey("content-length")) {
+        // checked on every response (a HEAD's is the caller's size) and given to callers as one number
+        fields.put("content-length", List.of(Long.toString(contentLength(fields.get("content-length"), uri))));
+      }
+      HttpHeaderMap headers = new HttpHeaderMap(fields);
       InputStream body;
       if (method.equals("HEAD") || code == 204 || code == 304 || code == 101) {
         body = InputStream.nullInputStream();
@@ -397,12 +405,11 @@ public final class Http1Client implements Closeable {
   private static long contentLength(List<String> values, URI uri) throws IOException {
     long length = -1;
     for (String v : values) {
-      for (String part : v.split(",")) {
-        long n;
-        try {
-          n = Long.parseLong(part.strip());
-        } catch (NumberFormatException e) {
-          n = -1;
+      for (String part : v.split(",", -1)) {
+        String digits = part.strip();
+        long n = -1;
+        if (!digits.isEmpty() && digits.length() <= 18 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+          n = Long.parseLong(digits); // digits only: parseLong alone would take "+4"
         }
         if (n < 0 || length >= 0 && n != length) {
           throw new IOException(HttpCalls.safe(uri) + " sent an invalid Content-Length");
@@ -411,6 +418,40 @@ public final class Http1Client implements Closeable {
       }
     }
     return length;
+  }
+
+  /**
+   * A chunk's size: hex digits only, between optional spaces or tabs (no sign, no "0x": Long.parseLong would
+   * take "+5" and "-0"), at most 15 of them after leading zeros; -1 for anything else.
+   */
+  static long chunkSize(String field) {
+    int from = 0;
+    int to = field.length();
+    while (from < to && (field.charAt(from) == ' ' || field.charAt(from) == '\t')) {
+      from++;
+    }
+    while (to > from && (field.charAt(to - 1) == ' ' || field.charAt(to - 1) == '\t')) {
+      to--;
+    }
+    if (from == to) {
+      return -1;
+    }
+    while (from < to - 1 && field.charAt(from) == '0') {
+      from++;
+    }
+    if (to - from > 15) {
+      return -1;
+    }
+    long size = 0;
+    for (int i = from; i < to; i++) {
+      char c = field.charAt(i);
+      int d = Character.digit(c, 16);
+      if (c > 'f' || d < 0) { // ASCII hex only, not the other scripts' digits
+        return -1;
+      }
+      size = size << 4 | d;
+    }
+    return size;
   }
 
   private static boolean hasToken(List<String> values, String token) {
@@ -532,13 +573,7 @@ public final class Http1Client implements Closeable {
     private boolean nextChunk() throws IOException {
       String line = readLine(c.in, false);
       int semi = line.indexOf(';');
-      String hex = (semi >= 0 ? line.substring(0, semi) : line).strip();
-      long size;
-      try {
-        size = hex.isEmpty() || hex.length() > 15 ? -1 : Long.parseLong(hex, 16);
-      } catch (NumberFormatException e) {
-        size = -1;
-      }
+      long size = chunkSize(semi >= 0 ? line.substring(0, semi) : line);
       if (size < 0) {
         c.close();
         eof = true;
