@@ -509,6 +509,7 @@ public final class Http1Client implements Closeable {
     private long left; // bytes left in the body (or the current chunk); -1: until the connection ends
     private boolean eof;
     private boolean closed;
+    private boolean failed; // a read failed: every later one does too
 
     Body(Connection c, long length, boolean chunked, boolean keep) {
       this.c = c;
@@ -532,6 +533,9 @@ public final class Http1Client implements Closeable {
       java.util.Objects.checkFromIndexSize(off, len, b.length);
       if (closed) {
         throw new IOException("closed");
+      }
+      if (failed) {
+        throw new IOException("the response body failed already");
       }
       if (eof) {
         return -1;
@@ -566,6 +570,12 @@ public final class Http1Client implements Closeable {
       } catch (SocketTimeoutException e) {
         close();
         throw new HttpTimeoutException("no data for " + HttpCalls.seconds(idle));
+      } catch (IOException e) {
+        // where the framing broke, nothing after it is the body or the next response: reading on would parse
+        // on (a bad chunk's rest, then a "0" ending the body as if whole, its connection pooled)
+        failed = true;
+        c.close();
+        throw e;
       }
     }
 

@@ -201,6 +201,21 @@ class Http1ClientHostileServerTest {
   }
 
   @Test
+  void aChunkLongerThanItsSizeFailsAndNoReadAfterThatSucceeds() throws Exception {
+    // "5" then 7 bytes: after the error, a read again must not go on parsing (it would find the "0"
+    // chunk, end the body as if whole, and pool the connection)
+    ScriptedHttpServer s = firstThenGood("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY\r\n0\r\n\r\n");
+    Http1Client c = client(WAIT);
+    HttpResult r = get(c, s, "/first");
+    InputStream in = r.body();
+    IOException e = assertThrows(IOException.class, in::readAllBytes);
+    assertTrue(e.getMessage().contains("longer than its size"), e.getMessage());
+    assertThrows(IOException.class, in::read, "a failed body stays failed");
+    assertEquals("GOOD", text(get(c, s, "/second")));
+    assertEquals(2, s.connections.get(), "the failed connection went back to the pool: " + s.log());
+  }
+
+  @Test
   void aTrailerFloodIsRefused() throws Exception {
     StringBuilder flood = new StringBuilder();
     for (int i = 0; i < 400; i++) {
@@ -231,6 +246,30 @@ class Http1ClientHostileServerTest {
   }
 
   // ------------------------------------------------------------------ truncated bodies
+
+  @Test
+  void aBodyThatEndsEarlyIsAnErrorNeverAShortSuccess() throws Exception {
+    for (String cut : List.of(
+        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nshort",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nshort\r\n", // no last chunk
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nshort", // not even the chunk's CRLF
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nshort\r\n0\r\n", // a trailer cut off
+        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n")) { // the headers cut off
+      ScriptedHttpServer s = server(c -> {
+        c.next();
+        c.send(cut); // and the connection closes
+      });
+      InputStream body;
+      try {
+        body = get(client(WAIT), s, "/x").body();
+      } catch (IOException e) {
+        continue; // the head was cut off
+      }
+      assertThrows(IOException.class, body::readAllBytes, cut);
+      assertThrows(IOException.class, body::read, "a read after the failure must not be the end of a whole body: " + cut);
+    }
+  }
 
   // ------------------------------------------------------------------ a kept connection mixing responses
 
