@@ -657,6 +657,19 @@ public final class Http1Client implements Closeable {
       this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
     }
 
+    /**
+     * Whether bytes wait that no request of ours asked for: sent past the end of a response (a HEAD's or a
+     * 204's "body", more than a Content-Length) or to an idle connection. They would be read as the next
+     * request's response, so such a connection is never reused.
+     */
+    boolean unasked() {
+      try {
+        return in.available() > 0;
+      } catch (IOException e) {
+        return true;
+      }
+    }
+
     void close() {
       try {
         socket.close();
@@ -676,7 +689,7 @@ public final class Http1Client implements Closeable {
       while (q != null && !q.isEmpty()) {
         Connection c = q.pollLast(); // the most recently used: the least likely to be closed by the server
         long age = now - c.idleSince;
-        if (age > MAX_IDLE_NANOS || !idempotent && age > FRESH_NANOS) {
+        if (age > MAX_IDLE_NANOS || !idempotent && age > FRESH_NANOS || c.unasked()) {
           old.add(c);
           continue;
         }
@@ -689,6 +702,10 @@ public final class Http1Client implements Closeable {
   }
 
   private void release(Connection c) {
+    if (c.unasked()) {
+      c.close();
+      return;
+    }
     String origin = c.origin;
     c.idleSince = System.nanoTime();
     synchronized (pool) {

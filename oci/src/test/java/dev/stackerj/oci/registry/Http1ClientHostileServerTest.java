@@ -274,6 +274,70 @@ class Http1ClientHostileServerTest {
   // ------------------------------------------------------------------ a kept connection mixing responses
 
   @Test
+  void bytesAfterAResponseAreNeverTheNextRequestsResponse() throws Exception {
+    // each case: a response to /first followed, in the same write, by a whole response nobody asked for;
+    // a client that pools the connection answers its next request with it
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("after a sized body", ScriptedHttpServer.sized(200, "ok") + EVIL);
+    cases.put("after a chunked body", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n" + EVIL);
+    cases.put("as a 204's body", "HTTP/1.1 204 No Content\r\n\r\n" + EVIL);
+    cases.put("as a 304's body", "HTTP/1.1 304 Not Modified\r\nContent-Length: " + EVIL.length() + "\r\n\r\n" + EVIL);
+    cases.put("after an interim response", "HTTP/1.1 100 Continue\r\n\r\n" + ScriptedHttpServer.sized(200, "ok") + EVIL);
+    SSLContext tls = serverContext(keystore(tmp, "ip:127.0.0.1"));
+    for (Map.Entry<String, String> e : cases.entrySet()) {
+      for (String scheme : List.of("http", "https")) {
+        ScriptedHttpServer s = server(tls, c -> {
+          for (ScriptedHttpServer.Request r; (r = c.next()) != null; ) {
+            c.send(r.target().equals("/first") ? e.getValue() : ScriptedHttpServer.sized(200, "GOOD"));
+          }
+        });
+        Http1Client c = new Http1Client(true, WAIT, WAIT);
+        closing.add(c);
+        String base = scheme + "://" + s.authority();
+        text(c.send("GET", URI.create(base + "/first"), Map.of(), null, null));
+        assertEquals("GOOD", text(c.send("GET", URI.create(base + "/second"), Map.of(), null, null)),
+            e.getKey() + " over " + scheme);
+      }
+    }
+  }
+
+  @Test
+  void aBodySentToAHeadIsNeverTheNextRequestsResponse() throws Exception {
+    // a HEAD's Content-Length describes the GET's body; the bytes sent anyway are the smuggled response
+    ScriptedHttpServer s = server(c -> {
+      for (ScriptedHttpServer.Request r; (r = c.next()) != null; ) {
+        c.send(r.method().equals("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Length: " + EVIL.length() + "\r\n\r\n" + EVIL
+            : ScriptedHttpServer.sized(200, "GOOD"));
+      }
+    });
+    Http1Client c = client(WAIT);
+    HttpResult head = c.send("HEAD", URI.create("http://" + s.authority() + "/blob"), Map.of(), null, null);
+    assertEquals(200, head.statusCode());
+    assertEquals("", text(head));
+    assertEquals("GOOD", text(get(c, s, "/blob")));
+  }
+
+  @Test
+  void aResponseTheServerSendsToAnIdleConnectionIsNotTheNextRequestsResponse() throws Exception {
+    java.util.concurrent.CountDownLatch idleSent = new java.util.concurrent.CountDownLatch(1);
+    ScriptedHttpServer s = server(c -> {
+      for (ScriptedHttpServer.Request r; (r = c.next()) != null; ) {
+        c.send(ScriptedHttpServer.sized(200, r.target().equals("/first") ? "ok" : "GOOD"));
+        if (r.target().equals("/first")) {
+          Thread.sleep(100); // the client has the connection in its pool by now, or soon
+          c.send(EVIL);
+          idleSent.countDown();
+        }
+      }
+    });
+    Http1Client c = client(WAIT);
+    assertEquals("ok", text(get(c, s, "/first")));
+    idleSent.await();
+    Thread.sleep(100); // on the loopback, the bytes are there before the next request is sent
+    assertEquals("GOOD", text(get(c, s, "/second")));
+  }
+
+  @Test
   void aBodyClosedBeforeItsEndDropsItsConnection() throws Exception {
     ScriptedHttpServer s = firstThenGood(ScriptedHttpServer.sized(200, "0123456789".repeat(1000)));
     Http1Client c = client(WAIT);
