@@ -113,12 +113,15 @@ public final class Http1Client implements Closeable {
     String origin = HttpCalls.origin(uri);
     boolean idempotent = IDEMPOTENT.contains(method);
     while (true) {
+      // connecting, the TLS handshake, and the response head after the request went out: within the idle time
+      long deadline = System.nanoTime() + idle.toNanos();
       Connection c = take(origin, idempotent);
       boolean reused = c != null;
       if (c == null) {
-        c = open(uri);
+        c = open(uri, deadline);
       }
       try {
+        c.tcp.deadline(deadline);
         write(c, head, body, progress, method, uri);
         return read(c, method, uri);
       } catch (StaleConnection e) {
@@ -242,6 +245,7 @@ public final class Http1Client implements Closeable {
         }
       });
       c.out.flush();
+      c.tcp.deadline(System.nanoTime() + idle.toNanos()); // the body went out: now the response's head
     } catch (IOException e) {
       if (dog.fired) {
         throw new HttpTimeoutException(method + " " + HttpCalls.safe(uri) + ": the request body did not move for "
@@ -316,10 +320,17 @@ public final class Http1Client implements Closeable {
         throw new StaleConnection(e);
       }
       int code = statusCode(status, uri);
-      LinkedHashMap<String, List<String>> fields = readHeaders(c.in, uri);
+      LinkedHashMap<String, List<String>> fields;
+      try {
+        fields = readHeaders(c.in, uri);
+      } catch (SocketTimeoutException e) {
+        throw new HttpTimeoutException(method + " " + HttpCalls.safe(uri) + ": no answer for "
+            + HttpCalls.seconds(idle));
+      }
       if (code >= 100 && code < 200 && code != 101) {
         continue; // an interim response (100 Continue, 103 Early Hints): the real one follows
       }
+      c.tcp.deadline(0); // the head is here (before the connection may go back to the pool): each body read waits
       boolean http10 = status.startsWith("HTTP/1.0");
       boolean keep = !hasToken(fields.get("connection"), "close")
           && (!http10 || hasToken(fields.get("connection"), "keep-alive"));
@@ -646,13 +657,15 @@ public final class Http1Client implements Closeable {
   /** One TCP (or TLS) connection and its buffered streams. */
   private static final class Connection {
     final Socket socket;
+    final DeadlineSocket tcp; // socket itself, or the one under its TLS
     final InputStream in;
     final OutputStream out;
     String origin;
     long idleSince;
 
-    Connection(Socket socket) throws IOException {
+    Connection(Socket socket, DeadlineSocket tcp) throws IOException {
       this.socket = socket;
+      this.tcp = tcp;
       this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
       this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
     }
@@ -718,7 +731,7 @@ public final class Http1Client implements Closeable {
     c.close();
   }
 
-  private Connection open(URI uri) throws IOException {
+  private Connection open(URI uri, long deadline) throws IOException {
     boolean https = uri.getScheme().equalsIgnoreCase("https");
     String host = uri.getHost();
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -729,10 +742,10 @@ public final class Http1Client implements Closeable {
     if (address.isUnresolved()) {
       throw new UnknownHostException(host);
     }
-    Socket s = new Socket(java.net.Proxy.NO_PROXY); // as before: registries are reached directly
+    DeadlineSocket s = new DeadlineSocket((int) Math.max(1, Math.min(Integer.MAX_VALUE, idle.toMillis())));
+    s.deadline(deadline);
     try {
       s.setTcpNoDelay(true);
-      s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, idle.toMillis())));
       try {
         s.connect(address, (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
       } catch (SocketTimeoutException e) {
@@ -755,12 +768,72 @@ public final class Http1Client implements Closeable {
         }
         conn = t;
       }
-      Connection c = new Connection(conn);
+      Connection c = new Connection(conn, s);
       c.origin = HttpCalls.origin(uri);
       return c;
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
+    }
+  }
+
+  /**
+   * A connection's TCP socket, whose reads wait at most until its deadline while one is set, the idle time
+   * otherwise. Each read waiting the idle time is not enough where a trickle of bytes could go on for ever:
+   * a TLS handshake (JSSE reads through this socket's stream) and a response's status line and headers, or
+   * endless interim responses, must come whole within the idle time, as with java.net.http's timeout.
+   */
+  private static final class DeadlineSocket extends Socket {
+    private final int idleMillis;
+    private volatile long deadline; // System.nanoTime() by which the reads must be done; 0: none
+    private int timeout = -1; // the SO_TIMEOUT set last
+    private InputStream in;
+
+    DeadlineSocket(int idleMillis) {
+      super(java.net.Proxy.NO_PROXY); // as before: registries are reached directly
+      this.idleMillis = idleMillis;
+    }
+
+    /** Reads end by {@code nanoTime} (System.nanoTime()), or, with 0, each waits the idle time. */
+    void deadline(long nanoTime) {
+      deadline = nanoTime;
+    }
+
+    @Override
+    public synchronized InputStream getInputStream() throws IOException {
+      if (in == null) {
+        in = new java.io.FilterInputStream(super.getInputStream()) {
+          @Override
+          public int read() throws IOException {
+            waitAtMost();
+            return super.read();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            waitAtMost();
+            return super.read(b, off, len);
+          }
+        };
+      }
+      return in;
+    }
+
+    /** The read timeout: what is left before the deadline (the idle time at most); nothing left is a timeout. */
+    private void waitAtMost() throws IOException {
+      long d = deadline;
+      int t = idleMillis;
+      if (d != 0) {
+        long left = d - System.nanoTime();
+        if (left <= 0) {
+          throw new SocketTimeoutException("the deadline passed");
+        }
+        t = (int) Math.min(idleMillis, Math.max(1, left / 1_000_000));
+      }
+      if (t != timeout) {
+        setSoTimeout(t);
+        timeout = t;
+      }
     }
   }
 

@@ -369,6 +369,58 @@ class Http1ClientHostileServerTest {
 
   // ------------------------------------------------------------------ slowloris
 
+  @Test
+  void aResponseHeadTrickledByteByByteTimesOut() throws Exception {
+    // every byte comes well within the idle time; the head never ends
+    ScriptedHttpServer s = server(c -> {
+      c.next();
+      c.send("HTTP/1.1 200 OK\r\nX-Slow: ");
+      c.trickle((byte) 'a', 50);
+    });
+    HttpTimeoutException e = assertTimeoutPreemptively(HANG,
+        () -> assertThrows(HttpTimeoutException.class, () -> get(client(IDLE), s, "/x")));
+    assertTrue(e.getMessage().contains("no answer for 1 s"), e.getMessage());
+  }
+
+  @Test
+  void endlessInterimResponsesTimeOut() throws Exception {
+    ScriptedHttpServer s = server(c -> {
+      c.next();
+      while (true) {
+        c.send("HTTP/1.1 100 Continue\r\n\r\n");
+        Thread.sleep(20);
+      }
+    });
+    assertTimeoutPreemptively(HANG, () -> assertThrows(HttpTimeoutException.class, () -> get(client(IDLE), s, "/x")));
+  }
+
+  @Test
+  void aTlsHandshakeTrickledByteByByteTimesOut() throws Exception {
+    // a TLS record header announcing 16 KiB, then a byte at a time: the client waits for the whole record
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Thread t = new Thread(() -> {
+        try (java.net.Socket conn = ss.accept()) {
+          conn.getOutputStream().write(new byte[] {0x16, 0x03, 0x03, 0x40, 0x00});
+          while (true) {
+            conn.getOutputStream().write(0);
+            conn.getOutputStream().flush();
+            Thread.sleep(50);
+          }
+        } catch (IOException | InterruptedException e) {
+          // the client gave up
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      Http1Client c = new Http1Client(true, WAIT, IDLE);
+      closing.add(c);
+      URI uri = URI.create("https://127.0.0.1:" + ss.getLocalPort() + "/v2/");
+      HttpTimeoutException e = assertTimeoutPreemptively(HANG, () -> assertThrows(HttpTimeoutException.class,
+          () -> c.send("GET", uri, Map.of(), null, null)));
+      assertTrue(e.getMessage().contains("TLS handshake with 127.0.0.1"), e.getMessage());
+    }
+  }
+
   // ------------------------------------------------------------------ what a server's words can make us send
 
   @Test
