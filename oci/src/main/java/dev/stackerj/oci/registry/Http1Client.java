@@ -388,9 +388,16 @@ public final class Http1Client implements Closeable {
   private static LinkedHashMap<String, List<String>> readHeaders(InputStream in, URI uri) throws IOException {
     LinkedHashMap<String, List<String>> fields = new LinkedHashMap<>();
     String lastName = null;
+    StringBuilder folded = null; // the last field's value while obsolete folded lines continue it
     int total = 0;
     while (true) {
       String line = readLine(in, false);
+      boolean fold = !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t') && lastName != null;
+      if (!fold && folded != null) {
+        List<String> v = fields.get(lastName);
+        v.set(v.size() - 1, folded.toString());
+        folded = null;
+      }
       if (line.isEmpty()) {
         return fields;
       }
@@ -399,9 +406,14 @@ public final class Http1Client implements Closeable {
         throw new HttpCalls.TooLargeException("the response headers of " + HttpCalls.safe(uri) + " are larger than "
             + HttpCalls.mib(MAX_HEADER_BYTES));
       }
-      if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && lastName != null) {
-        List<String> v = fields.get(lastName); // an obsolete folded line continues the last field
-        v.set(v.size() - 1, v.get(v.size() - 1) + " " + line.strip());
+      if (fold) {
+        // appended in place: a new string per line would copy the value so far each time, and 64 Ki folded
+        // lines in 256 KiB of headers would be gigabytes of copying
+        if (folded == null) {
+          List<String> v = fields.get(lastName);
+          folded = new StringBuilder(v.get(v.size() - 1));
+        }
+        folded.append(' ').append(line.strip());
         continue;
       }
       int colon = line.indexOf(':');
