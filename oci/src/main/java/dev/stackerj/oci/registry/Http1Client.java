@@ -64,6 +64,8 @@ public final class Http1Client implements Closeable {
   /** The most header bytes read for one response. */
   static final int MAX_HEADER_BYTES = 256 << 10;
   private static final int MAX_IDLE_PER_ORIGIN = 8;
+  /** The most idle connections of all origins together: a registry, its token service and a blob store, 8 each. */
+  static final int MAX_IDLE = 32;
   private static final long MAX_IDLE_NANOS = Duration.ofSeconds(30).toNanos();
   private static final long FRESH_NANOS = Duration.ofSeconds(1).toNanos();
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
@@ -721,6 +723,9 @@ public final class Http1Client implements Closeable {
         found = c;
         break;
       }
+      if (q != null && q.isEmpty()) {
+        pool.remove(origin);
+      }
     }
     old.forEach(Connection::close);
     return found;
@@ -732,15 +737,43 @@ public final class Http1Client implements Closeable {
       return;
     }
     String origin = c.origin;
-    c.idleSince = System.nanoTime();
+    long now = System.nanoTime();
+    c.idleSince = now;
+    List<Connection> old = new ArrayList<>();
     synchronized (pool) {
       ArrayDeque<Connection> q = pool.computeIfAbsent(origin, k -> new ArrayDeque<>());
       if (q.size() < MAX_IDLE_PER_ORIGIN) {
         q.addLast(c);
-        return;
+      } else {
+        old.add(c);
+      }
+      // only a request to the same origin takes (and so closes) its connections: one that redirects every
+      // blob to another host or port would otherwise leave a socket open per origin until the process ends
+      int total = 0;
+      for (var it = pool.values().iterator(); it.hasNext(); ) {
+        ArrayDeque<Connection> each = it.next();
+        while (!each.isEmpty() && now - each.peekFirst().idleSince > MAX_IDLE_NANOS) {
+          old.add(each.pollFirst());
+        }
+        if (each.isEmpty()) {
+          it.remove();
+        }
+        total += each.size();
+      }
+      for (; total > MAX_IDLE; total--) {
+        ArrayDeque<Connection> oldest = null;
+        for (ArrayDeque<Connection> each : pool.values()) {
+          if (oldest == null || each.peekFirst().idleSince - oldest.peekFirst().idleSince < 0) {
+            oldest = each;
+          }
+        }
+        old.add(oldest.pollFirst());
+        if (oldest.isEmpty()) {
+          pool.values().remove(oldest);
+        }
       }
     }
-    c.close();
+    old.forEach(Connection::close);
   }
 
   private Connection open(URI uri, long deadline) throws IOException {

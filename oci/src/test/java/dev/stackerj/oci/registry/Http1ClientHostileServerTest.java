@@ -376,6 +376,33 @@ class Http1ClientHostileServerTest {
   }
 
   @Test
+  void idleConnectionsToManyOriginsAreNotKeptWithoutBound() throws Exception {
+    // a registry that redirects each blob to another port (or host) of its own: each origin is asked once,
+    // and its kept connection used to stay open until the process ended
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    Http1Client c = client(WAIT);
+    int origins = Http1Client.MAX_IDLE + 16;
+    for (int i = 0; i < origins; i++) {
+      ScriptedHttpServer s = server(conn -> {
+        open.incrementAndGet();
+        try {
+          for (ScriptedHttpServer.Request r; (r = conn.next()) != null; ) {
+            conn.send(ScriptedHttpServer.sized(200, "ok"));
+          }
+        } finally {
+          open.decrementAndGet(); // the client closed it
+        }
+      });
+      assertEquals("ok", text(get(c, s, "/blob")));
+    }
+    long until = System.nanoTime() + HANG.toNanos();
+    while (open.get() > Http1Client.MAX_IDLE && System.nanoTime() < until) {
+      Thread.sleep(10); // the servers see the client's closes a moment later
+    }
+    assertTrue(open.get() <= Http1Client.MAX_IDLE, open.get() + " idle connections of " + origins + " origins kept");
+  }
+
+  @Test
   void aPostIsNeverSentTwice() throws Exception {
     // the server keeps the connection after a GET, then drops it on the POST without an answer; a POST
     // may have done its work, so it is not repeated on a new connection
