@@ -164,12 +164,24 @@ public final class Http1Client implements Closeable {
       throw new IllegalArgumentException("invalid HTTP method " + method);
     }
     StringBuilder sb = new StringBuilder(256);
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    sb.append(method).append(' ').append(path);
-    if (uri.getRawQuery() != null) {
-      sb.append('?').append(uri.getRawQuery());
+    URI ascii = uri;
+    if (!isAscii(uri.getRawPath()) || !isAscii(uri.getRawQuery())) {
+      // a URI may hold other characters raw ("/blobs/\u00ff" from a Location): UTF-8, percent-encoded, as
+      // java.net.http sends them, never raw bytes a server could read in another charset
+      ascii = URI.create(uri.toASCIIString());
     }
-    checkValue("request target", sb.substring(method.length() + 1));
+    String path = ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath();
+    sb.append(method).append(' ').append(path);
+    if (ascii.getRawQuery() != null) {
+      sb.append('?').append(ascii.getRawQuery());
+    }
+    String target = sb.substring(method.length() + 1);
+    for (int i = 0; i < target.length(); i++) {
+      if (target.charAt(i) <= ' ' || target.charAt(i) >= 127) {
+        throw new IllegalArgumentException("the request target has a character that cannot be sent (code "
+            + (int) target.charAt(i) + ")");
+      }
+    }
     sb.append(" HTTP/1.1\r\nHost: ").append(uri.getHost());
     int port = uri.getPort();
     if (port >= 0 && port != (scheme.equals("https") ? 443 : 80)) {
@@ -198,6 +210,10 @@ public final class Http1Client implements Closeable {
     }
     sb.append("\r\n");
     return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static boolean isAscii(String s) {
+    return s == null || s.chars().allMatch(c -> c < 128);
   }
 
   private static boolean isToken(String s) {
