@@ -44,14 +44,16 @@ import javax.net.ssl.SSLSocketFactory;
  * starts a thread, TLS is set up on the first https request only, and nothing is sent or repeated that the
  * caller did not ask for.
  *
- * <p>Every wait is bounded by the idle time: a read (status, headers, each piece of the body) gets no byte
- * for that long, or a request body does not move for that long, and the request fails with an
- * {@link HttpTimeoutException}. Responses are framed by Content-Length or chunked encoding, or end with the
- * connection; a status line or header beyond {@value #MAX_LINE} bytes, or headers beyond
- * {@value #MAX_HEADER_BYTES} in all, are refused. Header names and values we send are checked (no
- * CR, LF or other control character can split a request). Certificates and host names are verified unless
- * the client is insecure. Redirects are not followed: that is the caller's decision
- * ({@link Redirects}), and so is where credentials go.
+ * <p>Every wait is bounded by the idle time: a read of the body gets no byte for that long, a request body
+ * does not move for that long, or the connection, TLS handshake and response head (status, headers,
+ * interim responses) are not all in that long after the request went out, and the request fails with an
+ * {@link HttpTimeoutException}. Responses are framed by Content-Length or chunked encoding (one reading
+ * only: see {@link #chunkSize}), or end with the connection; a status line or header beyond
+ * {@value #MAX_LINE} bytes, or headers beyond {@value #MAX_HEADER_BYTES} in all, are refused. Bytes no
+ * request asked for (past a response, or to an idle connection) close the connection. Header names and
+ * values we send are checked (no CR, LF or other control character can split a request). Certificates and
+ * host names are verified unless the client is insecure. Redirects are not followed: that is the caller's
+ * decision ({@link Redirects}), and so is where credentials go.
  *
  * <p>Thread-safe: each request has a connection to itself; idle keep-alive connections wait in a pool per
  * origin for the next request there. A reused connection that the server has closed meanwhile fails on
