@@ -31,18 +31,19 @@ final class ArchiveRecording {
   }
 
   /**
-   * Loads every class of our jars and the build's libraries, and of the JDK's HTTP client (pulls, publish,
-   * http imports); what cannot load (an optional dependency missing) is skipped.
+   * Loads every class of our jars and the build's libraries, and the JDK's socket classes that a registry
+   * request (pull, publish, http import) loads on first use; what cannot load (an optional dependency
+   * missing) is skipped.
    */
   static void loadAll() {
-    java.lang.module.ModuleFinder.ofSystem().find("java.net.http").ifPresent(ref -> {
-      ClassLoader loader = ModuleLayer.boot().findLoader("java.net.http");
-      try (java.lang.module.ModuleReader r = ref.open(); java.util.stream.Stream<String> entries = r.list()) {
-        entries.forEach(entry -> load(entry, loader));
-      } catch (IOException | RuntimeException e) {
-        // an archive without them is only slower
-      }
-    });
+    try (java.net.Socket s = new java.net.Socket(java.net.Proxy.NO_PROXY)) { // as Http1Client makes them
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(1);
+      s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      s.getInputStream();
+    } catch (IOException | RuntimeException e) {
+      // an archive without them is only slower
+    }
     ClassLoader loader = ArchiveRecording.class.getClassLoader();
     for (Path jar : jars()) {
       try (JarFile f = new JarFile(jar.toFile())) {

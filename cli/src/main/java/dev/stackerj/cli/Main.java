@@ -1,7 +1,6 @@
 package dev.stackerj.cli;
 
 import dev.stackerj.core.builder.Builder;
-import dev.stackerj.oci.registry.HttpClientThreads;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +48,6 @@ public final class Main {
 
   public static void main(String[] args) {
     int rc = run(args);
-    HttpClientThreads.stopAll(); // else the JVM's exit waits ~300 ms for them (see there)
     if (ArchiveRecording.requested()) {
       ArchiveRecording.loadAll();
     }

@@ -159,12 +159,8 @@ public final class PublishCommand implements Callable<Integer> {
     }
 
     Publisher publisher = publisher(log);
+    List<Publisher.Image> all = new ArrayList<>();
     for (Item it : items) {
-      if (bars != null) {
-        bars.prefix(typedTag(it.type(), it.name()) + ": ");
-      }
-      List<String> typedTags = tags.stream().map(t -> typedTag(it.type(), t)).toList();
-      Digest digest;
       try {
         // a registry push reads blobs by path: none may be a symlink to a file its user could not read
         layout.checkImage(it.manifest());
@@ -172,6 +168,21 @@ public final class PublishCommand implements Callable<Integer> {
         throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish " + it.name() + ": "
             + e.getMessage(), null, e);
       }
+      all.add(new Publisher.Image(it.manifest(), it.name()));
+    }
+    try {
+      publisher.prepare(layout, all); // what the registry has of every image, asked all at once
+    } catch (RegistryException e) {
+      throw new StackerException(StackerException.Kind.BUILD_FAILED, "publish: " + e.getMessage(), e.hint(), e);
+    } catch (IllegalArgumentException e) {
+      throw new StackerException(StackerException.Kind.USAGE, "publish: " + e.getMessage(), null);
+    }
+    for (Item it : items) {
+      if (bars != null) {
+        bars.prefix(typedTag(it.type(), it.name()) + ": ");
+      }
+      List<String> typedTags = tags.stream().map(t -> typedTag(it.type(), t)).toList();
+      Digest digest;
       try {
         digest = publisher.publish(layout, it.manifest(), it.name(), typedTags);
       } catch (RegistryException e) {

@@ -2,16 +2,10 @@ package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +17,8 @@ import java.util.Optional;
  * Authenticates to one registry as its 401 challenges ask (a bearer token per scope from its token
  * service, else basic auth with the user's credentials) and decides where credentials may go: tokens and
  * basic auth only to the registry's own scheme, host and port; the user's credentials also to the token
- * service it names, but never in clear text from an https registry. Not thread-safe.
+ * service it names, but never in clear text from an https registry. Thread-safe: requests sent at once that
+ * meet the same challenge fetch one token.
  */
 final class Authenticator {
   /** The largest token service reply read (containers/image's limit). */
@@ -31,8 +26,7 @@ final class Authenticator {
 
   private final String registry;
   private final Credentials given;
-  private final HttpClient http;
-  private final Duration idle;
+  private final Http1Client http;
   private final RegistryClient.Stats stats;
   private final RegistryErrors errors;
   private String basicAuth;
@@ -44,12 +38,11 @@ final class Authenticator {
    *
    * @param given credentials from the command line, or null to look them up in the credential files
    */
-  Authenticator(String registry, Credentials given, HttpClient http, Duration idle, RegistryClient.Stats stats,
+  Authenticator(String registry, Credentials given, Http1Client http, RegistryClient.Stats stats,
       RegistryErrors errors) {
     this.registry = registry;
     this.given = given;
     this.http = http;
-    this.idle = idle;
     this.stats = stats;
     this.errors = errors;
   }
@@ -66,7 +59,7 @@ final class Authenticator {
    * The Authorization header held for {@code scope} (its token, else basic auth), or null when there is
    * none yet or the request goes anywhere but the registry at {@code base}.
    */
-  String authorization(URI base, URI target, Scope scope) {
+  synchronized String authorization(URI base, URI target, Scope scope) {
     if (!isRegistry(base, target)) {
       return null;
     }
@@ -77,9 +70,15 @@ final class Authenticator {
   /**
    * Answers the registry's 401 (its {@code challenge} headers): fetches a token for {@code scope} when it
    * asks for a bearer token, else takes the user's credentials for basic auth; none to take is an
-   * UNAUTHORIZED error.
+   * UNAUTHORIZED error. When the authorization held for {@code scope} is no longer {@code sent} (the one the
+   * refused request carried), another request has just authenticated: that one is used as it is.
    */
-  void authenticate(HttpHeaders challenge, Scope scope, URI base) throws IOException, InterruptedException {
+  synchronized void authenticate(HttpHeaderMap challenge, Scope scope, URI base, String sent)
+      throws IOException, InterruptedException {
+    String now = authorization(base, base, scope);
+    if (now != null && !now.equals(sent)) {
+      return;
+    }
     List<WwwAuthenticate> challenges = challenge.allValues("WWW-Authenticate").stream().map(h -> {
       try {
         return WwwAuthenticate.parse(h);
@@ -139,11 +138,11 @@ final class Authenticator {
     for (String s : scope.tokenScopes()) {
       q.append("scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)).append('&');
     }
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(q.substring(0, q.length() - 1)));
+    Map<String, String> headers = new HashMap<>();
     Optional<Credentials> creds = credentials(scope.repository());
-    creds.ifPresent(c -> b.header("Authorization", c.basicHeader()));
+    creds.ifPresent(c -> headers.put("Authorization", c.basicHeader()));
     stats.requests.incrementAndGet();
-    HttpResponse<InputStream> r = HttpCalls.send(http, b, "GET", null, idle, null);
+    HttpResult r = http.send("GET", URI.create(q.substring(0, q.length() - 1)), headers, null, null);
     String where = HttpCalls.safe(realm);
     if (r.statusCode() == 401 || r.statusCode() == 403) {
       Responses.drain(r);
@@ -189,7 +188,7 @@ final class Authenticator {
   }
 
   /** The registry refused {@code scope} because {@code why}: which credentials were tried, and how to give others. */
-  RegistryException unauthorized(Scope scope, String why) {
+  synchronized RegistryException unauthorized(Scope scope, String why) {
     String where;
     if (given != null) {
       where = "credentials: " + given.source() + " (user " + given.username() + ")";

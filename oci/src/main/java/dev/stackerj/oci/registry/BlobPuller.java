@@ -10,7 +10,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpResponse;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -52,7 +51,7 @@ final class BlobPuller {
     ProgressSink progress = transport.options().progress();
     try (ProgressSink.Task task = progress.start("pulling " + shortDigest(blob.digest()), blob.size())) {
       transport.call(what, () -> {
-        HttpResponse<InputStream> r = transport.sendFollowing("GET", path, scope, Map.of(), what);
+        HttpResult r = transport.sendFollowing("GET", path, scope, Map.of(), what);
         if (r.statusCode() == 404) {
           Responses.drain(r);
           throw new RegistryException(RegistryException.Kind.NOT_FOUND,
@@ -66,7 +65,7 @@ final class BlobPuller {
   }
 
   /** Writes the body of {@code r} to a temp file beside the blob's place and moves it there once verified. */
-  private void save(HttpResponse<InputStream> r, String repository, Descriptor blob, OciLayout into,
+  private void save(HttpResult r, String repository, Descriptor blob, OciLayout into,
       ProgressSink.Task task) throws IOException {
     String from = " from " + transport.registry() + "/" + repository;
     long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);

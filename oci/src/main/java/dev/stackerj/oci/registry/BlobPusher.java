@@ -3,11 +3,8 @@ package dev.stackerj.oci.registry;
 import dev.stackerj.oci.Descriptor;
 import dev.stackerj.oci.ProgressSink;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,22 +22,27 @@ final class BlobPusher {
 
   /**
    * Makes {@code repository} have the blob stored in {@code file}, mounting it from {@code mountFrom} when
-   * not null and the registry offers it. Idempotent; retried as a whole.
+   * not null and the registry offers it. Idempotent; retried as a whole. With {@code knownMissing}, the first
+   * try does not ask whether the registry has it.
    */
-  RegistryClient.PushOutcome push(String repository, Descriptor blob, Path file, String mountFrom) throws IOException {
+  RegistryClient.PushOutcome push(String repository, Descriptor blob, Path file, String mountFrom,
+      boolean knownMissing) throws IOException {
     boolean mount = mountFrom != null && !mountFrom.equals(repository);
     Scope scope = mount ? Scope.pushMounting(repository, mountFrom) : Scope.push(repository);
     RegistryClient.Stats stats = transport.stats();
     String registry = transport.registry();
     String name = BlobPuller.shortDigest(blob.digest());
+    boolean[] ask = {!knownMissing};
     try (ProgressSink.Task task = transport.options().progress().start("pushing " + name, blob.size())) {
       return transport.call("push blob " + blob.digest(), () -> {
-        if (new BlobChecker(transport).exists(repository, blob.digest(), scope)) {
+        boolean asked = ask[0];
+        ask[0] = true;
+        if (asked && new BlobChecker(transport).exists(repository, blob.digest(), scope)) {
           stats.blobsPresent.incrementAndGet();
           debug("blob " + blob.digest() + " already in " + registry + "/" + repository);
           return RegistryClient.PushOutcome.PRESENT;
         }
-        HttpResponse<InputStream> started = start(repository, blob, mount ? mountFrom : null, scope);
+        HttpResult started = start(repository, blob, mount ? mountFrom : null, scope);
         if (mount && started.statusCode() == 201) {
           Responses.drain(started);
           stats.blobsMounted.incrementAndGet();
@@ -59,25 +61,24 @@ final class BlobPusher {
   }
 
   /** POST that starts an upload session, or asks for a mount from {@code mountFrom} when not null. */
-  private HttpResponse<InputStream> start(String repository, Descriptor blob, String mountFrom, Scope scope)
+  private HttpResult start(String repository, Descriptor blob, String mountFrom, Scope scope)
       throws IOException, InterruptedException {
     String path = "/v2/" + repository + "/blobs/uploads/"
         + (mountFrom != null ? "?mount=" + blob.digest() + "&from=" + encode(mountFrom) : "");
-    return transport.send("POST", transport.uri(path), scope, Map.of(), HttpRequest.BodyPublishers.noBody(), null);
+    return transport.send("POST", transport.uri(path), scope, Map.of(), null, null);
   }
 
   /** The bytes in one streamed PATCH to the session at {@code location}, then the PUT that names their digest. */
   private void upload(URI location, Descriptor blob, Path file, Scope scope, ProgressSink.Task task)
       throws IOException, InterruptedException {
-    HttpResponse<InputStream> patch = transport.send("PATCH", location, scope,
-        Map.of("Content-Type", "application/octet-stream"), HttpRequest.BodyPublishers.ofFile(file), task::update);
+    HttpResult patch = transport.send("PATCH", location, scope,
+        Map.of("Content-Type", "application/octet-stream"), RequestBody.ofFile(file, blob.size()), task::update);
     transport.expect(patch, 202, "upload " + blob.digest());
     Responses.drain(patch);
     URI done = transport.location(patch);
     String sep = done.getRawQuery() == null ? "?" : "&";
     URI commit = URI.create(done + sep + "digest=" + encode(blob.digest().toString()));
-    HttpResponse<InputStream> put = transport.send("PUT", commit, scope, Map.of(),
-        HttpRequest.BodyPublishers.noBody(), null);
+    HttpResult put = transport.send("PUT", commit, scope, Map.of(), null, null);
     transport.expect(put, 201, "finish upload of " + blob.digest());
     Responses.drain(put);
   }

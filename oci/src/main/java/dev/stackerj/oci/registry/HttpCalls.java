@@ -3,32 +3,14 @@ package dev.stackerj.oci.registry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * HTTP exchanges on {@code java.net.http} that give up when the other side goes silent, not after a total
- * time: a 10 GiB layer may take an hour, but no byte for {@link #idleTimeout()} means the connection is
- * dead. The JDK's request timeout ends when the response headers arrive and nothing bounds a body read, so
- * a stalled server would hang a build (holding the build lock) forever; here every wait (request body
- * sent, headers, each body read) is bounded by the idle time. Also the rules for following a redirect
- * ({@link #checkRedirect}) and reading a bounded body ({@link #readAtMost}).
+ * The rules of our HTTP exchanges: how long a silent other side is waited for ({@link #idleTimeout()}: a
+ * 10 GiB layer may take an hour, but no byte for that long means the connection is dead, and
+ * {@link Http1Client} bounds every wait by it), where a redirect may lead ({@link #checkRedirect}), where
+ * credentials are bound ({@link #origin}), and reading a bounded body ({@link #readAtMost}).
  */
 public final class HttpCalls {
   /** Seconds of silence before a request is given up (a decimal number); for tests and slow links. */
@@ -71,49 +53,6 @@ public final class HttpCalls {
   public static String seconds(Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-  }
-
-  /**
-   * Sends {@code request} (with {@code body}, or none) and waits for the response headers while the
-   * exchange makes progress: the request body being taken by the connection counts, so an upload of any
-   * size is fine while it moves. The response body is an InputStream whose reads wait at most
-   * {@code idle} for the next bytes, then fail with an {@link HttpTimeoutException}; close it when done
-   * (that also drops the connection if the body was not read to its end).
-   *
-   * @param progress told the bytes of {@code body} handed to the connection so far, or null
-   */
-  public static HttpResponse<InputStream> send(HttpClient client, HttpRequest.Builder request, String method,
-      HttpRequest.BodyPublisher body, Duration idle, java.util.function.LongConsumer progress)
-      throws IOException, InterruptedException {
-    AtomicLong lastProgress = new AtomicLong(System.nanoTime());
-    HttpRequest.BodyPublisher watched = body == null ? HttpRequest.BodyPublishers.noBody()
-        : watching(body, lastProgress, progress);
-    HttpRequest r = request.method(method, watched).build();
-    CompletableFuture<HttpResponse<InputStream>> answer = client.sendAsync(r, info -> new IdleBody(idle));
-    while (true) {
-      long left = idle.toNanos() - (System.nanoTime() - lastProgress.get());
-      if (left <= 0) {
-        answer.cancel(true); // aborts the exchange and closes its connection (JDK 16+)
-        throw new HttpTimeoutException(method + " " + safe(r.uri()) + ": no answer for " + seconds(idle));
-      }
-      try {
-        return answer.get(left, TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        // look again: the request body may have moved meanwhile
-      } catch (InterruptedException e) {
-        answer.cancel(true);
-        throw e;
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof IOException io) {
-          throw io;
-        }
-        if (c instanceof RuntimeException re) {
-          throw re;
-        }
-        throw new IOException(c);
-      }
-    }
   }
 
   /** A URI for messages: without user info or query (which may hold a signed URL's secret). */
@@ -183,7 +122,7 @@ public final class HttpCalls {
    *
    * @param what what the body is, for the message ("manifest", "token reply")
    */
-  public static byte[] readAtMost(HttpResponse<InputStream> r, long limit, String what) throws IOException {
+  public static byte[] readAtMost(HttpResult r, long limit, String what) throws IOException {
     try (InputStream in = r.body()) {
       long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (declared > limit) {
@@ -201,181 +140,5 @@ public final class HttpCalls {
   /** "4 MiB", "64 KiB", "100 bytes". */
   public static String mib(long bytes) {
     return dev.stackerj.sys.RegularFiles.size(bytes);
-  }
-
-  /** {@code body}, noting the time and count of each piece the connection takes. */
-  private static HttpRequest.BodyPublisher watching(HttpRequest.BodyPublisher body, AtomicLong lastProgress,
-      java.util.function.LongConsumer progress) {
-    return new HttpRequest.BodyPublisher() {
-      @Override
-      public long contentLength() {
-        return body.contentLength();
-      }
-
-      @Override
-      public void subscribe(Flow.Subscriber<? super ByteBuffer> downstream) {
-        body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-          private long done;
-
-          @Override
-          public void onSubscribe(Flow.Subscription subscription) {
-            downstream.onSubscribe(subscription);
-          }
-
-          @Override
-          public void onNext(ByteBuffer item) {
-            done += item.remaining();
-            lastProgress.set(System.nanoTime());
-            if (progress != null) {
-              progress.accept(done);
-            }
-            downstream.onNext(item);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            downstream.onError(t);
-          }
-
-          @Override
-          public void onComplete() {
-            lastProgress.set(System.nanoTime());
-            downstream.onComplete();
-          }
-        });
-      }
-    };
-  }
-
-  /**
-   * A response body as an InputStream that asks the connection for one piece at a time (so at most a
-   * piece or two wait in memory) and waits at most the idle time for each.
-   */
-  private static final class IdleBody implements HttpResponse.BodySubscriber<InputStream> {
-    private static final Object END = new Object();
-    private final BlockingQueue<Object> pieces = new LinkedBlockingQueue<>();
-    private final Duration idle;
-    private volatile Flow.Subscription subscription;
-    private volatile boolean closed;
-
-    IdleBody(Duration idle) {
-      this.idle = idle;
-    }
-
-    @Override
-    public CompletionStage<InputStream> getBody() {
-      return CompletableFuture.completedStage(new Stream());
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      if (closed) {
-        s.cancel();
-      } else {
-        s.request(1);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {
-      pieces.add(item);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      pieces.add(t);
-    }
-
-    @Override
-    public void onComplete() {
-      pieces.add(END);
-    }
-
-    private final class Stream extends InputStream {
-      private Iterator<ByteBuffer> current = List.<ByteBuffer>of().iterator();
-      private ByteBuffer buffer;
-      private boolean eof;
-
-      /** The buffer with the next bytes, or null at the end. */
-      private ByteBuffer next() throws IOException {
-        while (buffer == null || !buffer.hasRemaining()) {
-          if (current.hasNext()) {
-            buffer = current.next();
-            continue;
-          }
-          if (eof) {
-            return null;
-          }
-          if (closed) {
-            throw new IOException("closed");
-          }
-          Object piece;
-          try {
-            piece = pieces.poll(idle.toNanos(), TimeUnit.NANOSECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            close();
-            throw new java.io.InterruptedIOException("interrupted while reading");
-          }
-          if (piece == null) {
-            close();
-            throw new HttpTimeoutException("no data for " + seconds(idle));
-          }
-          if (piece == END) {
-            eof = true;
-          } else if (piece instanceof Throwable t) {
-            eof = true;
-            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
-          } else {
-            @SuppressWarnings("unchecked")
-            List<ByteBuffer> list = (List<ByteBuffer>) piece;
-            current = list.iterator();
-            Flow.Subscription s = subscription;
-            if (s != null) {
-              s.request(1);
-            }
-          }
-        }
-        return buffer;
-      }
-
-      @Override
-      public int read() throws IOException {
-        ByteBuffer b = next();
-        return b == null ? -1 : b.get() & 0xff;
-      }
-
-      @Override
-      public int read(byte[] dst, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, dst.length);
-        if (len == 0) {
-          return 0;
-        }
-        ByteBuffer b = next();
-        if (b == null) {
-          return -1;
-        }
-        int n = Math.min(len, b.remaining());
-        b.get(dst, off, n);
-        return n;
-      }
-
-      @Override
-      public int available() {
-        return buffer == null ? 0 : buffer.remaining();
-      }
-
-      @Override
-      public void close() {
-        if (!closed) {
-          closed = true;
-          Flow.Subscription s = subscription;
-          if (s != null) {
-            s.cancel();
-          }
-        }
-      }
-    }
   }
 }

@@ -4,8 +4,6 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.MediaTypes;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.util.Map;
 
 /** GET of a manifest or index by tag or digest: its exact bytes, bounded, checked against a digest reference. */
@@ -25,7 +23,7 @@ final class ManifestPuller {
     String what = "get manifest " + repository + ":" + reference;
     String registry = transport.registry();
     return transport.call(what, () -> {
-      HttpResponse<InputStream> r = transport.sendFollowing("GET", "/v2/" + repository + "/manifests/" + reference,
+      HttpResult r = transport.sendFollowing("GET", "/v2/" + repository + "/manifests/" + reference,
           scope, Map.of("Accept", String.join(", ", RegistryClient.MANIFEST_TYPES)), what);
       if (r.statusCode() == 404) {
         throw new RegistryException(RegistryException.Kind.NOT_FOUND, "manifest " + registry + "/" + repository

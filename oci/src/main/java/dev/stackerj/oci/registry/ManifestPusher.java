@@ -2,10 +2,7 @@ package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Digest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,8 +20,8 @@ final class ManifestPusher {
     String what = "push manifest " + repository + ":" + tag;
     return transport.call(what, () -> {
       URI uri = transport.uri("/v2/" + repository + "/manifests/" + tag);
-      HttpResponse<InputStream> r = transport.send("PUT", uri, Scope.push(repository),
-          Map.of("Content-Type", mediaType), HttpRequest.BodyPublishers.ofByteArray(bytes), null);
+      HttpResult r = transport.send("PUT", uri, Scope.push(repository),
+          Map.of("Content-Type", mediaType), RequestBody.of(bytes), null);
       transport.expect(r, 201, what);
       Responses.drain(r);
       Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");

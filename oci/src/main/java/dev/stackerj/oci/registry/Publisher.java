@@ -8,6 +8,15 @@ import java.util.List;
 
 /** Where {@code stacker publish} sends an image: a registry or another OCI layout. */
 public interface Publisher {
+  /** An image to publish: its manifest in the source layout and the name it goes under. */
+  record Image(Descriptor manifest, String name) {}
+
+  /**
+   * Learns, before the first {@link #publish}, what the destination already has of {@code images}, all at
+   * once where the destination is remote. Optional: publish works without it.
+   */
+  default void prepare(OciLayout source, List<Image> images) throws IOException {}
+
   /**
    * Publishes the image whose manifest is {@code manifest} in {@code source} as {@code name} under every
    * tag, and returns the manifest digest. All blobs are in place before the first tag is written, so a

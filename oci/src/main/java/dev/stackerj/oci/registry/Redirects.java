@@ -1,9 +1,7 @@
 package dev.stackerj.oci.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.util.Optional;
 
 /**
@@ -22,19 +20,19 @@ public final class Redirects {
   /** One request to {@code at}; its credentials are its own decision. */
   @FunctionalInterface
   public interface Hop {
-    HttpResponse<InputStream> send(URI at) throws IOException, InterruptedException;
+    HttpResult send(URI at) throws IOException, InterruptedException;
   }
 
   /** What becomes of a redirect's body: drained so the connection serves the next request, or closed. */
   @FunctionalInterface
   public interface Discard {
-    void discard(HttpResponse<InputStream> r) throws IOException;
+    void discard(HttpResult r) throws IOException;
   }
 
   /** The caller's errors for a chain that ends without an answer. */
   public interface Refusals<E extends Exception> {
     /** A redirect without a Location ({@code location} empty), or one more after {@code hops} == {@link #MAX}. */
-    E unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops);
+    E unfollowable(HttpResult r, Optional<String> location, int hops);
 
     /** A Location {@link HttpCalls#checkRedirect} refused, for the reason {@code why} says. */
     E refused(IOException why);
@@ -44,10 +42,10 @@ public final class Redirects {
    * Sends to {@code start} and on to each redirect's Location while {@link HttpCalls#isRedirect}; the
    * redirects' bodies go to {@code discard}.
    */
-  public static <E extends Exception> HttpResponse<InputStream> follow(URI start, Hop hop,
+  public static <E extends Exception> HttpResult follow(URI start, Hop hop,
       Discard discard, Refusals<E> refusals) throws IOException, InterruptedException, E {
     URI at = start;
-    HttpResponse<InputStream> r = hop.send(at);
+    HttpResult r = hop.send(at);
     for (int hops = 0; HttpCalls.isRedirect(r.statusCode()); hops++) {
       discard.discard(r);
       Optional<String> location = r.headers().firstValue("Location");

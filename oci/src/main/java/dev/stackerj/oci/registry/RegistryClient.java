@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * A client of one registry's distribution API (v2) on {@code java.net.http}: manifests by tag or digest
+ * A client of one registry's distribution API (v2) over {@link Http1Client}: manifests by tag or digest
  * with the OCI and Docker Accept types, blobs streamed and digest-checked, pushes that skip what the
- * registry has, bearer-token and basic auth, and retries with backoff. Not thread-safe.
+ * registry has, bearer-token and basic auth, and retries with backoff. One thread's: only
+ * {@link #presentBlobs} sends requests from several at once.
  *
  * <p>Each operation is its own class ({@link ManifestPuller}, {@link BlobChecker}, {@link BlobPuller},
  * {@link BlobPusher}, {@link ManifestPusher}) over one {@link Transport}, which owns the scheme probe,
@@ -61,6 +62,21 @@ public final class RegistryClient {
   public record ManifestResponse(String mediaType, Digest digest, byte[] bytes) {
     public boolean isIndex() {
       return MediaTypes.IMAGE_INDEX.equals(mediaType) || MediaTypes.DOCKER_MANIFEST_LIST.equals(mediaType);
+    }
+  }
+
+  /** A blob in a repository. */
+  public record BlobAt(String repository, Digest digest) {
+    // by hand, as Digest's: a record's own spin method handles on first use
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BlobAt b && digest.equals(b.digest) && repository.equals(b.repository);
+    }
+
+    @Override
+    public int hashCode() {
+      return digest.hashCode() * 31 + repository.hashCode();
     }
   }
 
@@ -115,6 +131,14 @@ public final class RegistryClient {
   }
 
   /**
+   * Which of {@code blobs} the registry has: one HEAD each, all sent at once, with the authorization
+   * a push to their repositories needs when {@code forPush}.
+   */
+  public java.util.Set<BlobAt> presentBlobs(List<BlobAt> blobs, boolean forPush) throws IOException {
+    return new BlobChecker(transport).present(blobs, forPush);
+  }
+
+  /**
    * Streams a blob into {@code into}: at most the size its descriptor declares is read (a byte more is an
    * error, and a larger Content-Length is refused before reading), into a temp file that becomes the blob
    * only once its digest and size are right. A blob already there is not fetched; nothing is held whole
@@ -130,7 +154,16 @@ public final class RegistryClient {
    * streamed PATCH, PUT with the digest). Idempotent; retried as a whole.
    */
   public PushOutcome pushBlob(String repository, Descriptor blob, Path file, String mountFrom) throws IOException {
-    return new BlobPusher(transport).push(repository, blob, file, mountFrom);
+    return new BlobPusher(transport).push(repository, blob, file, mountFrom, false);
+  }
+
+  /**
+   * {@link #pushBlob} of a blob {@link #presentBlobs} just found missing: its first try sends no HEAD
+   * (a retry does, since the failed try may have got the blob there).
+   */
+  public PushOutcome pushMissingBlob(String repository, Descriptor blob, Path file, String mountFrom)
+      throws IOException {
+    return new BlobPusher(transport).push(repository, blob, file, mountFrom, true);
   }
 
   /**

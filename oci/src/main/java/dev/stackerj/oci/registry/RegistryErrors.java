@@ -2,11 +2,9 @@ package dev.stackerj.oci.registry;
 
 import dev.stackerj.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
@@ -41,7 +39,7 @@ final class RegistryErrors {
   }
 
   /** Unless {@code r} has {@code status}, an error with the registry's error text (its body, read only then). */
-  void expect(HttpResponse<InputStream> r, int status, String what) throws RegistryException {
+  void expect(HttpResult r, int status, String what) throws RegistryException {
     if (r.statusCode() != status && !(status == 200 && r.statusCode() == 204)) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL,
           what + ": registry " + registry + " answered " + r.statusCode() + errorText(r), null, null);
@@ -84,7 +82,7 @@ final class RegistryErrors {
   /** A failure in a few words: "unknown host", "connection refused", the timeout's message. */
   static String describe(IOException e) {
     if (unresolved(e)) {
-      return "unknown host"; // before ConnectException: java.net.http reports a name it cannot resolve as one
+      return "unknown host";
     }
     if (e instanceof ConnectException) {
       return "connection refused";
@@ -104,7 +102,7 @@ final class RegistryErrors {
    * The registry's error codes and messages from the body of {@code r}, if it has the distribution error
    * format; reads at most {@link #MAX_ERROR_BYTES} and closes the body.
    */
-  static String errorText(HttpResponse<InputStream> r) {
+  static String errorText(HttpResult r) {
     try {
       List<Map<String, Object>> errors =
           Json.list(Responses.jsonObject(Responses.limited(r, MAX_ERROR_BYTES, "error")), "errors", Json::obj);

@@ -3,7 +3,6 @@ package dev.stackerj.oci.registry;
 import dev.stackerj.oci.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.util.Map;
 
 /**
@@ -14,7 +13,7 @@ final class Responses {
   private Responses() {}
 
   /** The body of {@code r}, at most {@code limit} bytes, as a TooLargeException says otherwise. */
-  static byte[] limited(HttpResponse<InputStream> r, long limit, String what) throws IOException {
+  static byte[] limited(HttpResult r, long limit, String what) throws IOException {
     return HttpCalls.readAtMost(r, limit, what);
   }
 
@@ -22,7 +21,7 @@ final class Responses {
    * Reads what is left of a small body (up to 64 KiB) so the connection can serve the next request, then
    * closes it; a larger body just drops the connection.
    */
-  static void drain(HttpResponse<InputStream> r) {
+  static void drain(HttpResult r) {
     try (InputStream in = r.body()) {
       in.readNBytes(64 << 10);
     } catch (IOException ignored) {
@@ -31,7 +30,7 @@ final class Responses {
   }
 
   /** Closes the body unread, which drops the connection. */
-  static void close(HttpResponse<InputStream> r) {
+  static void close(HttpResult r) {
     try {
       r.body().close();
     } catch (IOException ignored) {

@@ -50,6 +50,6 @@ public record RetryPolicy(int attempts, Duration firstDelay, Duration maxDelay) 
     }
     return e instanceof ConnectException || e instanceof HttpTimeoutException || e instanceof SocketException
         || e instanceof java.io.EOFException || e instanceof java.io.InterruptedIOException
-        || e.getClass() == IOException.class; // java.net.http reports resets and early closes as plain IOException
+        || e.getClass() == IOException.class; // Http1Client reports early closes as plain IOException
   }
 }

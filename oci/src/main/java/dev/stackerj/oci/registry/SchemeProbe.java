@@ -1,13 +1,9 @@
 package dev.stackerj.oci.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -26,16 +22,15 @@ final class SchemeProbe {
    * server costs a handshake's worth of JSSE start-up or, with some servers, a timeout. A refused
    * connection decides nothing: it is thrown.
    */
-  static String scheme(HttpClient http, String registry, String host, boolean insecure, Duration idle,
+  static String scheme(String registry, String host, boolean insecure, Duration idle,
       RegistryClient.Stats stats, Consumer<String> debug) throws IOException, InterruptedException {
     if (!insecure) {
       return "https";
     }
-    try {
+    Duration wait = PROBE_TIMEOUT.compareTo(idle) < 0 ? PROBE_TIMEOUT : idle;
+    try (Http1Client probe = new Http1Client(true, wait, wait)) {
       stats.requests.incrementAndGet();
-      HttpRequest.Builder api = HttpRequest.newBuilder(URI.create("http://" + host + "/v2/"));
-      HttpResponse<InputStream> r =
-          HttpCalls.send(http, api, "GET", null, PROBE_TIMEOUT.compareTo(idle) < 0 ? PROBE_TIMEOUT : idle, null);
+      HttpResult r = probe.send("GET", URI.create("http://" + host + "/v2/"), java.util.Map.of(), null, null);
       Responses.drain(r);
       boolean distribution = r.headers().firstValue("Docker-Distribution-Api-Version").isPresent();
       if (distribution || r.statusCode() == 200 || r.statusCode() == 401) {

@@ -1,7 +1,6 @@
 package dev.stackerj.oci.registry;
 
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -17,11 +16,6 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class TlsPolicy {
   private TlsPolicy() {}
-
-  /** Sets up {@code client} to verify certificates (the JDK's default) or, when {@code insecure}, to trust any. */
-  static HttpClient.Builder apply(HttpClient.Builder client, boolean insecure) {
-    return insecure ? client.sslContext(trustAll()) : client;
-  }
 
   /** For --skip-tls and insecure: accept any certificate and any host name, as the user asked. */
   static SSLContext trustAll() {

@@ -1,12 +1,8 @@
 package dev.stackerj.oci.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +12,8 @@ import java.util.function.LongConsumer;
  * The one way requests reach a registry: over its probed scheme, with the authorization its
  * {@link Authenticator} holds for the request's scope, answering a 401 challenge once, following redirects
  * by hand ({@link Redirects}), every wait bounded by the idle timeout, and whole
- * operations tried again by the {@link RetryPolicy}. Not thread-safe.
+ * operations tried again by the {@link RetryPolicy}. Requests may be sent from several threads at once (the
+ * HEADs of a publish are); a whole operation is one thread's.
  */
 final class Transport {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
@@ -25,7 +22,7 @@ final class Transport {
   private final String host;
   private final RegistryClient.Options options;
   private final RegistryClient.Stats stats;
-  private final HttpClient http;
+  private final Http1Client http;
   private final Duration idle;
   private final RegistryErrors errors;
   private final Authenticator authenticator;
@@ -38,13 +35,10 @@ final class Transport {
     this.options = options;
     this.stats = stats;
     this.idle = HttpCalls.idleTimeout();
-    HttpClient.Builder b = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT)
-        .followRedirects(HttpClient.Redirect.NEVER); // followed by hand: credentials must not go to blob storage hosts
-    this.http = TlsPolicy.apply(b, options.insecure()).build();
+    // redirects are followed by hand (Redirects): credentials must not go to blob storage hosts
+    this.http = new Http1Client(options.insecure(), idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT, idle);
     this.errors = new RegistryErrors(registry, host, idle);
-    this.authenticator = new Authenticator(registry, options.credentials(), http, idle, stats, errors);
+    this.authenticator = new Authenticator(registry, options.credentials(), http, stats, errors);
   }
 
   String registry() {
@@ -86,7 +80,7 @@ final class Transport {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException(what + ": interrupted");
       } catch (IllegalArgumentException e) {
-        // java.net.http's answer to a URL or header it will not send (a registry's Location, a realm)
+        // Http1Client's answer to a URL or header it will not send (a registry's Location, a realm)
         throw new RegistryException(RegistryException.Kind.PROTOCOL,
             what + ": registry " + registry + ": " + e.getMessage(), null, e);
       }
@@ -104,8 +98,10 @@ final class Transport {
 
   /** {@code path} on the registry, over the scheme probed on first use ({@link SchemeProbe}). */
   URI uri(String path) throws IOException, InterruptedException {
-    if (scheme == null) {
-      scheme = SchemeProbe.scheme(http, registry, host, options.insecure(), idle, stats, options.debug());
+    synchronized (this) {
+      if (scheme == null) {
+        scheme = SchemeProbe.scheme(registry, host, options.insecure(), idle, stats, options.debug());
+      }
     }
     return URI.create(scheme + "://" + host + path);
   }
@@ -115,20 +111,20 @@ final class Transport {
    * itself; on 401, authenticates as the challenge asks and sends it once more. A transient status becomes
    * a transient RegistryException. Any response body is the caller's to read and close.
    */
-  HttpResponse<InputStream> send(String method, URI uri, Scope scope, Map<String, String> headers,
-      HttpRequest.BodyPublisher body, LongConsumer progress) throws IOException, InterruptedException {
+  HttpResult send(String method, URI uri, Scope scope, Map<String, String> headers,
+      RequestBody body, LongConsumer progress) throws IOException, InterruptedException {
     URI base = uri("/");
     boolean toRegistry = Authenticator.isRegistry(base, uri);
     boolean authenticated = false;
     while (true) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri);
-      headers.forEach(b::header);
+      Map<String, String> h = headers;
       String auth = authenticator.authorization(base, uri, scope);
       if (auth != null) {
-        b.header("Authorization", auth);
+        h = new java.util.LinkedHashMap<>(headers);
+        h.put("Authorization", auth);
       }
       stats.requests.incrementAndGet();
-      HttpResponse<InputStream> r = HttpCalls.send(http, b, method, body, idle, progress);
+      HttpResult r = http.send(method, uri, h, body, progress);
       if (r.statusCode() == 401) {
         Responses.drain(r);
         if (!toRegistry) {
@@ -139,7 +135,7 @@ final class Transport {
         if (authenticated) {
           throw authenticator.unauthorized(scope, "it refused the credentials");
         }
-        authenticator.authenticate(r.headers(), scope, base);
+        authenticator.authenticate(r.headers(), scope, base, auth);
         authenticated = true;
         continue;
       }
@@ -162,12 +158,12 @@ final class Transport {
    * A GET (or HEAD) of {@code path} on the registry that follows redirects as {@link HttpCalls#checkRedirect}
    * allows: a blob store or CDN elsewhere gets no credentials, and https never leads to plain http.
    */
-  HttpResponse<InputStream> sendFollowing(String method, String path, Scope scope, Map<String, String> headers,
+  HttpResult sendFollowing(String method, String path, Scope scope, Map<String, String> headers,
       String what) throws IOException, InterruptedException {
     return Redirects.follow(uri(path), at -> send(method, at, scope, headers, null, null), Responses::drain,
         new Redirects.Refusals<RegistryException>() {
           @Override
-          public RegistryException unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops) {
+          public RegistryException unfollowable(HttpResult r, Optional<String> location, int hops) {
             return new RegistryException(RegistryException.Kind.PROTOCOL, hops == Redirects.MAX
                 ? what + ": registry " + registry + ": more than " + Redirects.MAX + " redirects"
                 : what + ": registry " + registry + " answered " + r.statusCode() + " without a Location", null, null);
@@ -181,7 +177,7 @@ final class Transport {
   }
 
   /** An upload's next URL: the Location header, followed under the same rules as a redirect. */
-  URI location(HttpResponse<?> r) throws IOException {
+  URI location(HttpResult r) throws IOException {
     String loc = r.headers().firstValue("Location").orElseThrow(() ->
         new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location",
             null, null));
@@ -200,7 +196,7 @@ final class Transport {
   }
 
   /** Unless {@code r} has {@code status}, an error with the registry's error text ({@link RegistryErrors#expect}). */
-  void expect(HttpResponse<InputStream> r, int status, String what) throws RegistryException {
+  void expect(HttpResult r, int status, String what) throws RegistryException {
     errors.expect(r, status, what);
   }
 }

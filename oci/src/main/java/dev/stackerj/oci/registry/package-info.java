@@ -12,7 +12,8 @@
  * {@code RegistryErrors} words them. {@link dev.stackerj.oci.registry.PullCache} and
  * {@link dev.stackerj.oci.registry.RegistryPublisher} are sequences of those operations.
  *
- * <p>Depends on the JDK ({@code java.net.http}), Jackson (through {@code oci.Json}), {@code sys} and the
- * other oci packages only.
+ * <p>HTTP is {@link dev.stackerj.oci.registry.Http1Client}, plain sockets (JSSE for https only): not
+ * {@code java.net.http}, whose start-up cost most of a warm publish. Depends on the JDK, Jackson (through
+ * {@code oci.Json}), {@code sys} and the other oci packages only.
  */
 package dev.stackerj.oci.registry;

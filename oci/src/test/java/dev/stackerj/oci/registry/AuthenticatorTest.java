@@ -10,8 +10,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,12 +26,18 @@ class AuthenticatorTest {
 
   private static Authenticator authenticator() {
     Duration idle = Duration.ofSeconds(5);
-    return new Authenticator("reg.example:5000", CREDS, HttpClient.newHttpClient(), idle, new RegistryClient.Stats(),
+    return new Authenticator("reg.example:5000", CREDS, new Http1Client(false, idle, idle), new RegistryClient.Stats(),
         new RegistryErrors("reg.example:5000", "reg.example:5000", idle));
   }
 
-  private static HttpHeaders challenge(String value) {
-    return HttpHeaders.of(Map.of("WWW-Authenticate", List.of(value)), (k, v) -> true);
+  private static HttpHeaderMap challenge(String value) {
+    return headers(Map.of("WWW-Authenticate", List.of(value)));
+  }
+
+  private static HttpHeaderMap headers(Map<String, List<String>> fields) {
+    java.util.LinkedHashMap<String, List<String>> lower = new java.util.LinkedHashMap<>();
+    fields.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+    return new HttpHeaderMap(lower);
   }
 
   @Test
@@ -51,7 +55,7 @@ class AuthenticatorTest {
     Authenticator a = authenticator();
     URI blob = HTTPS.resolve("/v2/lib/x/blobs/sha256:0");
     assertNull(a.authorization(HTTPS, blob, PULL), "nothing before a challenge");
-    a.authenticate(challenge("Basic realm=\"reg\""), PULL, HTTPS);
+    a.authenticate(challenge("Basic realm=\"reg\""), PULL, HTTPS, null);
     assertEquals(CREDS.basicHeader(), a.authorization(HTTPS, blob, PULL));
     assertEquals(CREDS.basicHeader(), a.authorization(HTTPS, blob, Scope.push("other/y")),
         "basic auth is for every scope");
@@ -76,7 +80,7 @@ class AuthenticatorTest {
       URI base = URI.create("http://127.0.0.1:" + tokens.getAddress().getPort() + "/");
       Authenticator a = authenticator();
       Scope mounting = Scope.pushMounting("team/img", "lib/x");
-      a.authenticate(challenge("Bearer realm=\"" + base + "token\",service=\"reg\""), mounting, base);
+      a.authenticate(challenge("Bearer realm=\"" + base + "token\",service=\"reg\""), mounting, base, null);
       assertEquals("Bearer T", a.authorization(base, base.resolve("/v2/team/img/blobs/uploads/"), mounting));
       assertNull(a.authorization(base, base.resolve("/v2/lib/x/manifests/1"), PULL),
           "a token for one scope is not sent for another");
@@ -122,10 +126,10 @@ class AuthenticatorTest {
     Duration idle = Duration.ofSeconds(5);
     // a registry name no credential file can hold
     String nowhere = "no-such-registry.invalid:1";
-    Authenticator a = new Authenticator(nowhere, null, HttpClient.newHttpClient(), idle, new RegistryClient.Stats(),
+    Authenticator a = new Authenticator(nowhere, null, new Http1Client(false, idle, idle), new RegistryClient.Stats(),
         new RegistryErrors(nowhere, nowhere, idle));
     RegistryException e = assertThrows(RegistryException.class,
-        () -> a.authenticate(challenge("Basic realm=\"reg\""), PULL, HTTPS));
+        () -> a.authenticate(challenge("Basic realm=\"reg\""), PULL, HTTPS, null));
     assertEquals(RegistryException.Kind.UNAUTHORIZED, e.kind());
     assertTrue(e.getMessage().contains(": it needs credentials (no credentials for no-such-registry.invalid:1; "),
         e.getMessage());
@@ -143,8 +147,7 @@ class AuthenticatorTest {
   void anUnparsableChallengeIsIgnored() throws IOException, InterruptedException {
     Authenticator a = authenticator();
     Map<String, List<String>> unparsableFirst = Map.of("WWW-Authenticate", List.of("\"", "Basic realm=\"reg\""));
-    HttpHeaders headers = HttpHeaders.of(unparsableFirst, (k, v) -> true);
-    a.authenticate(headers, PULL, HTTPS);
+    a.authenticate(headers(unparsableFirst), PULL, HTTPS, null);
     assertEquals(CREDS.basicHeader(), a.authorization(HTTPS, HTTPS, PULL));
   }
 }

@@ -215,6 +215,67 @@ class RegistryClientTest {
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
   }
 
+  @Test
+  void aWarmPublishAsksAboutEveryBlobOfEveryImageAtOnceAndReadsNone() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    List<Publisher.Image> images = new ArrayList<>();
+    List<Descriptor> layers = new ArrayList<>();
+    for (String name : List.of("one", "two")) {
+      Descriptor l1 = layout.putBlob(MediaTypes.LAYER_TAR, (name + " layer 1").getBytes(StandardCharsets.UTF_8));
+      Descriptor l2 = layout.putBlob(MediaTypes.LAYER_TAR, (name + " layer 2").getBytes(StandardCharsets.UTF_8));
+      Descriptor cfg = layout.putBlob(MediaTypes.IMAGE_CONFIG, ("{\"n\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+      layers.add(l1);
+      layers.add(l2);
+      images.add(new Publisher.Image(layout.putBlob(MediaTypes.IMAGE_MANIFEST,
+          Json.bytes(Manifest.of(cfg, List.of(l1, l2), Map.of()))), name));
+    }
+    int heads = 6; // 3 blobs of each image, each image in its own repository
+    java.util.concurrent.CountDownLatch allAsked = new java.util.concurrent.CountDownLatch(heads);
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    HttpServer reg = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    reg.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    reg.createContext("/v2/", ex -> {
+      seen.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+      if (ex.getRequestMethod().equals("HEAD")) {
+        allAsked.countDown();
+        try { // answers only once every HEAD is in flight: HEADs sent one after another would never get here
+          if (!allAsked.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            reply(ex, 500, new byte[0], null);
+            return;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        ex.sendResponseHeaders(200, -1);
+        ex.close();
+      } else if (ex.getRequestMethod().equals("PUT") && ex.getRequestURI().getPath().contains("/manifests/")) {
+        ex.getRequestBody().readAllBytes();
+        reply(ex, 201, new byte[0], null);
+      } else {
+        reply(ex, 200, new byte[0], null); // the /v2/ probe
+      }
+    });
+    reg.start();
+    try {
+      RegistryPublisher pub = new RegistryPublisher("docker://127.0.0.1:" + reg.getAddress().getPort() + "/team",
+          new RegistryClient.Options(true, null, new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(20)),
+              m -> {}));
+      pub.prepare(layout, images);
+      for (Descriptor l : layers) { // what the registry has is not read again: not even there any more
+        java.nio.file.Files.delete(layout.blobPath(l.digest()));
+      }
+      for (Publisher.Image i : images) {
+        pub.publish(layout, i.manifest(), i.name(), List.of("t"));
+      }
+      assertEquals(heads, seen.stream().filter(r -> r.startsWith("HEAD ")).count(), seen.toString());
+      assertEquals(List.of("GET /v2/", "PUT /v2/team/one/manifests/t", "PUT /v2/team/two/manifests/t"),
+          seen.stream().filter(r -> !r.startsWith("HEAD ")).toList());
+      assertEquals(heads, pub.client().stats().blobsPresent.get());
+    } finally {
+      reg.stop(0);
+    }
+  }
+
   /** Records what a sink is told: "start WHAT TOTAL", the last update of each task, "close". */
   private static final class RecordingSink implements ProgressSink {
     final List<String> seen = new ArrayList<>();

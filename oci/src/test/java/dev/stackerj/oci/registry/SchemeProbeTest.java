@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,7 @@ class SchemeProbeTest {
   private static final Duration IDLE = Duration.ofSeconds(5);
 
   private static String scheme(String host, boolean insecure, RegistryClient.Stats stats) throws Exception {
-    return SchemeProbe.scheme(HttpClient.newHttpClient(), host, host, insecure, IDLE, stats, m -> {});
+    return SchemeProbe.scheme(host, host, insecure, IDLE, stats, m -> {});
   }
 
   @Test

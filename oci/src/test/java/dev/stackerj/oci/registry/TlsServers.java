@@ -15,6 +15,7 @@ import javax.net.ssl.SSLContext;
 /** HTTPS servers on 127.0.0.1 with a self-signed certificate made by the JDK's keytool, for clients that skip verification. */
 final class TlsServers {
   private static SSLContext context;
+  private static KeyStore store;
 
   private TlsServers() {}
 
@@ -23,6 +24,17 @@ final class TlsServers {
     HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     s.setHttpsConfigurator(new HttpsConfigurator(context(tmp)));
     return s;
+  }
+
+  /** A client context that trusts the servers' certificate (made by {@link #create} first), and nothing else. */
+  static synchronized SSLContext trusting(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
+    context(tmp);
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(store);
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(null, tmf.getTrustManagers(), null);
+    return c;
   }
 
   private static synchronized SSLContext context(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
@@ -42,6 +54,7 @@ final class TlsServers {
     try (InputStream in = Files.newInputStream(ks)) {
       store.load(in, "changeit".toCharArray());
     }
+    TlsServers.store = store;
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, "changeit".toCharArray());
     SSLContext c = SSLContext.getInstance("TLS");

@@ -189,15 +189,21 @@ final class BaseResolver {
     }
     // squashfs and erofs layers (stacker's atomfs layers) join ours as the tar layers of the same changes
     FsBaseLayers.Converted tar = fsLayers.toTar(source, layers, config);
+    long t0 = System.nanoTime();
     for (Descriptor l : tar.layers()) {
       layout.copyBlobFrom(source, l.digest()); // returns at once when the blob is here (also: same layout)
     }
+    log.debug("base blobs into oci/: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     String own = VolumeNames.base(kind, manifest.hex());
     OciLayout from = tar.any() ? layout : source;
     String volume = unpacker.volumeOf(own, tar.layers());
     // unpacked when a layer on it runs (or a squashfs image is made of it): a layer found in a cache, local
     // or shared, needs only its blobs
-    deferred.defer(volume, () -> unpacker.layers(own, from, tar.layers()));
+    deferred.defer(volume, () -> {
+      long t1 = System.nanoTime();
+      unpacker.layers(own, from, tar.layers());
+      log.debug("base unpack: " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+    });
     return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }

@@ -6,7 +6,9 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.AtomicFiles;
 import dev.stackerj.oci.registry.Credentials;
+import dev.stackerj.oci.registry.Http1Client;
 import dev.stackerj.oci.registry.HttpCalls;
+import dev.stackerj.oci.registry.HttpResult;
 import dev.stackerj.oci.registry.Redirects;
 import dev.stackerj.oci.registry.RegistryException;
 import dev.stackerj.sys.IoErrors;
@@ -15,9 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +24,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -54,7 +54,7 @@ final class HttpImports {
   private final Path cacheRoot;
   private final Log log;
   private final CredentialLookup credentials;
-  private HttpClient client; // made on first use: it starts a selector thread a build without URLs never needs
+  private Http1Client client; // made on first use
 
   HttpImports(Path cacheRoot, Log log) {
     this(cacheRoot, log, HttpImports::credentials);
@@ -83,7 +83,7 @@ final class HttpImports {
           + e.getMessage(), null);
     }
     if (uri.getRawUserInfo() != null || uri.getHost() == null) {
-      // java.net.http would drop user:password@ silently, and it would show in every log line naming the URL
+      // it would show in every log line naming the URL
       throw new StackerException(StackerException.Kind.USAGE, position + ": import "
           + (uri.getHost() == null ? url : HttpCalls.safe(uri))
           + (uri.getHost() == null ? ": not a valid URL: no host" : ": a user name or password in the URL is not sent"),
@@ -103,9 +103,8 @@ final class HttpImports {
       throw new StackerException(StackerException.Kind.USAGE, e.getMessage(), null);
     }
     if (client == null) {
-      // redirects are followed by hand: the JDK's would take the Authorization header to any host
-      client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-          .connectTimeout(idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT).build();
+      // redirects are followed by hand (send): the Authorization header goes to its own origin only
+      client = new Http1Client(false, idle.compareTo(CONNECT_TIMEOUT) < 0 ? idle : CONNECT_TIMEOUT, idle);
     }
     Credentials.Lookup lookup;
     try {
@@ -115,15 +114,13 @@ final class HttpImports {
           + e.getMessage(), e.hint(), e);
     }
     Optional<Credentials> creds = clearTextToDefaultPort(uri) ? Optional.empty() : lookup.credentials();
-    HttpResponse<InputStream> head;
+    HttpResult head;
     try {
       head = send("HEAD", uri, creds, idle, url, position);
-    } catch (ConnectException | HttpTimeoutException | java.nio.channels.UnresolvedAddressException e) {
+    } catch (ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException
+        | HttpTimeoutException e) {
       return offline(url, position, content, cached, e);
     } catch (IOException e) {
-      if (e.getCause() instanceof java.nio.channels.UnresolvedAddressException || e.getMessage() == null) {
-        return offline(url, position, content, cached, e);
-      }
       throw failed(url, position, e);
     }
     head.body().close();
@@ -138,7 +135,7 @@ final class HttpImports {
 
     log.info("downloading " + url);
     Files.createDirectories(dir);
-    HttpResponse<InputStream> get;
+    HttpResult get;
     try {
       get = send("GET", uri, creds, idle, url, position);
     } catch (IOException e) {
@@ -199,19 +196,17 @@ final class HttpImports {
    * http, only to http(s)); the credentials looked up for {@code uri} go only to {@code uri}'s own scheme,
    * host and port, as curl does without --location-trusted and Docker does for a registry's blob store.
    */
-  private HttpResponse<InputStream> send(String method, URI uri, Optional<Credentials> creds, Duration idle,
+  private HttpResult send(String method, URI uri, Optional<Credentials> creds, Duration idle,
       String url, String position) throws IOException, InterruptedException, StackerException {
     String origin = HttpCalls.origin(uri);
     Redirects.Hop hop = at -> {
-      HttpRequest.Builder b = HttpRequest.newBuilder(at);
-      if (creds.isPresent() && HttpCalls.origin(at).equals(origin)) {
-        b.header("Authorization", creds.get().basicHeader());
-      }
-      return HttpCalls.send(client, b, method, null, idle, null);
+      Map<String, String> headers = creds.isPresent() && HttpCalls.origin(at).equals(origin)
+          ? Map.of("Authorization", creds.get().basicHeader()) : Map.of();
+      return client.send(method, at, headers, null, null);
     };
     return Redirects.follow(uri, hop, r -> r.body().close(), new Redirects.Refusals<StackerException>() {
       @Override
-      public StackerException unfollowable(HttpResponse<InputStream> r, Optional<String> location, int hops) {
+      public StackerException unfollowable(HttpResult r, Optional<String> location, int hops) {
         return new StackerException(StackerException.Kind.BUILD_FAILED, position + ": import " + url
             + ": the server answered " + r.statusCode()
             + (location.isEmpty() ? " without a Location" : " after " + Redirects.MAX + " redirects"), null);
@@ -270,11 +265,10 @@ final class HttpImports {
   }
 
   private static String describe(Exception e) {
-    if (e instanceof java.nio.channels.UnresolvedAddressException
-        || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
-      return "unknown host"; // before ConnectException: java.net.http reports a name it cannot resolve as one
+    if (e instanceof java.net.UnknownHostException) {
+      return "unknown host";
     }
-    if (e instanceof ConnectException && e.getMessage() == null) {
+    if (e instanceof ConnectException) {
       return "connection refused";
     }
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
