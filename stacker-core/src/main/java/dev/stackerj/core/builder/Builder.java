@@ -239,7 +239,7 @@ public final class Builder {
     Layer layer = step.layer();
     ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
     if (e.deferred()) {
-      foundVolumes.defer(layer.name(), e.volume(), base, e.layers(), diffIds(config),
+      foundVolumes.defer(layer.name(), e.volume(), base, e.layers(), config.rootfs().diffIds(),
           "found in a shared cache by an earlier build", layout, cache);
     }
     if (options.tarAsked()) {
@@ -282,7 +282,7 @@ public final class Builder {
     Descriptor manifest = tarImage(step, found.config(), found.layers());
     BuildCache.Entry e = new BuildCache.Entry(key, volume, manifest, found.config(), found.layers()).deferred(true);
     cache.put(layer.name(), e); // before the volume is deferred: whatever is under its name is not this layer's
-    foundVolumes.defer(layer.name(), volume, base, found.layers(), diffIds(found.imageConfig()),
+    foundVolumes.defer(layer.name(), volume, base, found.layers(), found.imageConfig().rootfs().diffIds(),
         "found in " + found.store().repo(), layout, cache);
     if (outputs != null) {
       // a shared cache holds tar layers; squashfs and erofs are written here from the found filesystem (made for
@@ -321,11 +321,6 @@ public final class Builder {
     return options.tarAsked() ? layout.putManifest(layer.name(), config, layers, annotations.of(step))
         : layout.putBlob(MediaTypes.IMAGE_MANIFEST, Json.bytes(dev.stackerj.oci.Manifest.of(config, layers,
             annotations.of(step))));
-  }
-
-  /** The diff_ids of an image config (none when it has none). */
-  private static List<dev.stackerj.oci.Digest> diffIds(ImageConfig config) {
-    return config.rootfs() == null || config.rootfs().diffIds() == null ? List.of() : config.rootfs().diffIds();
   }
 
   /** Builds the layer into volume {@code volume} (made afresh), tags its image and records it in the cache. */

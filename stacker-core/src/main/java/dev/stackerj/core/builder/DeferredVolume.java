@@ -5,12 +5,10 @@ import dev.stackerj.core.cache.BuildCache;
 import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.core.storage.Storage;
 import dev.stackerj.core.storage.VolumeNames;
-import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.ImageConfig;
 import dev.stackerj.oci.Json;
 import dev.stackerj.oci.layout.OciLayout;
 import java.io.IOException;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -42,9 +40,7 @@ public final class DeferredVolume {
     storage.create(volume);
     try {
       ImageConfig config = Json.read(layout.readBlob(e.config()), ImageConfig.class);
-      List<Digest> diffIds = config.rootfs() == null || config.rootfs().diffIds() == null ? List.of()
-          : config.rootfs().diffIds();
-      ImageLayers.apply(layout, e.layers(), diffIds, storage.rootfs(volume), warn);
+      ImageLayers.apply(layout, e.layers(), config.rootfs().diffIds(), storage.rootfs(volume), warn);
     } catch (IOException | RuntimeException ex) {
       try {
         storage.delete(volume);

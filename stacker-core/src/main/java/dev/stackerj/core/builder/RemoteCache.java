@@ -111,7 +111,7 @@ final class RemoteCache {
     } catch (IOException e) {
       throw new CacheEntry.Malformed("its config is not an image config: " + e.getMessage());
     }
-    List<Digest> diffIds = config.rootfs().diffIds() == null ? List.of() : config.rootfs().diffIds();
+    List<Digest> diffIds = config.rootfs().diffIds(); // never null: ImageConfig reads an absent one as empty
     if (diffIds.size() != base.layers().size() + tar.layers().size()) {
       throw new CacheEntry.Malformed("its config has " + diffIds.size() + " diff_ids for " + base.layers().size()
           + " base layers and " + tar.layers().size() + " of its own");
@@ -126,7 +126,7 @@ final class RemoteCache {
 
   /** The diff_ids of {@code base}'s layers, as its config has them (none for a tar or scratch base). */
   private static List<Digest> baseDiffIds(Base base) {
-    if (base.layers().isEmpty() || base.config() == null || base.config().rootfs().diffIds() == null) {
+    if (base.layers().isEmpty() || base.config() == null) {
       return List.of();
     }
     List<Digest> ids = base.config().rootfs().diffIds();
