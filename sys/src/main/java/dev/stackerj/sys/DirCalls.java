@@ -37,6 +37,7 @@ final class DirCalls {
   static final int EISDIR = 21;
   static final int DT_UNKNOWN = 0;
   static final int DT_DIR = 4;
+  static final int DT_SOCK = 12;
 
   static final Native.Function OPENAT = Native.libc("openat", INT, INT, POINTER, INT, INT);
   static final Native.Function CLOSE = Native.libc("close", INT, INT);

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +40,27 @@ class DirFdTest {
     try (DirFd d = DirFd.openMaking(dir, 0755)) { // an existing one is left as it is
       assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
     }
+  }
+
+  @Test
+  void listTypedGivesEachNameTheTypeItsMetadataHas() throws IOException {
+    Files.createDirectories(tmp.resolve("d/sub"));
+    Files.writeString(tmp.resolve("d/file"), "x");
+    Posix.symlink("sub", tmp.resolve("d/link"));
+    Posix.mkfifo(tmp.resolve("d/fifo"), 0600);
+    try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      s.bind(UnixDomainSocketAddress.of(tmp.resolve("d/sock")));
+    }
+    Map<String, String> got = new TreeMap<>();
+    try (DirFd d = DirFd.open(tmp.resolve("d"))) {
+      for (DirFd.Entry e : d.listTyped()) {
+        assertTrue(e.typeKnown(), "the test's filesystem gives d_type");
+        got.put(new String(e.name(), StandardCharsets.UTF_8),
+            e.isDir() ? "dir" : e.isSocket() ? "socket" : "other");
+      }
+    }
+    assertEquals(Map.of("sub", "dir", "file", "other", "link", "other", "fifo", "other", "sock", "socket"),
+        got);
   }
 
   @Test

@@ -2,14 +2,17 @@ package dev.stackerj.oci.atomfs;
 
 import dev.stackerj.oci.layer.LayerEntry;
 import dev.stackerj.oci.layer.Xattrs;
+import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Posix;
 import dev.stackerj.sys.Stat;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +29,8 @@ import java.util.Set;
  */
 public final class ChangeStage {
   static final String OPAQUE = "user.overlay.opaque";
+  /** The charset names are read in, as the tar layer's walk reads them. */
+  private static final Charset NAMES = Charset.defaultCharset();
 
   private final Path stage;
   private final Path sourceRoot;
@@ -58,6 +63,37 @@ public final class ChangeStage {
     ChangeStage s = new ChangeStage(stage, sourceRoot);
     s.stageAll(changes);
     return s.anyXattr;
+  }
+
+  /**
+   * Stages the whole tree {@code root} (a base image's rootfs) into {@code stage}, every path of it a change:
+   * what its tar layer leaves out is left out here too. The tree is listed without following a link.
+   *
+   * @return whether any staged path carries an extended attribute
+   */
+  public static boolean stageTree(Path root, Path stage) throws IOException {
+    List<LayerEntry> all = new ArrayList<>();
+    try (DirFd top = DirFd.openNoLinks(root)) {
+      list(top, "", root, all);
+    }
+    return stage(all, root, stage);
+  }
+
+  private static void list(DirFd dir, String rel, Path root, List<LayerEntry> out) throws IOException {
+    for (byte[] raw : dir.list()) {
+      String name = new String(raw, NAMES);
+      String path = rel.isEmpty() ? name : rel + "/" + name;
+      if (!Arrays.equals(name.getBytes(NAMES), raw)) {
+        throw new IOException("stage " + root + ": the name of /" + path + " is not valid in " + NAMES);
+      }
+      out.add(new LayerEntry.FromFs(path, root.resolve(path)));
+      Stat st = dir.lstat(name);
+      if (st != null && st.isDir()) {
+        try (DirFd child = dir.openDir(name)) {
+          list(child, path, root, out);
+        }
+      }
+    }
   }
 
   private void stageAll(List<LayerEntry> changes) throws IOException {

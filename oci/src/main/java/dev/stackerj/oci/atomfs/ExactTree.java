@@ -32,6 +32,11 @@ import java.util.TreeMap;
  * ({@link Verdict#WITHOUT_XATTRS}, the common case: a run writing plain files); one whose every attribute
  * is recorded as it is, and whose root has none, is read as it is ({@link Verdict#AS_IS}); any other is
  * staged.
+ *
+ * <p>The same check serves a whole tree ({@link #checkTree}: a base image's rootfs made one layer), where every
+ * path is the layer's and nothing is expected or missing: a base image is someone else's content, and the tree
+ * it was unpacked into may carry what its tar layers never held (a socket, a label the host gave, overlay
+ * bookkeeping), which reading it as it is would put in the layer.
  */
 final class ExactTree {
   private static final Charset NAMES = Charset.defaultCharset();
@@ -49,7 +54,8 @@ final class ExactTree {
     AS_IS
   }
 
-  private final Map<String, Kind> expected = new HashMap<>();
+  /** The paths of the changes and their parents; null for a whole tree, where every path is the layer's. */
+  private final Map<String, Kind> expected;
   private final Set<String> opaque = new HashSet<>();
   private int seen;
   /** Whether the stage would record an attribute (or an opaque mark) somewhere. */
@@ -57,18 +63,36 @@ final class ExactTree {
   /** Whether every path's attributes are those the stage would give it. */
   private boolean allAsIs = true;
 
-  private ExactTree() {}
+  private ExactTree(boolean whole) {
+    expected = whole ? null : new HashMap<>();
+  }
 
   /** How the tools may read {@code root} for {@code changes} (see the class comment). */
   static Verdict check(java.util.List<LayerEntry> changes, Path root) throws IOException {
-    ExactTree t = new ExactTree();
-    if (!t.expect(changes, root) || !t.walk(root)) {
+    ExactTree t = new ExactTree(false);
+    if (!t.expect(changes, root)) {
       return Verdict.STAGE;
     }
-    if (!t.anyRecorded) {
+    return t.verdict(root);
+  }
+
+  /**
+   * How the tools may read the whole tree {@code root} for a layer of all of it: as its tar layer records it,
+   * which holds no socket and only the attributes {@link Xattrs#forLayer} keeps, and none of the root's (the
+   * tar has no entry for the root).
+   */
+  static Verdict checkTree(Path root) throws IOException {
+    return new ExactTree(true).verdict(root);
+  }
+
+  private Verdict verdict(Path root) throws IOException {
+    if (!walk(root)) {
+      return Verdict.STAGE;
+    }
+    if (!anyRecorded) {
       return Verdict.WITHOUT_XATTRS;
     }
-    return t.allAsIs && Posix.xattrs(root).isEmpty() ? Verdict.AS_IS : Verdict.STAGE;
+    return allAsIs && Posix.xattrs(root).isEmpty() ? Verdict.AS_IS : Verdict.STAGE;
   }
 
   private boolean expect(java.util.List<LayerEntry> changes, Path root) {
@@ -100,33 +124,48 @@ final class ExactTree {
 
   private boolean walk(Path root) throws IOException {
     try (DirFd top = DirFd.openNoLinks(root)) {
-      return walk(top, "") && seen == expected.size();
+      return walk(top, "") && (expected == null || seen == expected.size());
     }
   }
 
   private boolean walk(DirFd dir, String rel) throws IOException {
-    for (byte[] raw : dir.list()) {
+    Path procDir = dir.procPath();
+    for (DirFd.Entry e : dir.listTyped()) {
+      byte[] raw = e.name();
       String name = new String(raw, NAMES);
       if (!Arrays.equals(name.getBytes(NAMES), raw)) {
         return false; // a name the changes cannot spell
       }
       String path = rel.isEmpty() ? name : rel + "/" + name;
-      Kind kind = expected.get(path);
-      Stat st = dir.lstat(name);
-      if (kind == null || st == null) {
+      Kind kind = expected == null ? Kind.FS : expected.get(path);
+      if (kind == null) {
         return false;
+      }
+      boolean isDir;
+      if (expected == null && e.typeKnown()) {
+        // a whole tree asks only for the type, which the listing gave: no call per path for it
+        if (e.isSocket()) {
+          return false;
+        }
+        isDir = e.isDir();
+      } else {
+        Stat st = dir.lstat(name);
+        if (st == null) {
+          return false;
+        }
+        boolean ok = switch (kind) {
+          case WHITEOUT -> st.type() == Stat.S_IFCHR && st.devMajor() == 0 && st.devMinor() == 0;
+          case PARENT -> st.isDir();
+          case FS -> st.type() != Stat.S_IFSOCK;
+        };
+        if (!ok) {
+          return false;
+        }
+        isDir = st.isDir();
       }
       seen++;
-      boolean ok = switch (kind) {
-        case WHITEOUT -> st.type() == Stat.S_IFCHR && st.devMajor() == 0 && st.devMinor() == 0;
-        case PARENT -> st.isDir();
-        case FS -> st.type() != Stat.S_IFSOCK;
-      };
-      if (!ok) {
-        return false;
-      }
-      attributes(dir.procPath().resolve(name), opaque.contains(path));
-      if (st.isDir()) {
+      attributes(procDir.resolve(name), opaque.contains(path));
+      if (isDir) {
         try (DirFd child = dir.openDir(name)) {
           if (!walk(child, path)) {
             return false;
@@ -140,6 +179,9 @@ final class ExactTree {
   /** Notes whether {@code p}'s stage would record attributes, and whether they are those it has. */
   private void attributes(Path p, boolean opaque) throws IOException {
     SortedMap<String, byte[]> all = Posix.xattrs(p);
+    if (all.isEmpty() && !opaque) {
+      return; // most paths: nothing recorded, nothing left out
+    }
     SortedMap<String, byte[]> staged = new TreeMap<>(Xattrs.forLayer(all));
     if (opaque) {
       staged.put(ChangeStage.OPAQUE, OPAQUE_VALUE);

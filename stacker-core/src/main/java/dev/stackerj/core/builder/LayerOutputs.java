@@ -50,7 +50,8 @@ final class LayerOutputs {
 
   /**
    * @param types the layer types asked besides tar
-   * @param scratch a directory this build owns, for staging the changes of cached layers
+   * @param scratch a directory this build owns, for staging the changes of cached layers and a base tree that
+   *     holds what its tar layers leave out
    * @param deferred the volumes not made yet: a cached layer's, or a base's, is made before it is read
    */
   LayerOutputs(List<LayerType> types, Storage storage, OciLayout layout, Annotations annotations, Long sourceDateEpoch,
@@ -244,7 +245,9 @@ final class LayerOutputs {
     if (d == null) {
       log.info("converting base " + base.volume() + " to one " + t + " layer");
       deferred.ensure(base.volume());
-      d = writer.writeTree(layout, t, storage.rootfs(base.volume())).descriptor();
+      PrivateDirs.make(scratch); // a tree that is not clean is staged there, setuid files and all
+      d = writer.writeTree(layout, t, storage.rootfs(base.volume()), scratch.resolve("base-" + base.volume()))
+          .descriptor();
       convertedBases.put(memo, d);
     }
     return List.of(d);
