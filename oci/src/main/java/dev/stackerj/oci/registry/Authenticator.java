@@ -101,7 +101,8 @@ final class Authenticator {
   /**
    * The token service's URL from a challenge, if credentials may go there: Docker and containerd send them
    * to whatever realm the registry names (Docker Hub's is on another host), so do we, but only over https
-   * when the registry at {@code base} is https, only to http(s) and never with user info in the URL.
+   * when the registry at {@code base} is https, only to http(s) and never with user info in the URL. A
+   * fragment is dropped.
    */
   static URI realm(String registry, URI base, String text) throws RegistryException {
     URI realm;
@@ -124,6 +125,12 @@ final class Authenticator {
       throw new RegistryException(RegistryException.Kind.UNAUTHORIZED, "registry " + registry + ": its token service "
           + HttpCalls.safe(realm) + " " + refused + "; refused",
           "the registry's auth configuration is wrong, or hostile", null);
+    }
+    if (realm.getRawFragment() != null) {
+      // a fragment is never sent, and the service and scope appended after it would go into it: the token
+      // asked would be for no scope at all
+      String whole = realm.toString();
+      realm = URI.create(whole.substring(0, whole.length() - realm.getRawFragment().length() - 1));
     }
     return realm;
   }

@@ -92,6 +92,35 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aRealmsFragmentIsDroppedNotGivenTheTokenRequestsQuery() throws Exception {
+    assertEquals(URI.create("https://auth.example/token?x=1"),
+        Authenticator.realm("r", HTTPS, "https://auth.example/token?x=1#part"));
+    assertEquals(URI.create("https://auth.example/token"), Authenticator.realm("r", HTTPS, "https://auth.example/token#"));
+    HttpServer tokens = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> asked = Collections.synchronizedList(new ArrayList<>());
+    tokens.createContext("/token", ex -> {
+      asked.add(ex.getRequestURI().getQuery());
+      byte[] body = "{\"token\":\"T\"}".getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    tokens.start();
+    try {
+      URI base = URI.create("http://127.0.0.1:" + tokens.getAddress().getPort() + "/");
+      Authenticator a = authenticator();
+      a.authenticate(challenge("Bearer realm=\"" + base + "token#frag\",service=\"reg\""), PULL, base, null);
+      a.authenticate(challenge("Bearer realm=\"" + base + "token?x=1#frag\",service=\"reg\""), Scope.pull("lib/y"),
+          base, null);
+      // the service and scope once went into the fragment, which is never sent: a token for no scope
+      assertEquals(List.of("service=reg&scope=repository:lib/x:pull", "x=1&service=reg&scope=repository:lib/y:pull"),
+          asked);
+    } finally {
+      tokens.stop(0);
+    }
+  }
+
+  @Test
   void aTokenServiceIsHttpsForAnHttpsRegistryAndCarriesNoUserInfo() throws RegistryException {
     assertEquals(URI.create("https://auth.example/token?x=1"),
         Authenticator.realm("r", HTTPS, "https://auth.example/token?x=1"), "another host is fine over https");
