@@ -54,8 +54,16 @@ public final class PullCache {
   /** Resolves {@code ref} (an index to the {@code os}/{@code arch} entry) and makes all its blobs local. */
   public Pulled pull(ImageReference ref, String os, String arch, RegistryClient.Options options,
       Consumer<String> info) throws IOException {
+    // the client's kept connections end with the pull: a build resolving many bases would otherwise hold
+    // each pull's idle connections (registry, token service, blob store) open until the JVM collects them
+    try (RegistryClient client = new RegistryClient(ref.registry(), options)) {
+      return pull(client, ref, os, arch, info);
+    }
+  }
+
+  private Pulled pull(RegistryClient client, ImageReference ref, String os, String arch, Consumer<String> info)
+      throws IOException {
     String key = ref + " " + os + "/" + arch;
-    RegistryClient client = new RegistryClient(ref.registry(), options);
     Descriptor top;
     byte[] topBytes;
     if (ref.digest() != null && layout.hasBlob(ref.digest())) {

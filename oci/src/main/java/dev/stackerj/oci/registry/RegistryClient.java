@@ -5,6 +5,7 @@ import dev.stackerj.oci.Digest;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.ProgressSink;
 import dev.stackerj.oci.layout.OciLayout;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ import java.util.function.Consumer;
  * wait is bounded by the idle timeout ({@link HttpCalls}), documents are read up to the sizes registries
  * themselves allow, and a blob is read up to its declared size and kept only once verified.
  */
-public final class RegistryClient {
+public final class RegistryClient implements Closeable {
   /** Every manifest type we can read, so the registry never converts to an old schema for us. */
   public static final List<String> MANIFEST_TYPES =
       List.of(MediaTypes.IMAGE_MANIFEST, MediaTypes.IMAGE_INDEX, MediaTypes.DOCKER_MANIFEST,
@@ -111,6 +112,15 @@ public final class RegistryClient {
 
   public String registry() {
     return transport.registry();
+  }
+
+  /**
+   * Closes the connections kept open for the next request (the client stays usable: a later request opens
+   * a new one). A response still being read is not affected.
+   */
+  @Override
+  public void close() {
+    transport.close();
   }
 
   public Stats stats() {

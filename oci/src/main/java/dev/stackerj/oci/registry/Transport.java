@@ -45,6 +45,11 @@ final class Transport {
     return registry;
   }
 
+  /** Closes the idle connections (see {@link RegistryClient#close}). */
+  void close() {
+    http.close();
+  }
+
   RegistryClient.Options options() {
     return options;
   }

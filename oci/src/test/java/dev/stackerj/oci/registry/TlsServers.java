@@ -37,7 +37,8 @@ final class TlsServers {
     return c;
   }
 
-  private static synchronized SSLContext context(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
+  /** The servers' own context (its certificate made once, under {@code tmp}). */
+  static synchronized SSLContext context(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
     if (context != null) {
       return context;
     }
