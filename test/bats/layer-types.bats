@@ -201,9 +201,11 @@ child:
     url: $WORK/baseoci:app
   run: echo child > /child
 YAML
-  run stacker build -f stacker.yaml --layer-type tar --layer-type squashfs
+  run stacker --debug build -f stacker.yaml --layer-type tar --layer-type squashfs
   echo "$output"
   [ "$status" -eq 0 ]
+  # the base's unpacked tree holds nothing its tar layers do not: read as it is, not copied
+  grep -q "the tree .* is the layer, not staged" <<<"$output"
   [ "$(manifest_of oci child | jq '.layers | length')" -eq 3 ]
   [ "$(manifest_of oci child-squashfs | jq '.layers | length')" -eq 2 ]
   verity_checks child-squashfs
