@@ -30,7 +30,9 @@ import java.util.Set;
  * this process (see {@link ChainMount}): when the volume is made, and on first use of {@link #rootfs} after
  * that; {@link #close} unmounts every one, so after a build nothing stays mounted. A snapshot of a finished
  * (read-only) volume costs one directory: the source becomes a lower. A snapshot of a writable one copies
- * the source's own files (a lower must not change under its children).
+ * the source's own files (a lower must not change under its children). A volume finished or renamed is
+ * unmounted and mounted again only when something reads it: a child's build reads its parent's tree for the
+ * diff, but the parent's own finished volume is read by nothing in the same build.
  *
  * <p>A finished volume is read-only by its mount only: nothing on disk is, so its owner's {@code rm -rf}
  * works. Renaming a volume that others stand on would orphan them; the builder renames only unpacked bases,
@@ -191,7 +193,7 @@ public final class OverlayStorage implements Storage {
     }
     unmountVolume(name);
     Trees.remove(path(name).resolve(WORK)); // no work directory: the volume is finished
-    mountVolume(name);
+    // mounted again, read-only, when something reads it (rootfs): a child's snapshot needs only its directory
   }
 
   @Override
@@ -221,8 +223,7 @@ public final class OverlayStorage implements Storage {
           + ": the target exists");
     }
     unmountVolume(from);
-    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
-    mountVolume(to);
+    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE); // mounted again when read (rootfs)
   }
 
   /** Unmounts every volume filesystem this storage mounted, newest first. */
@@ -286,6 +287,9 @@ public final class OverlayStorage implements Storage {
 
   private void mountVolume(String name) throws IOException {
     boolean rw = writable(name);
+    if (rw) {
+      freshWork(name);
+    }
     List<String> below = lowers(name);
     List<DirFd> open = new ArrayList<>();
     try (DirFd r = DirFd.open(roots); DirFd v = r.openDir(name)) {
@@ -312,6 +316,22 @@ public final class OverlayStorage implements Storage {
       for (DirFd d : open) {
         d.close();
       }
+    }
+  }
+
+  /**
+   * Empties the work directory of a writable volume mounted before (renamed within its build): overlayfs left
+   * its own files there, among them the mark of a volatile mount ({@link ChainMount}), which it refuses to
+   * mount over. A writable volume is never one a crash left: the builder deletes unfinished volumes.
+   */
+  private void freshWork(String name) throws IOException {
+    Path work = path(name).resolve(WORK);
+    if (Posix.lstatOrNull(work.resolve(WORK)) == null) {
+      return; // never mounted: what makeVolume made
+    }
+    Trees.remove(work);
+    try (DirFd v = DirFd.open(path(name))) {
+      v.mkdir(WORK, 0700);
     }
   }
 
