@@ -46,6 +46,9 @@ public final class OverlayStorage implements Storage {
   private final Path roots;
   private final int uid;
   private final Set<String> mounted = new LinkedHashSet<>();
+  private final List<Thread> deleting = new ArrayList<>();
+  private int deletions;
+  private final List<IOException> deleteFailures = new ArrayList<>();
   private boolean madePrivate;
 
   public OverlayStorage(Path roots) {
@@ -99,6 +102,17 @@ public final class OverlayStorage implements Storage {
     if (!madePrivate && mounted.isEmpty() && HostProbes.isHostRoot()) {
       // host root mounts in the host's namespace: a killed build's mounts are still there, under the build lock
       OverlayMount.unmountUnder(roots);
+    }
+    if (!madePrivate) {
+      try (DirFd r = DirFd.open(roots)) {
+        for (byte[] n : r.list()) {
+          String name = new String(n, StandardCharsets.UTF_8);
+          Stat st = VolumeNames.isDeleting(name) ? Posix.lstatOrNull(roots.resolve(name)) : null;
+          if (st != null && Volumes.notAVolume(st, uid) == null) {
+            removeInBackground(roots.resolve(name), name); // what a killed build was deleting
+          }
+        }
+      }
     }
     madePrivate = true;
   }
@@ -198,10 +212,29 @@ public final class OverlayStorage implements Storage {
 
   @Override
   public void delete(String name) throws IOException {
+    Path p = unmounted(name);
+    if (p != null) {
+      Trees.remove(p);
+    }
+  }
+
+  /** Renamed out of the way at once; its files are removed on a thread of their own, waited for by close. */
+  @Override
+  public void deleteInBackground(String name) throws IOException {
+    Path p = unmounted(name);
+    if (p != null) {
+      Path gone = roots.resolve(VolumeNames.deleting(name, ProcessHandle.current().pid(), ++deletions));
+      Files.move(p, gone, StandardCopyOption.ATOMIC_MOVE);
+      removeInBackground(gone, name);
+    }
+  }
+
+  /** Volume {@code name}, checked to be one and unmounted, to be deleted; null when nothing has the name. */
+  private Path unmounted(String name) throws IOException {
     Path p = path(name);
     Stat st = Posix.lstatOrNull(p);
     if (st == null) {
-      return;
+      return null;
     }
     String not = Volumes.notAVolume(st, uid);
     if (not != null) {
@@ -211,7 +244,22 @@ public final class OverlayStorage implements Storage {
     if (HostProbes.isHostRoot()) {
       OverlayMount.unmountUnder(p); // what a killed root build left mounted
     }
-    Trees.remove(p);
+    return p;
+  }
+
+  private void removeInBackground(Path gone, String name) {
+    Thread t = new Thread(() -> {
+      try {
+        Trees.remove(gone);
+      } catch (IOException | RuntimeException e) {
+        synchronized (deleteFailures) {
+          deleteFailures.add(new IOException("delete " + gone + " (the old volume " + name + "): " + e.getMessage()
+              + "; stacker gc removes it", e));
+        }
+      }
+    }, "delete " + name);
+    t.start();
+    deleting.add(t);
   }
 
   @Override
@@ -226,11 +274,11 @@ public final class OverlayStorage implements Storage {
     Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE); // mounted again when read (rootfs)
   }
 
-  /** Unmounts every volume filesystem this storage mounted, newest first. */
+  /** Unmounts every volume filesystem this storage mounted, newest first, and waits for deletions under way. */
   @Override
   public void close() throws IOException {
     List<String> names = new ArrayList<>(mounted);
-    IOException failure = null;
+    IOException failure = awaitDeletions();
     for (int i = names.size() - 1; i >= 0; i--) {
       try {
         unmountVolume(names.get(i));
@@ -244,6 +292,35 @@ public final class OverlayStorage implements Storage {
     }
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  private IOException awaitDeletions() {
+    boolean interrupted = false;
+    for (Thread t : deleting) {
+      while (t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true; // the files are removed all the same: nothing is left half-deleted by choice
+        }
+      }
+    }
+    deleting.clear();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (deleteFailures) {
+      IOException first = null;
+      for (IOException e : deleteFailures) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+      deleteFailures.clear();
+      return first;
     }
   }
 

@@ -124,6 +124,26 @@ class OverlayStorageIT extends StorageContract {
     assertTrue(isReadOnly("a"));
   }
 
+  /**
+   * What a killed build was deleting in the background is removed by the next one; a link with such a name
+   * (anyone's, in a shared roots/) is not followed and stays.
+   */
+  @Test
+  void theNextBuildRemovesWhatAKilledOneWasDeletingAndNoLink() throws Exception {
+    Path roots = storage.path("x").getParent();
+    Path left = Files.createDirectories(roots.resolve(".deleting-old-1-1/overlay/d"));
+    Files.writeString(left.resolve("f"), "x");
+    Path outside = Files.createDirectory(dir.resolve("outside"));
+    Files.writeString(outside.resolve("keep"), "x");
+    Files.createSymbolicLink(roots.resolve(".deleting-link-1-1"), outside);
+    Storage next = storageAt(roots);
+    next.create("a");
+    next.close();
+    assertFalse(Files.exists(roots.resolve(".deleting-old-1-1"), LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.isSymbolicLink(roots.resolve(".deleting-link-1-1")));
+    assertEquals("x", Files.readString(outside.resolve("keep")));
+  }
+
   @Test
   void aLongChainMounts() throws Exception {
     storage.create("l0");
