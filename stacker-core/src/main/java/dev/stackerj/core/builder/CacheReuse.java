@@ -67,13 +67,24 @@ final class CacheReuse {
       miss = "its image does not stand on its base's layers, and its filesystem is still to be made from them";
     } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
-    } else if (compression != null && entry.layers().size() > baseLayers.size()
-        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())
-        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(Compression.NONE.mediaType())) {
-      // (an uncompressed one was built without tar asked: it is compressed as it is reused, CachedTarCompression)
+    } else if (compression != null && compressedOtherwise(entry.layers(), baseLayers.size())) {
       miss = "its layer was compressed otherwise than --layer-compression " + compression.key() + " asks";
     }
     return miss != null ? new Miss(miss) : new Hit(entry);
+  }
+
+  /**
+   * Whether one of the layer's own image layers (its overlay_dirs' and its run's, after the base's {@code own}
+   * first ones) is compressed otherwise than asked. An uncompressed one was built without tar asked: it is
+   * compressed as it is reused ({@link CachedTarCompression}).
+   */
+  private boolean compressedOtherwise(List<Descriptor> layers, int base) {
+    for (Descriptor l : layers.subList(Math.min(base, layers.size()), layers.size())) {
+      if (!l.mediaType().equals(compression.mediaType()) && !l.mediaType().equals(Compression.NONE.mediaType())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
