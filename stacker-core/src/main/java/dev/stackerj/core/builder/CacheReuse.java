@@ -67,19 +67,25 @@ final class CacheReuse {
       miss = "its image does not stand on its base's layers, and its filesystem is still to be made from them";
     } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
-    } else if (compression != null && compressedOtherwise(entry.layers(), baseLayers.size())) {
+    } else if (compression != null && compressedOtherwise(entry.layers(), baseLayers)) {
       miss = "its layer was compressed otherwise than --layer-compression " + compression.key() + " asks";
     }
     return miss != null ? new Miss(miss) : new Hit(entry);
   }
 
   /**
-   * Whether one of the layer's own image layers (its overlay_dirs' and its run's, after the base's {@code own}
-   * first ones) is compressed otherwise than asked. An uncompressed one was built without tar asked: it is
-   * compressed as it is reused ({@link CachedTarCompression}).
+   * Whether a layer of the entry's image that is not its base's as it is now (its own: overlay_dirs' and
+   * run's; or a base layer the base no longer has, when the base was built again under the same key with
+   * another compression and this layer added nothing of its own) is compressed otherwise than asked. An
+   * uncompressed one was built without tar asked: it is compressed as it is reused ({@link
+   * CachedTarCompression}).
    */
-  private boolean compressedOtherwise(List<Descriptor> layers, int base) {
-    for (Descriptor l : layers.subList(Math.min(base, layers.size()), layers.size())) {
+  private boolean compressedOtherwise(List<Descriptor> layers, List<Descriptor> baseLayers) {
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor l = layers.get(i);
+      if (i < baseLayers.size() && l.equals(baseLayers.get(i))) {
+        continue;
+      }
       if (!l.mediaType().equals(compression.mediaType()) && !l.mediaType().equals(Compression.NONE.mediaType())) {
         return true;
       }
