@@ -82,8 +82,15 @@ public final class GcCommand implements Callable<Integer> {
     try (DirFd dir = DirFd.open(roots)) {
       Storage storage = StorageChoice.existing(dir);
       List<String> present = new ArrayList<>();
+      int removed = 0;
       for (byte[] name : dir.list()) {
         String n = new String(name, Charset.defaultCharset());
+        if (VolumeNames.isDeleting(n)) { // a volume a killed build was deleting, maybe in part
+          storage.delete(n);
+          log.info("removed " + roots.resolve(n) + ": a killed build was deleting it");
+          removed++;
+          continue;
+        }
         // a directory that is not a whole volume is not judged, whoever made it
         if (!n.equals(".lock") && storage.complete(n)) {
           present.add(n);
@@ -99,7 +106,6 @@ public final class GcCommand implements Callable<Integer> {
           }
         }
       }
-      int removed = 0;
       for (Unreferenced.Volume v : stoodOn(storage, present, unused)) {
         storage.delete(v.name());
         log.info("removed " + roots.resolve(v.name()) + ": " + v.why());

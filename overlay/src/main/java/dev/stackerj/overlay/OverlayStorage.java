@@ -30,7 +30,9 @@ import java.util.Set;
  * this process (see {@link ChainMount}): when the volume is made, and on first use of {@link #rootfs} after
  * that; {@link #close} unmounts every one, so after a build nothing stays mounted. A snapshot of a finished
  * (read-only) volume costs one directory: the source becomes a lower. A snapshot of a writable one copies
- * the source's own files (a lower must not change under its children).
+ * the source's own files (a lower must not change under its children). A volume finished or renamed is
+ * unmounted and mounted again only when something reads it: a child's build reads its parent's tree for the
+ * diff, but the parent's own finished volume is read by nothing in the same build.
  *
  * <p>A finished volume is read-only by its mount only: nothing on disk is, so its owner's {@code rm -rf}
  * works. Renaming a volume that others stand on would orphan them; the builder renames only unpacked bases,
@@ -44,6 +46,9 @@ public final class OverlayStorage implements Storage {
   private final Path roots;
   private final int uid;
   private final Set<String> mounted = new LinkedHashSet<>();
+  private final List<Thread> deleting = new ArrayList<>();
+  private int deletions;
+  private final List<IOException> deleteFailures = new ArrayList<>();
   private boolean madePrivate;
 
   public OverlayStorage(Path roots) {
@@ -97,6 +102,17 @@ public final class OverlayStorage implements Storage {
     if (!madePrivate && mounted.isEmpty() && HostProbes.isHostRoot()) {
       // host root mounts in the host's namespace: a killed build's mounts are still there, under the build lock
       OverlayMount.unmountUnder(roots);
+    }
+    if (!madePrivate) {
+      try (DirFd r = DirFd.open(roots)) {
+        for (byte[] n : r.list()) {
+          String name = new String(n, StandardCharsets.UTF_8);
+          Stat st = VolumeNames.isDeleting(name) ? Posix.lstatOrNull(roots.resolve(name)) : null;
+          if (st != null && Volumes.notAVolume(st, uid) == null) {
+            removeInBackground(roots.resolve(name), name); // what a killed build was deleting
+          }
+        }
+      }
     }
     madePrivate = true;
   }
@@ -191,15 +207,34 @@ public final class OverlayStorage implements Storage {
     }
     unmountVolume(name);
     Trees.remove(path(name).resolve(WORK)); // no work directory: the volume is finished
-    mountVolume(name);
+    // mounted again, read-only, when something reads it (rootfs): a child's snapshot needs only its directory
   }
 
   @Override
   public void delete(String name) throws IOException {
+    Path p = unmounted(name);
+    if (p != null) {
+      Trees.remove(p);
+    }
+  }
+
+  /** Renamed out of the way at once; its files are removed on a thread of their own, waited for by close. */
+  @Override
+  public void deleteInBackground(String name) throws IOException {
+    Path p = unmounted(name);
+    if (p != null) {
+      Path gone = roots.resolve(VolumeNames.deleting(name, ProcessHandle.current().pid(), ++deletions));
+      Files.move(p, gone, StandardCopyOption.ATOMIC_MOVE);
+      removeInBackground(gone, name);
+    }
+  }
+
+  /** Volume {@code name}, checked to be one and unmounted, to be deleted; null when nothing has the name. */
+  private Path unmounted(String name) throws IOException {
     Path p = path(name);
     Stat st = Posix.lstatOrNull(p);
     if (st == null) {
-      return;
+      return null;
     }
     String not = Volumes.notAVolume(st, uid);
     if (not != null) {
@@ -209,7 +244,22 @@ public final class OverlayStorage implements Storage {
     if (HostProbes.isHostRoot()) {
       OverlayMount.unmountUnder(p); // what a killed root build left mounted
     }
-    Trees.remove(p);
+    return p;
+  }
+
+  private void removeInBackground(Path gone, String name) {
+    Thread t = new Thread(() -> {
+      try {
+        Trees.remove(gone);
+      } catch (IOException | RuntimeException e) {
+        synchronized (deleteFailures) {
+          deleteFailures.add(new IOException("delete " + gone + " (the old volume " + name + "): " + e.getMessage()
+              + "; stacker gc removes it", e));
+        }
+      }
+    }, "delete " + name);
+    t.start();
+    deleting.add(t);
   }
 
   @Override
@@ -221,15 +271,14 @@ public final class OverlayStorage implements Storage {
           + ": the target exists");
     }
     unmountVolume(from);
-    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE);
-    mountVolume(to);
+    Files.move(path(from), target, StandardCopyOption.ATOMIC_MOVE); // mounted again when read (rootfs)
   }
 
-  /** Unmounts every volume filesystem this storage mounted, newest first. */
+  /** Unmounts every volume filesystem this storage mounted, newest first, and waits for deletions under way. */
   @Override
   public void close() throws IOException {
     List<String> names = new ArrayList<>(mounted);
-    IOException failure = null;
+    IOException failure = awaitDeletions();
     for (int i = names.size() - 1; i >= 0; i--) {
       try {
         unmountVolume(names.get(i));
@@ -243,6 +292,35 @@ public final class OverlayStorage implements Storage {
     }
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  private IOException awaitDeletions() {
+    boolean interrupted = false;
+    for (Thread t : deleting) {
+      while (t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true; // the files are removed all the same: nothing is left half-deleted by choice
+        }
+      }
+    }
+    deleting.clear();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (deleteFailures) {
+      IOException first = null;
+      for (IOException e : deleteFailures) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+      deleteFailures.clear();
+      return first;
     }
   }
 
@@ -286,6 +364,9 @@ public final class OverlayStorage implements Storage {
 
   private void mountVolume(String name) throws IOException {
     boolean rw = writable(name);
+    if (rw) {
+      freshWork(name);
+    }
     List<String> below = lowers(name);
     List<DirFd> open = new ArrayList<>();
     try (DirFd r = DirFd.open(roots); DirFd v = r.openDir(name)) {
@@ -312,6 +393,22 @@ public final class OverlayStorage implements Storage {
       for (DirFd d : open) {
         d.close();
       }
+    }
+  }
+
+  /**
+   * Empties the work directory of a writable volume mounted before (renamed within its build): overlayfs left
+   * its own files there, among them the mark of a volatile mount ({@link ChainMount}), which it refuses to
+   * mount over. A writable volume is never one a crash left: the builder deletes unfinished volumes.
+   */
+  private void freshWork(String name) throws IOException {
+    Path work = path(name).resolve(WORK);
+    if (Posix.lstatOrNull(work.resolve(WORK)) == null) {
+      return; // never mounted: what makeVolume made
+    }
+    Trees.remove(work);
+    try (DirFd v = DirFd.open(path(name))) {
+      v.mkdir(WORK, 0700);
     }
   }
 

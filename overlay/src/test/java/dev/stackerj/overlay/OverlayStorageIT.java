@@ -100,6 +100,50 @@ class OverlayStorageIT extends StorageContract {
         "finishing the layer moved its files");
   }
 
+  /**
+   * A writable volume is mounted volatile (its unmount does not sync the upper's filesystem), and overlayfs
+   * refuses to mount a work directory a volatile mount used: one renamed while writable and read again must
+   * still mount, writable, with what was written before.
+   */
+  @Test
+  void aWritableVolumeIsVolatileAndMountsAgainAfterARename() throws Exception {
+    storage.create("base");
+    storage.markReadOnly("base");
+    storage.snapshot("base", "tmp");
+    Files.writeString(storage.rootfs("tmp").resolve("f"), "one");
+    String options = superOptions(storage.path("tmp").resolve("rootfs"));
+    // Linux 6.x shows it as fsync=volatile, 5.10-5.x as volatile
+    assertTrue(options != null && (List.of(options.split(",")).contains("volatile")
+        || List.of(options.split(",")).contains("fsync=volatile")), "mounted with " + options);
+    storage.rename("tmp", "a");
+    Path rootfs = storage.rootfs("a");
+    assertEquals("one", Files.readString(rootfs.resolve("f")));
+    Files.writeString(rootfs.resolve("g"), "two");
+    storage.markReadOnly("a");
+    assertEquals("two", Files.readString(storage.rootfs("a").resolve("g")));
+    assertTrue(isReadOnly("a"));
+  }
+
+  /**
+   * What a killed build was deleting in the background is removed by the next one; a link with such a name
+   * (anyone's, in a shared roots/) is not followed and stays.
+   */
+  @Test
+  void theNextBuildRemovesWhatAKilledOneWasDeletingAndNoLink() throws Exception {
+    Path roots = storage.path("x").getParent();
+    Path left = Files.createDirectories(roots.resolve(".deleting-old-1-1/overlay/d"));
+    Files.writeString(left.resolve("f"), "x");
+    Path outside = Files.createDirectory(dir.resolve("outside"));
+    Files.writeString(outside.resolve("keep"), "x");
+    Files.createSymbolicLink(roots.resolve(".deleting-link-1-1"), outside);
+    Storage next = storageAt(roots);
+    next.create("a");
+    next.close();
+    assertFalse(Files.exists(roots.resolve(".deleting-old-1-1"), LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.isSymbolicLink(roots.resolve(".deleting-link-1-1")));
+    assertEquals("x", Files.readString(outside.resolve("keep")));
+  }
+
   @Test
   void aLongChainMounts() throws Exception {
     storage.create("l0");
@@ -197,6 +241,19 @@ class OverlayStorageIT extends StorageContract {
       }
     }
     return null;
+  }
+
+  /** The filesystem's own options of what is mounted on {@code point} (overlayfs's: after the " - " field). */
+  private static String superOptions(Path point) throws IOException {
+    String p = point.toRealPath().toString();
+    String options = null;
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f[4].equals(p)) {
+        options = f[f.length - 1];
+      }
+    }
+    return options;
   }
 
   private static String mountOptions(Path point) throws IOException {

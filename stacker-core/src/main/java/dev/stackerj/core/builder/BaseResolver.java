@@ -82,7 +82,7 @@ final class BaseResolver {
               from.position() + ": couldn't find dependencies for " + step.name() + ": " + from.tag()
                   + " was not built", null);
         }
-        return new Base(parent.volume(), storage.rootfs(parent.volume()), parent.layers(), parent.config(),
+        return new Base(parent.volume(), () -> storage.rootfs(parent.volume()), parent.layers(), parent.config(),
             "built:" + parent.key());
       }
       case TAR:
@@ -204,6 +204,6 @@ final class BaseResolver {
       unpacker.layers(own, from, tar.layers());
       log.debug("base unpack: " + (System.nanoTime() - t1) / 1_000_000 + " ms");
     });
-    return new Base(volume, storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
+    return new Base(volume, () -> storage.rootfs(volume), tar.layers(), tar.config(), kind + ":" + manifest);
   }
 }

@@ -341,7 +341,7 @@ public final class Builder {
         importsDir);
     List<LayerEntry> changes;
     Path upper = storage.upper(volume);
-    boolean ownUpper = upper != null && base.volume() != null && base.diffRoot() != null
+    boolean ownUpper = upper != null && base.volume() != null && base.diffable()
         && options.diff() != BuildOptions.DiffMode.WALK;
     if (ownUpper) {
       // the storage keeps the run's writes as an overlay upper (overlay storage): the run is its own diff, and

@@ -67,13 +67,30 @@ final class CacheReuse {
       miss = "its image does not stand on its base's layers, and its filesystem is still to be made from them";
     } else if (!layer.buildOnly() && (entry.manifest() == null || !layout.hasBlob(entry.manifest().digest()))) {
       miss = "its image is not in " + layout.dir();
-    } else if (compression != null && entry.layers().size() > baseLayers.size()
-        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(compression.mediaType())
-        && !entry.layers().get(entry.layers().size() - 1).mediaType().equals(Compression.NONE.mediaType())) {
-      // (an uncompressed one was built without tar asked: it is compressed as it is reused, CachedTarCompression)
+    } else if (compression != null && compressedOtherwise(entry.layers(), baseLayers)) {
       miss = "its layer was compressed otherwise than --layer-compression " + compression.key() + " asks";
     }
     return miss != null ? new Miss(miss) : new Hit(entry);
+  }
+
+  /**
+   * Whether a layer of the entry's image that is not its base's as it is now (its own: overlay_dirs' and
+   * run's; or a base layer the base no longer has, when the base was built again under the same key with
+   * another compression and this layer added nothing of its own) is compressed otherwise than asked. An
+   * uncompressed one was built without tar asked: it is compressed as it is reused ({@link
+   * CachedTarCompression}).
+   */
+  private boolean compressedOtherwise(List<Descriptor> layers, List<Descriptor> baseLayers) {
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor l = layers.get(i);
+      if (i < baseLayers.size() && l.equals(baseLayers.get(i))) {
+        continue;
+      }
+      if (!l.mediaType().equals(compression.mediaType()) && !l.mediaType().equals(Compression.NONE.mediaType())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

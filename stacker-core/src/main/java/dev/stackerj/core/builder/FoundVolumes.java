@@ -52,7 +52,7 @@ final class FoundVolumes {
       String origin, OciLayout layout, BuildCache cache) throws StackerException, IOException, InterruptedException {
     // a layer on a tar base holds its whole tree (it was found against nothing): made on an empty volume, as
     // the image has it; on the unpacked tarball, what its run deleted would still be there
-    Base start = base.diffRoot() == null ? Base.SCRATCH : base;
+    Base start = base.diffable() ? base : Base.SCRATCH;
     deferred.ensure(start.volume());
     int own = base.layers().size();
     timer.time("making the filesystem of " + name, () -> {

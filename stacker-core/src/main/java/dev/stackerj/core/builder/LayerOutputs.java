@@ -181,7 +181,7 @@ final class LayerOutputs {
     }
     log.info("writing " + missing + " of cached " + layer.name() + " (the layer is not run again)");
     deferred.ensure(e.volume());
-    if (base.diffRoot() != null) {
+    if (base.diffable()) {
       deferred.ensure(base.volume());
     }
     Path rootfs = storage.rootfs(e.volume());

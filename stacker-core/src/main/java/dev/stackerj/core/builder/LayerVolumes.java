@@ -39,7 +39,7 @@ final class LayerVolumes {
   void remove(String volume) throws StackerException, IOException, InterruptedException {
     timer.time("removing the old volume", () -> {
       OverlayMount.unmountUnder(storage.path(volume));
-      storage.delete(volume);
+      storage.deleteInBackground(volume); // the old files go while the layer runs
     });
   }
 

@@ -118,7 +118,7 @@ final class OverlayDirLayers {
     ImageConfigs.Settings settings = Authorship.settings(options.sourceDateEpoch());
     List<Descriptor> layers = new ArrayList<>(base.layers());
     ImageConfig config = base.config();
-    if (base.volume() != null && base.diffRoot() == null) {
+    if (base.volume() != null && !base.diffable()) {
       LayerBlob whole = write(layout, TreeDiff.diff(null, rootfs), compression);
       layers.add(whole.descriptor());
       config = ImageConfigs.withLayer(config, whole.diffId(), "stacker build of " + layer.name(), settings);
@@ -144,7 +144,7 @@ final class OverlayDirLayers {
       config = ImageConfigs.withLayer(config, blob.diffId(), "stacker overlay dir for " + layer.name(), settings);
     }
     storage.markReadOnly(own);
-    return new Base(own, rootfs, layers, config, base.key());
+    return new Base(own, () -> storage.rootfs(own), layers, config, base.key());
   }
 
   private LayerBlob write(OciLayout layout, List<LayerEntry> entries, Compression compression) throws IOException {

@@ -32,7 +32,7 @@ final class RunOverlay {
    * or a tar), STACKER_DIFF=walk, or a kernel that refuses the mount.
    */
   OverlayMount mount(Base base, Path dir) throws StackerException, IOException {
-    if (base.volume() == null || base.diffRoot() == null || mode == BuildOptions.DiffMode.WALK || refused) {
+    if (base.volume() == null || !base.diffable() || mode == BuildOptions.DiffMode.WALK || refused) {
       return null;
     }
     for (String d : List.of("upper", "work", "merged")) {

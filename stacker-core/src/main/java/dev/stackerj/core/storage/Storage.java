@@ -49,6 +49,15 @@ public interface Storage extends AutoCloseable {
    */
   void delete(String name) throws IOException;
 
+  /**
+   * As {@link #delete}, except that the files may go after this returns: the name is free at once, and
+   * {@link #close} waits for the rest. Where deleting is not instant (a directory tree, not a btrfs subvolume),
+   * it then overlaps the build's own work. A killed build leaves a volume {@code stacker gc} removes.
+   */
+  default void deleteInBackground(String name) throws IOException {
+    delete(name);
+  }
+
   /** Renames a volume atomically; {@code to} must not exist. */
   void rename(String from, String to) throws IOException;
 

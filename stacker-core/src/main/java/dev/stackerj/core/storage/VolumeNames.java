@@ -114,6 +114,21 @@ public final class VolumeNames {
   }
 
   /**
+   * The name volume {@code volume} has while {@code Storage.deleteInBackground} removes it: the {@code n}th
+   * of process {@code pid}. A killed build leaves it, whole or in part, and it belongs to no cache entry.
+   */
+  public static String deleting(String volume, long pid, int n) {
+    return DELETING + volume + "-" + pid + "-" + n;
+  }
+
+  /** Whether {@code name} is a volume being deleted ({@link #deleting}), or what a killed build left of one. */
+  public static boolean isDeleting(String name) {
+    return name.startsWith(DELETING);
+  }
+
+  private static final String DELETING = ".deleting-";
+
+  /**
    * Whether {@code name} has the form of a layer volume (the characters {@link #forLayer} writes, not
    * starting with '.'): what a build cache entry read from disk must name before storage is asked about it.
    */

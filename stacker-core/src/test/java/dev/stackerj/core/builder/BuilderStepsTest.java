@@ -263,7 +263,7 @@ class BuilderStepsTest {
   @Test
   void theWalkIsUsedWhereNoOverlayIsNeededOrWanted() throws Exception {
     RunOverlay walk = new RunOverlay(storage, BuildOptions.DiffMode.WALK, m -> {});
-    assertNull(walk.mount(new Base("a", work, List.of(), null, "k"), work.resolve("o")));
+    assertNull(walk.mount(new Base("a", () -> work, List.of(), null, "k"), work.resolve("o")));
     RunOverlay auto = new RunOverlay(storage, BuildOptions.DiffMode.AUTO, m -> {});
     assertNull(auto.mount(Base.SCRATCH, work.resolve("o")), "scratch: everything is new anyway");
     assertNull(auto.mount(new Base("t", null, List.of(), null, "tar:x"), work.resolve("o")), "a tar base");
@@ -285,7 +285,7 @@ class BuilderStepsTest {
     LayerVolumes volumes = new LayerVolumes(storage, new StepTimer(m -> {}), m -> {});
     storage.create("base");
     ScriptedRunner.write(storage.rootfs("base"), "f", "f");
-    volumes.fresh("app", new Base("base", storage.rootfs("base"), List.of(), null, "k"));
+    volumes.fresh("app", new Base("base", () -> storage.rootfs("base"), List.of(), null, "k"));
     assertTrue(Files.exists(storage.rootfs("app").resolve("f")));
     Path stage = Files.createDirectories(work.resolve("stage/imports"));
     volumes.discard("app", stage.getParent(), new IOException("the build's failure"));

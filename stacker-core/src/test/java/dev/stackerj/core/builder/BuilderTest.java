@@ -125,6 +125,29 @@ class BuilderTest {
     assertTrue(build(yaml("", APP)).contains(miss("base", "its layer was compressed otherwise than --layer-compression zstd asks")));
   }
 
+  /**
+   * A child that adds no layer of its own keeps its base's under the same key: when the base is built again in
+   * another compression, the child's image must not keep naming the base's old layers.
+   */
+  @Test
+  void aChildWithNoLayerOfItsOwnIsAMissWhenItsBaseIsBuiltAgainInAnotherCompression() throws Exception {
+    String same = """
+        same:
+          from: {type: built, tag: base}
+          run: "true"
+        """;
+    build(yaml("", same));
+    assertEquals(manifest("base").layers(), manifest("same").layers(), "no layer of its own");
+    compression = Compression.ZSTD;
+    List<BuildEvent> again = build(yaml("", same));
+    assertTrue(again.contains(miss("same", "its layer was compressed otherwise than --layer-compression zstd asks")),
+        again.toString());
+    assertEquals(manifest("base").layers(), manifest("same").layers());
+    for (Descriptor l : manifest("same").layers()) {
+      assertEquals(Compression.ZSTD.mediaType(), l.mediaType());
+    }
+  }
+
   @Test
   void aLayerWhoseVolumeIsGoneIsBuiltAgain() throws Exception {
     build(yaml("", APP));

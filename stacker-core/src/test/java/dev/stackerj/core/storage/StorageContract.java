@@ -266,6 +266,22 @@ public abstract class StorageContract {
   }
 
   @Test
+  void aVolumeDeletedInBackgroundFreesItsNameAtOnceAndIsGoneAfterClose() throws Exception {
+    List<String> before = List.of(children(storage.path("a").getParent()));
+    storage.create("a");
+    populate(storage.rootfs("a"));
+    storage.markReadOnly("a");
+    storage.deleteInBackground("a");
+    assertFalse(storage.exists("a"));
+    storage.create("a");
+    assertEquals(0, children(storage.rootfs("a")).length);
+    storage.close();
+    List<String> after = new java.util.ArrayList<>(List.of(children(storage.path("a").getParent())));
+    after.remove("a");
+    assertEquals(before, after, "what is left in roots/ beside the new volume");
+  }
+
+  @Test
   void aDeletedNameCanBeCreatedAgain() throws Exception {
     storage.create("a");
     populate(storage.rootfs("a"));
