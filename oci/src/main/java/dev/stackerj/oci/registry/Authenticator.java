@@ -126,13 +126,8 @@ final class Authenticator {
           + HttpCalls.safe(realm) + " " + refused + "; refused",
           "the registry's auth configuration is wrong, or hostile", null);
     }
-    if (realm.getRawFragment() != null) {
-      // a fragment is never sent, and the service and scope appended after it would go into it: the token
-      // asked would be for no scope at all
-      String whole = realm.toString();
-      realm = URI.create(whole.substring(0, whole.length() - realm.getRawFragment().length() - 1));
-    }
-    return realm;
+    // the service and scope appended to one with a fragment would go into it: a token for no scope at all
+    return HttpCalls.withoutFragment(realm);
   }
 
   private String fetchToken(WwwAuthenticate challenge, Scope scope, URI base) throws IOException, InterruptedException {

@@ -77,6 +77,18 @@ public final class HttpCalls {
    * a URL with user info. Otherwise an IOException saying which rule refused it. Whether credentials go
    * along is the caller's decision: only to the origin they are for ({@link #origin}).
    */
+  /**
+   * {@code uri} without its fragment: a fragment is never sent, and a query appended to a URL that has one
+   * (a token realm's service and scope, an upload's digest) would go into it.
+   */
+  public static URI withoutFragment(URI uri) {
+    if (uri.getRawFragment() == null) {
+      return uri;
+    }
+    String whole = uri.toString();
+    return URI.create(whole.substring(0, whole.length() - uri.getRawFragment().length() - 1));
+  }
+
   public static URI checkRedirect(URI from, String location) throws IOException {
     URI to;
     try {

@@ -187,7 +187,8 @@ final class Transport {
         new RegistryException(RegistryException.Kind.PROTOCOL, "registry " + registry + " sent no upload Location",
             null, null));
     try {
-      return HttpCalls.checkRedirect(r.uri(), loc);
+      // ?digest= is appended to it: after a fragment it would not be sent
+      return HttpCalls.withoutFragment(HttpCalls.checkRedirect(r.uri(), loc));
     } catch (IOException e) {
       throw redirectRefused(e, "upload");
     }

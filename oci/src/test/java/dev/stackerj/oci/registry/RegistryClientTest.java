@@ -41,6 +41,8 @@ class RegistryClientTest {
   private final AtomicInteger failuresLeft = new AtomicInteger(1);
   private String answerDigest;
   private byte[] uploading;
+  /** Appended to the upload Location the registry sends after the PATCH. */
+  private String locationSuffix = "";
   private Digest manifestDigest;
   private Digest indexDigest;
 
@@ -136,7 +138,7 @@ class RegistryClientTest {
       }
       case "PATCH" -> {
         uploading = ex.getRequestBody().readAllBytes();
-        ex.getResponseHeaders().add("Location", session);
+        ex.getResponseHeaders().add("Location", session + locationSuffix);
         reply(ex, 202, new byte[0], null);
       }
       default -> {
@@ -320,5 +322,19 @@ class RegistryClientTest {
     assertEquals(RegistryClient.PushOutcome.UPLOADED, outcome);
     assertArrayEquals(layer, blobs.get(d.toString()));
     assertEquals(List.of("start pushing " + name + " " + layer.length, "last " + layer.length, "close"), sink.seen);
+  }
+
+  /** A fragment in the upload Location is not where ?digest= goes: it would never reach the registry. */
+  @Test
+  void anUploadLocationWithAFragmentStillCommitsTheDigest() throws IOException {
+    failuresLeft.set(0);
+    locationSuffix = "#frag";
+    byte[] layer = "fragment layer".getBytes(StandardCharsets.UTF_8);
+    Digest d = Digest.sha256(layer);
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    Descriptor desc = layout.putBlob(MediaTypes.LAYER_TAR_GZIP, layer);
+    assertEquals(RegistryClient.PushOutcome.UPLOADED,
+        new RegistryClient(registry, OPTS).pushBlob("team/img", desc, layout.blobPath(d), null));
+    assertArrayEquals(layer, blobs.get(d.toString()));
   }
 }
