@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -82,16 +81,21 @@ public final class LayerWriter {
   /** The bytes of the regular files among {@code entries}, each hard-linked file once. */
   private static long contentBytes(List<LayerEntry> entries) throws IOException {
     long total = 0;
-    Set<Object> seen = new HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (LayerEntry e : entries) {
       if (e instanceof LayerEntry.FromFs f) {
-        BasicFileAttributes a = Files.readAttributes(f.source(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isRegularFile() && (a.fileKey() == null || seen.add(a.fileKey()))) {
-          total += a.size();
+        Stat st = stat(f);
+        if (st.isRegular() && (st.nlink() < 2 || seen.add(st.dev() + ":" + st.ino()))) {
+          total += st.size();
         }
       }
     }
     return total;
+  }
+
+  /** The entry's lstat: the one its walk took, else a new one. */
+  private static Stat stat(LayerEntry.FromFs f) throws IOException {
+    return f.stat() != null ? f.stat() : Posix.lstat(f.source());
   }
 
   private void writeEntries(TarWriter tar, List<LayerEntry> entries, ProgressSink.Task task) throws IOException {
@@ -112,7 +116,7 @@ public final class LayerWriter {
   private void writeFsEntry(TarWriter tar, LayerEntry.FromFs f, Map<String,
       String> firstLinkByInode, ProgressSink.Task task)
       throws IOException {
-    Stat st = Posix.lstat(f.source());
+    Stat st = stat(f);
     long sec = st.mtimeSec();
     int nsec = (int) st.mtimeNsec();
     if (clampMtime != null && (sec > clampMtime || (sec == clampMtime && nsec > 0))) {

@@ -193,12 +193,17 @@ public final class OciLayout {
         MessageDigest md = Digest.newSha256();
         java.nio.channels.FileChannel ch = tmp.channel();
         // the streams are not closed: that would close the channel, and drop the temp file's lock, before the rename
-        CountingOutputStream counter =
-            new CountingOutputStream(new java.io.BufferedOutputStream(
-                dev.stackerj.sys.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp.path()), 1 << 16));
+        EarlyWriteback early = new EarlyWriteback(
+            dev.stackerj.sys.IoErrors.naming(java.nio.channels.Channels.newOutputStream(ch), tmp.path()), tmp.path());
+        CountingOutputStream counter = new CountingOutputStream(new java.io.BufferedOutputStream(early, 1 << 16));
         DigestOutputStream out = new DigestOutputStream(counter, md);
-        T result = writer.writeTo(out);
-        out.flush();
+        T result;
+        try {
+          result = writer.writeTo(out);
+          out.flush();
+        } finally {
+          early.close();
+        }
         ch.force(true);
         Digest digest = Digest.fromMessageDigest(md.digest());
         if (!hasBlob(digest)) {

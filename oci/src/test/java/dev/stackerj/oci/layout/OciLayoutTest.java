@@ -114,6 +114,27 @@ class OciLayoutTest {
   }
 
   @Test
+  void aBlobOfSeveralWritebackStretchesIsWrittenWhole() throws Exception {
+    // past EarlyWriteback.STEP the writeback of each stretch starts on its own thread while more is written
+    OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
+    byte[] chunk = new byte[1 << 20];
+    int chunks = (int) (EarlyWriteback.STEP * 5 / 2 / chunk.length) + 1;
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    OciLayout.Written<Void> w = layout.writeBlob(out -> {
+      for (int i = 0; i < chunks; i++) {
+        java.util.Arrays.fill(chunk, (byte) i);
+        out.write(chunk);
+        md.update(chunk);
+      }
+      return null;
+    });
+    assertEquals(Digest.fromMessageDigest(md.digest()), w.digest());
+    assertEquals((long) chunks * chunk.length, Files.size(layout.blobPath(w.digest())));
+    assertEquals(w.digest(), Digest.sha256(layout.blobPath(w.digest())), "the file holds every stretch");
+    assertEquals(List.of(w.digest().hex()), listNames(tmp.resolve("oci/blobs/sha256")), "temp file renamed, not left");
+  }
+
+  @Test
   void writeBlobOfExistingContentKeepsOneCopy() throws Exception {
     OciLayout layout = OciLayout.openOrCreate(tmp.resolve("oci"));
     Descriptor d = layout.putBlob("x", "same".getBytes());

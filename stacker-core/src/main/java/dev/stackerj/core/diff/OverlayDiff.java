@@ -64,18 +64,18 @@ public final class OverlayDiff {
       }
       if (!us.isDir()) {
         if (ls == null || changed(l, ls, u, us)) {
-          out.add(new LayerEntry.FromFs(path, u));
+          out.add(new LayerEntry.FromFs(path, u, us));
         }
       } else if (ls == null) {
-        out.add(new LayerEntry.FromFs(path, u));
+        out.add(new LayerEntry.FromFs(path, u, us));
         walk(null, u, path, out);
       } else if (isOpaque(u)) {
-        out.add(new LayerEntry.FromFs(path, u));
+        out.add(new LayerEntry.FromFs(path, u, us));
         out.add(new LayerEntry.Opaque(path));
         walk(null, u, path, out);
       } else {
         if (metadataChanged(l, ls, u, us)) {
-          out.add(new LayerEntry.FromFs(path, u));
+          out.add(new LayerEntry.FromFs(path, u, us));
         }
         walk(l, u, path, out);
       }

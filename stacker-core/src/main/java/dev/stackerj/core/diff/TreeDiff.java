@@ -56,7 +56,7 @@ public final class TreeDiff {
         out.add(new LayerEntry.Whiteout(path));
         addTree(c, cs, path, out);
       } else if (cs.isDir() && inodesKept && ps.ino() != cs.ino()) {
-        out.add(new LayerEntry.FromFs(path, c));
+        out.add(new LayerEntry.FromFs(path, c, cs));
         out.add(new LayerEntry.Opaque(path));
         for (String n : sorted(list(c))) {
           addTree(c.resolve(n), Posix.lstat(c.resolve(n)), path + "/" + n, out);
@@ -64,7 +64,7 @@ public final class TreeDiff {
       } else {
         Path p = parentDir.resolve(name);
         if (changed(ps, cs) || (cs.isDir() && !Xattrs.same(Posix.xattrs(p), Posix.xattrs(c)))) {
-          out.add(new LayerEntry.FromFs(path, c));
+          out.add(new LayerEntry.FromFs(path, c, cs));
         }
         if (cs.isDir()) {
           walk(p, c, path, out);
@@ -74,7 +74,7 @@ public final class TreeDiff {
   }
 
   private static void addTree(Path p, Stat st, String path, List<LayerEntry> out) throws IOException {
-    out.add(new LayerEntry.FromFs(path, p));
+    out.add(new LayerEntry.FromFs(path, p, st));
     if (st.isDir()) {
       for (String name : sorted(list(p))) {
         Path c = p.resolve(name);
