@@ -42,13 +42,24 @@ final class Sha256 extends MessageDigest {
     }
   }
 
+  private final int nativeFrom;
   private byte[] buffered = new byte[1 << 12];
   private int count;
   private long ctx; // the native digest (EVP_MD_CTX *), once past the threshold; 0 before
   private MessageDigest streaming; // the JDK's, past the threshold on a host without libcrypto
 
   Sha256() {
+    this(NATIVE_FROM);
+  }
+
+  /**
+   * @param nativeFrom how many bytes make the digest move to libcrypto: {@link #NATIVE_FROM} where the input's
+   *     size is not known, less where many inputs of a known size are hashed one after another (the binding is
+   *     then paid once, and each input's native calls cost less than the JDK's hashing of a few KiB under C1)
+   */
+  Sha256(int nativeFrom) {
     super("SHA-256");
+    this.nativeFrom = nativeFrom;
   }
 
   static boolean nativeAvailable() {
@@ -70,7 +81,7 @@ final class Sha256 extends MessageDigest {
       streaming.update(input, offset, len);
       return;
     }
-    if (count + len > NATIVE_FROM) {
+    if (count + len > nativeFrom) {
       if (!startNative()) {
         streaming = jdk();
         streaming.update(buffered, 0, count);

@@ -45,6 +45,20 @@ class DigestTest {
     assertEquals(Digest.sha256(data), Digest.sha256(f));
   }
 
+  /** Sizes around the native threshold and the read buffer: the file's digest is the JDK's of its bytes. */
+  @Test
+  void sha256OfFilesAroundTheNativeThresholdIsTheJdks(@TempDir Path tmp) throws Exception {
+    java.util.Random r = new java.util.Random(7);
+    int t = Digest.FILE_NATIVE_FROM;
+    for (int size : new int[] {0, 1, t - 1, t, t + 1, 5120, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 300_001}) {
+      byte[] data = new byte[size];
+      r.nextBytes(data);
+      Path f = tmp.resolve("f" + size);
+      Files.write(f, data);
+      assertEquals(Digest.fromMessageDigest(Sha256.jdk().digest(data)), Digest.sha256(f), "size " + size);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {

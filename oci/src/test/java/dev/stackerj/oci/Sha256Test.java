@@ -27,6 +27,20 @@ class Sha256Test {
     assertArrayEquals(Sha256.jdk().digest(new byte[] {'a'}), ours.digest());
   }
 
+  /** Native from the first byte (as files are hashed), reset and reused: the JDK's digest all the same. */
+  @Test
+  void nativeFromTheFirstByteMatchesTheJdk() {
+    Random r = new Random(2);
+    MessageDigest ours = new Sha256(0);
+    for (int size : new int[] {0, 1, 511, 4096, 70_000}) {
+      byte[] data = new byte[size];
+      r.nextBytes(data);
+      ours.update(data, 0, size / 2);
+      ours.update(data, size / 2, size - size / 2);
+      assertArrayEquals(Sha256.jdk().digest(data), ours.digest(), "size " + size);
+    }
+  }
+
   /** Where the host has libcrypto (CI installs libssl3), the native digest binds to it. */
   @Test
   void bindsToLibcryptoWhereTheHostHasIt() throws Exception {
