@@ -49,6 +49,10 @@ skip_unless_btrfs() {
 
 # A fresh work directory on the test filesystem, made the current directory.
 setup_work() {
+  # the overlay passes' directory is any directory: made if missing (a btrfs one must be a mount, so it is not)
+  if [ -n "${STACKER_TEST_DIR:-}" ]; then
+    mkdir -p "$STACKER_TEST_DIR"
+  fi
   WORK="$(mktemp -d "${STACKER_TEST_DIR:-${STACKER_TEST_BTRFS:-${BATS_RUN_TMPDIR:-/tmp}}}/work.XXXXXX")"
   chmod 755 "$WORK"
   cd "$WORK"
