@@ -243,28 +243,28 @@ class OverlayStorageIT extends StorageContract {
     return null;
   }
 
-  /** The filesystem's own options of what is mounted on {@code point} (overlayfs's: after the " - " field). */
-  private static String superOptions(Path point) throws IOException {
-    String p = point.toRealPath().toString();
-    String options = null;
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      String[] f = line.split(" ");
-      if (f[4].equals(p)) {
-        options = f[f.length - 1];
-      }
-    }
-    return options;
+  /** The per-mount options of what is mounted on {@code point} (mountinfo's sixth field). */
+  private static String mountOptions(Path point) throws IOException {
+    String[] f = mountInfo(point);
+    return f == null ? null : f[5];
   }
 
-  private static String mountOptions(Path point) throws IOException {
+  /** The filesystem's own options of what is mounted on {@code point} (overlayfs's: the last field). */
+  private static String superOptions(Path point) throws IOException {
+    String[] f = mountInfo(point);
+    return f == null ? null : f[f.length - 1];
+  }
+
+  /** The fields of the mountinfo line of what is mounted on {@code point}: the last one mounted there is seen. */
+  private static String[] mountInfo(Path point) throws IOException {
     String p = point.toRealPath().toString();
-    String options = null;
+    String[] seen = null;
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
       if (f[4].equals(p)) {
-        options = f[5]; // the last one mounted there is the one seen
+        seen = f;
       }
     }
-    return options;
+    return seen;
   }
 }
