@@ -1,5 +1,6 @@
 package dev.stackerj.overlay;
 
+import dev.stackerj.core.runtime.OverlayMount;
 import dev.stackerj.sys.DirFd;
 import dev.stackerj.sys.Native;
 import java.io.IOException;
@@ -62,19 +63,6 @@ final class ChainMount {
         Native.CType.INT, Native.CType.POINTER, Native.CType.INT, Native.CType.POINTER, Native.CType.INT);
   }
 
-  /**
-   * A writable overlay is mounted {@code volatile}: its unmount then skips overlayfs's sync of the whole upper
-   * filesystem (every dirty page on it, anyone's: 10-25 ms on ext4 for a layer of ten files) and a run's own
-   * fsyncs are no-ops (dpkg's many). What a build keeps is not weakened by it: the layer's blob is written to
-   * oci/ from the upper directly, with its own fsync, and a finished volume is as durable as its filesystem's
-   * writeback makes it, which is what btrfs storage gives too (nothing syncs a subvolume). overlayfs marks
-   * such a work directory ({@code work/work/incompat/volatile}) and refuses to mount it again; a finished
-   * volume has no work directory, and a writable one is remounted only within the build that made it, so the
-   * mark is removed before that ({@link OverlayStorage}).
-   */
-  private static final String VOLATILE = ",volatile";
-  private static volatile boolean volatileWorks = true;
-
   private ChainMount() {}
 
   /**
@@ -104,19 +92,10 @@ final class ChainMount {
     }
     data.append(",userxattr");
     long flags = MS_NOSUID | MS_NODEV | (writable ? 0 : MS_RDONLY);
-    if (data.length() + VOLATILE.length() <= PAGE) {
-      if (writable && volatileWorks) {
-        if (Lib.MOUNT.callInt("overlay", target.toString(), "overlay", flags, data + VOLATILE) == 0) {
-          return;
-        }
-        if (Native.errno() != EINVAL) {
-          throw Native.failed("mount overlay of " + lowers.size() + " layers on " + target);
-        }
-        volatileWorks = false; // Linux before 5.10: synced at unmount, as before
-      }
-      if (Lib.MOUNT.callInt("overlay", target.toString(), "overlay", flags, data.toString()) < 0) {
-        throw Native.failed("mount overlay of " + lowers.size() + " layers on " + target);
-      }
+    // a writable one is volatile (OverlayMount.mountOverlay; its work directory is made fresh by OverlayStorage)
+    if (data.length() + (writable ? OverlayMount.VOLATILE.length() : 0) <= PAGE) {
+      OverlayMount.mountOverlay(target.toString(), flags, data.toString(), writable,
+          "mount overlay of " + lowers.size() + " layers on " + target);
       return;
     }
     mountLong(target, lower, writable ? fd(own) : null, writable ? fd(work) : null);
@@ -155,10 +134,9 @@ final class ChainMount {
         set(fs, "upperdir", upper, target, lower.size());
         set(fs, "workdir", work, target, lower.size());
       }
-      if (upper != null && volatileWorks && NewApi.FSCONFIG.callInt(fs, FSCONFIG_SET_FLAG, "volatile", null, 0) < 0) {
-        volatileWorks = false; // Linux before 5.10: synced at unmount
-      }
-      if (NewApi.FSCONFIG.callInt(fs, FSCONFIG_SET_FLAG, "userxattr", null, 0) < 0
+      // volatile as in OverlayMount.mountOverlay: every kernel with "lowerdir+" (6.8) has it
+      if (upper != null && NewApi.FSCONFIG.callInt(fs, FSCONFIG_SET_FLAG, "volatile", null, 0) < 0
+          || NewApi.FSCONFIG.callInt(fs, FSCONFIG_SET_FLAG, "userxattr", null, 0) < 0
           || NewApi.FSCONFIG.callInt(fs, FSCONFIG_CMD_CREATE, null, null, 0) < 0) {
         throw Native.failed("make overlay of " + lower.size() + " layers for " + target);
       }

@@ -398,8 +398,8 @@ public final class OverlayStorage implements Storage {
 
   /**
    * Empties the work directory of a writable volume mounted before (renamed within its build): overlayfs left
-   * its own files there, among them the mark of a volatile mount ({@link ChainMount}), which it refuses to
-   * mount over. A writable volume is never one a crash left: the builder deletes unfinished volumes.
+   * its own files there, among them the mark of a volatile mount ({@link OverlayMount#mountOverlay}), which it
+   * refuses to mount over. A writable volume is never one a crash left: the builder deletes unfinished volumes.
    */
   private void freshWork(String name) throws IOException {
     Path work = path(name).resolve(WORK);

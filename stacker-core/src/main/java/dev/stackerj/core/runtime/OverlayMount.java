@@ -37,26 +37,43 @@ public final class OverlayMount implements AutoCloseable {
   public static OverlayMount mount(Path lower, Path upper, Path work, Path merged) throws IOException {
     String data = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir="
         + escape(work) + ",userxattr";
-    // volatile: the unmount does not sync the upper's whole filesystem (a btrfs commit), nor do the run's own
-    // fsyncs; the layer is written from the upper with its own fsync, and the upper is deleted after (Linux
-    // before 5.10 has no such option: synced as before)
-    if (volatileWorks) {
-      if (Lib.MOUNT.callInt("overlay", merged.toString(), "overlay", 0L, data + ",volatile") == 0) {
-        return new OverlayMount(merged);
-      }
-      if (Native.errno() != EINVAL) {
-        throw Native.failed("mount overlay on " + merged);
-      }
-      volatileWorks = false;
-    }
-    if (Lib.MOUNT.callInt("overlay", merged.toString(), "overlay", 0L, data) < 0) {
-      throw Native.failed("mount overlay on " + merged);
-    }
+    // the upper is deleted after the run: nothing needs it synced
+    mountOverlay(merged.toString(), 0L, data, true, "mount overlay on " + merged);
     return new OverlayMount(merged);
   }
 
+  /** What {@link #mountOverlay} adds to a writable overlay's options. */
+  public static final String VOLATILE = ",volatile";
   private static volatile boolean volatileWorks = true;
   private static final int EINVAL = 22;
+
+  /**
+   * mount(2) of an overlay on {@code target} with options {@code data}; a writable one is mounted
+   * {@code volatile} where the kernel has it (Linux 5.10; before, it is synced at unmount as it always was).
+   * Unmounting a writable overlay otherwise syncs the upper's whole filesystem, every dirty page on it,
+   * anyone's (10-25 ms on ext4 for a layer of ten files, a commit on btrfs), and the run's own fsyncs (dpkg's
+   * many) become no-ops. Nothing a build keeps relies on that sync: a layer's blob is written to oci/ from the
+   * upper with its own fsync, and a finished volume is as durable as its filesystem's writeback makes it, as on
+   * btrfs storage. overlayfs refuses to mount again a work directory a volatile mount used
+   * ({@code work/incompat/volatile}): the caller gives a fresh one.
+   *
+   * @param what the error's beginning when the kernel refuses
+   */
+  public static void mountOverlay(String target, long flags, String data, boolean writable, String what)
+      throws IOException {
+    if (writable && volatileWorks) {
+      if (Lib.MOUNT.callInt("overlay", target, "overlay", flags, data + VOLATILE) == 0) {
+        return;
+      }
+      if (Native.errno() != EINVAL) {
+        throw Native.failed(what);
+      }
+      volatileWorks = false;
+    }
+    if (Lib.MOUNT.callInt("overlay", target, "overlay", flags, data) < 0) {
+      throw Native.failed(what);
+    }
+  }
 
   public Path merged() {
     return merged;
