@@ -77,31 +77,40 @@ public final class FsLayerWriter {
   }
 
   /**
-   * One layer of type {@code type} holding the whole tree {@code root} (a base image's filesystem, which has no
-   * deletions to encode), with the paths, types and attributes its tar layer would record: read as it is where
-   * {@link ExactTree#checkTree} finds it clean (the common case, nothing staged), else from a stage of all of it
+   * One layer of each of {@code types} (squashfs or erofs) holding the whole tree {@code root} (a base image's
+   * filesystem, which has no deletions to encode), with the paths, types and attributes its tar layer would
+   * record: read as it is where {@link ExactTree#checkTree} finds it clean (the common case, nothing staged),
+   * else from a stage of all of it
    * ({@link ChangeStage#stageTree}), which leaves out sockets, attributes the layer does not record and the
    * root's, and writes capabilities in the portable form. A base image is someone else's content: what the tree
    * it was unpacked into holds beyond its tar layers (a socket, the host's SELinux label, overlay bookkeeping)
    * must not reach the layer. Its creation time is SOURCE_DATE_EPOCH or 0, so the same tree gives the same blob
-   * and converting a base again adds nothing to the layout.
+   * and converting a base again adds nothing to the layout. The tree is checked (and staged) once for all types.
    *
    * @param stage a path that does not exist, in a directory only root may write; used only when the tree is not
    *     clean, and removed again before this returns
    */
-  public LayerBlob writeTree(OciLayout layout, LayerType type, Path root, Path stage) throws IOException {
+  public Map<LayerType, LayerBlob> writeTree(OciLayout layout, List<LayerType> types, Path root, Path stage)
+      throws IOException {
+    Map<LayerType, LayerBlob> out = new LinkedHashMap<>();
     long start = System.nanoTime();
     ExactTree.Verdict tree = ExactTree.checkTree(root);
     if (tree != ExactTree.Verdict.STAGE) {
       debug.accept("the tree " + root + " is the layer, not staged (checked: " + (System.nanoTime() - start) / 1_000_000
           + " ms" + (tree == ExactTree.Verdict.WITHOUT_XATTRS ? ", no attributes recorded)" : ")"));
-      return make(layout, type, root, null, tree == ExactTree.Verdict.WITHOUT_XATTRS);
+      for (LayerType t : types) {
+        out.put(t, make(layout, t, root, null, tree == ExactTree.Verdict.WITHOUT_XATTRS));
+      }
+      return out;
     }
     try {
       boolean noXattrs = !ChangeStage.stageTree(root, stage);
       debug.accept("staged the tree " + root + " (it holds what its tar layer leaves out): "
           + (System.nanoTime() - start) / 1_000_000 + " ms");
-      return make(layout, type, stage, null, noXattrs);
+      for (LayerType t : types) {
+        out.put(t, make(layout, t, stage, null, noXattrs));
+      }
+      return out;
     } finally {
       Trees.remove(stage);
     }

@@ -96,27 +96,30 @@ class WholeTreeLayerTest {
   void aHostileTreeGivesTheLayerItsCleanTwinGives() throws Exception {
     assertEquals(ExactTree.Verdict.STAGE, ExactTree.checkTree(hostile));
     assertEquals(ExactTree.Verdict.AS_IS, ExactTree.checkTree(clean));
+    List<String> debug = new ArrayList<>();
+    FsLayerWriter writer = new FsLayerWriter(1_700_000_000L, debug::add);
+    OciLayout layout = OciLayout.openOrCreate(dir.resolve("layout"));
+    Map<LayerType, LayerBlob> h = writer.writeTree(layout, types(), hostile, dir.resolve("stage"));
+    assertTrue(debug.get(0).startsWith("staged the tree"), debug.toString());
+    assertEquals(1, debug.stream().filter(l -> l.startsWith("staged")).count(), "staged once for both types");
+    assertFalse(Files.exists(dir.resolve("stage")));
+    debug.clear();
+    Map<LayerType, LayerBlob> c = writer.writeTree(layout, types(), clean, dir.resolve("stage"));
+    assertTrue(debug.get(0).startsWith("the tree " + clean + " is the layer"), debug.toString());
     for (LayerType type : types()) {
-      List<String> debug = new ArrayList<>();
-      FsLayerWriter writer = new FsLayerWriter(1_700_000_000L, debug::add);
-      OciLayout layout = OciLayout.openOrCreate(dir.resolve("layout-" + type.key()));
-      LayerBlob h = writer.writeTree(layout, type, hostile, dir.resolve("stage"));
-      assertTrue(debug.get(0).startsWith("staged the tree"), debug.toString());
-      assertFalse(Files.exists(dir.resolve("stage")));
-      debug.clear();
-      LayerBlob c = writer.writeTree(layout, type, clean, dir.resolve("stage"));
-      assertTrue(debug.get(0).startsWith("the tree " + clean + " is the layer"), debug.toString());
-      assertEquals(c.descriptor().digest(), h.descriptor().digest(), type + ": the hostile tree's layer is its twin's");
-      assertTrue(Files.exists(hostile.resolve("run/sock")) && Posix.xattrs(hostile.resolve("etc")).size() == 1,
-          "the tree itself is left as it was");
+      assertEquals(c.get(type).descriptor().digest(), h.get(type).descriptor().digest(),
+          type + ": the hostile tree's layer is its twin's");
     }
+    assertTrue(Files.exists(hostile.resolve("run/sock")) && Posix.xattrs(hostile.resolve("etc")).size() == 1,
+        "the tree itself is left as it was");
   }
 
   @Test
   void theSquashfsLayerHoldsTheTarLayersPathsTypesAndAttributes() throws Exception {
     OciLayout layout = OciLayout.openOrCreate(dir.resolve("layout"));
     LayerType squashfs = types().get(0);
-    LayerBlob fs = new FsLayerWriter(null, s -> { }).writeTree(layout, squashfs, hostile, dir.resolve("stage"));
+    LayerBlob fs = new FsLayerWriter(null, s -> { }).writeTree(layout, List.of(squashfs), hostile, dir.resolve("stage"))
+        .get(squashfs);
     List<String> warnings = new ArrayList<>();
     LayerBlob tar = new LayerWriter(warnings::add).write(layout, entries(hostile), Compression.NONE);
     assertEquals(List.of("skipping socket /run/sock: the OCI layer format cannot hold sockets"), warnings);
@@ -173,14 +176,14 @@ class WholeTreeLayerTest {
     }
     Files.delete(hostile.resolve("run/sock"));
     assertEquals(ExactTree.Verdict.WITHOUT_XATTRS, ExactTree.checkTree(hostile));
+    List<String> debug = new ArrayList<>();
+    FsLayerWriter writer = new FsLayerWriter(1_700_000_000L, debug::add);
+    OciLayout layout = OciLayout.openOrCreate(dir.resolve("layout"));
+    Map<LayerType, LayerBlob> h = writer.writeTree(layout, types(), hostile, dir.resolve("stage"));
+    assertTrue(debug.get(0).endsWith("no attributes recorded)"), debug.toString());
+    Map<LayerType, LayerBlob> c = writer.writeTree(layout, types(), clean, dir.resolve("stage"));
     for (LayerType type : types()) {
-      List<String> debug = new ArrayList<>();
-      FsLayerWriter writer = new FsLayerWriter(1_700_000_000L, debug::add);
-      OciLayout layout = OciLayout.openOrCreate(dir.resolve("layout-" + type.key()));
-      LayerBlob h = writer.writeTree(layout, type, hostile, dir.resolve("stage"));
-      assertTrue(debug.get(0).endsWith("no attributes recorded)"), debug.toString());
-      assertEquals(writer.writeTree(layout, type, clean, dir.resolve("stage")).descriptor().digest(),
-          h.descriptor().digest(), type.toString());
+      assertEquals(c.get(type).descriptor().digest(), h.get(type).descriptor().digest(), type.toString());
     }
     set(hostile, "usr/lib/x", "user.kept", "u");
     assertEquals(ExactTree.Verdict.STAGE, ExactTree.checkTree(hostile), "one recorded beside the host's");

@@ -149,7 +149,7 @@ final class LayerOutputs {
       ImageConfig config, Map<String, Built> built) throws StackerException, IOException, InterruptedException {
     Map<String, BuildCache.Output> out = new LinkedHashMap<>();
     for (LayerType t : types) {
-      List<Descriptor> layers = new ArrayList<>(baseLayers(t, base, built));
+      List<Descriptor> layers = new ArrayList<>(baseLayers(t, types, base, built));
       LayerBlob own = blobs.get(t);
       if (own != null) {
         layers.add(own.descriptor());
@@ -189,7 +189,7 @@ final class LayerOutputs {
     Map<LayerType, LayerBlob> blobs = changes.isEmpty() ? Map.of() : writeCached(missing, changes, rootfs, e.volume());
     BuildCache.Entry out = e;
     for (LayerType t : missing) {
-      List<Descriptor> layers = new ArrayList<>(baseLayers(t, base, built));
+      List<Descriptor> layers = new ArrayList<>(baseLayers(t, missing, base, built));
       LayerBlob own = blobs.get(t);
       if (own != null) {
         layers.add(own.descriptor());
@@ -223,7 +223,12 @@ final class LayerOutputs {
   }
 
   /** The layers an image in type {@code t} inherits from {@code base}. */
-  private List<Descriptor> baseLayers(LayerType t, Base base, Map<String, Built> built)
+  /**
+   * The base's layers in type {@code t}: its parent's, its own where they are of that type, else the base
+   * converted to one layer, together with every other type of {@code together} it is converted to (its tree is
+   * checked, or staged, once).
+   */
+  private List<Descriptor> baseLayers(LayerType t, List<LayerType> together, Base base, Map<String, Built> built)
       throws StackerException, IOException, InterruptedException {
     if (base.layers().isEmpty()) {
       return List.of();
@@ -240,15 +245,25 @@ final class LayerOutputs {
     if (base.layers().stream().allMatch(l -> isOfType(l, t))) {
       return base.layers();
     }
-    String memo = base.key() + " " + t.key();
-    Descriptor d = convertedBases.get(memo);
+    Descriptor d = convertedBases.get(base.key() + " " + t.key());
     if (d == null) {
-      log.info("converting base " + base.volume() + " to one " + t + " layer");
+      List<LayerType> convert = new ArrayList<>(List.of(t));
+      for (LayerType o : together) {
+        if (o.kind() != LayerType.Kind.TAR && !convert.contains(o) && !convertedBases.containsKey(base.key() + " "
+            + o.key()) && !base.layers().stream().allMatch(l -> isOfType(l, o))) {
+          convert.add(o);
+        }
+      }
+      log.info("converting base " + base.volume() + " to one " + convert.stream().map(LayerType::toString)
+          .collect(java.util.stream.Collectors.joining(" and ")) + " layer");
       deferred.ensure(base.volume());
       PrivateDirs.make(scratch); // a tree that is not clean is staged there, setuid files and all
-      d = writer.writeTree(layout, t, storage.rootfs(base.volume()), scratch.resolve("base-" + base.volume()))
-          .descriptor();
-      convertedBases.put(memo, d);
+      Map<LayerType, LayerBlob> blobs = writer.writeTree(layout, convert, storage.rootfs(base.volume()),
+          scratch.resolve("base-" + base.volume()));
+      for (Map.Entry<LayerType, LayerBlob> e : blobs.entrySet()) {
+        convertedBases.put(base.key() + " " + e.getKey().key(), e.getValue().descriptor());
+      }
+      d = blobs.get(t).descriptor();
     }
     return List.of(d);
   }
