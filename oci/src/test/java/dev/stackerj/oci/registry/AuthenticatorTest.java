@@ -64,18 +64,26 @@ class AuthenticatorTest {
         "nor the same host in plain http");
   }
 
-  @Test
-  void aTokenIsKeptForTheScopeItWasGivenFor() throws Exception {
+  /** A token service on 127.0.0.1 at /token answering {@code body}; {@code asked} gets {@code seen} of each request. */
+  private static HttpServer tokenService(String body, java.util.function.Function<com.sun.net.httpserver.HttpExchange,
+      String> seen, List<String> asked) throws java.io.IOException {
     HttpServer tokens = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    List<String> asked = Collections.synchronizedList(new ArrayList<>());
     tokens.createContext("/token", ex -> {
-      asked.add(ex.getRequestURI().getQuery() + " " + ex.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = "{\"access_token\":\"T\"}".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
+      asked.add(seen.apply(ex));
+      byte[] b = body.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
       ex.close();
     });
     tokens.start();
+    return tokens;
+  }
+
+  @Test
+  void aTokenIsKeptForTheScopeItWasGivenFor() throws Exception {
+    List<String> asked = Collections.synchronizedList(new ArrayList<>());
+    HttpServer tokens = tokenService("{\"access_token\":\"T\"}",
+        ex -> ex.getRequestURI().getQuery() + " " + ex.getRequestHeaders().getFirst("Authorization"), asked);
     try {
       URI base = URI.create("http://127.0.0.1:" + tokens.getAddress().getPort() + "/");
       Authenticator a = authenticator();
@@ -96,16 +104,8 @@ class AuthenticatorTest {
     assertEquals(URI.create("https://auth.example/token?x=1"),
         Authenticator.realm("r", HTTPS, "https://auth.example/token?x=1#part"));
     assertEquals(URI.create("https://auth.example/token"), Authenticator.realm("r", HTTPS, "https://auth.example/token#"));
-    HttpServer tokens = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     List<String> asked = Collections.synchronizedList(new ArrayList<>());
-    tokens.createContext("/token", ex -> {
-      asked.add(ex.getRequestURI().getQuery());
-      byte[] body = "{\"token\":\"T\"}".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
-    tokens.start();
+    HttpServer tokens = tokenService("{\"token\":\"T\"}", ex -> ex.getRequestURI().getQuery(), asked);
     try {
       URI base = URI.create("http://127.0.0.1:" + tokens.getAddress().getPort() + "/");
       Authenticator a = authenticator();
