@@ -233,7 +233,7 @@ class BuilderStepsTest {
     OciLayout layout = OciLayout.openOrCreate(work.resolve("oci"));
     List<BuildStep> steps = plan("a:\n  from: {type: scratch}\nb:\n  from: {type: built, tag: a}\n");
     Map<String, Built> built = new java.util.HashMap<>();
-    BaseResolver bases = new BaseResolver(storage, layout, null, null, work.resolve("pull"), QuietLog.INSTANCE,
+    BaseResolver bases = new BaseResolver(storage, layout, null, null, work.resolve("pull"), BuildDir.QUIET,
         dev.stackerj.oci.ProgressSink.NONE, built::get, e -> {}, new DeferredVolumes());
     assertEquals(Base.SCRATCH, bases.prepare(steps.get(0)));
     StackerException e = assertThrows(StackerException.class, () -> bases.prepare(steps.get(1)));
@@ -291,19 +291,5 @@ class BuilderStepsTest {
     volumes.discard("app", stage.getParent(), new IOException("the build's failure"));
     assertFalse(storage.exists("app"));
     assertFalse(Files.exists(stage));
-  }
-
-  /** A log that says nothing. */
-  enum QuietLog implements dev.stackerj.core.Log {
-    INSTANCE;
-
-    @Override
-    public void info(String message) {}
-
-    @Override
-    public void warn(String message) {}
-
-    @Override
-    public void debug(String message) {}
   }
 }

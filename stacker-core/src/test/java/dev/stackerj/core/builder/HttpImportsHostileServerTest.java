@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.oci.registry.Credentials;
 import java.io.IOException;
@@ -82,17 +81,7 @@ class HttpImportsHostileServerTest {
   }
 
   private HttpImports imports() {
-    Log quiet = new Log() {
-      @Override
-      public void info(String message) {}
-
-      @Override
-      public void warn(String message) {}
-
-      @Override
-      public void debug(String message) {}
-    };
-    return new HttpImports(tmp.resolve("cache"), quiet,
+    return new HttpImports(tmp.resolve("cache"), BuildDir.QUIET,
         uri -> new Credentials.Lookup(Optional.of(new Credentials("alice", "s3cret", "auth.json")), List.of()));
   }
 

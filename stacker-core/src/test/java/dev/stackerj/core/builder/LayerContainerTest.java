@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stackerj.core.Log;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.core.runtime.RunSpec;
 import dev.stackerj.core.stackerfile.Layer;
@@ -20,12 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a layer's container sees: env in its order of precedence, /stacker and binds, staged imports. */
 class LayerContainerTest {
-  private static final Log QUIET = new Log() {
-    @Override public void info(String message) {}
-    @Override public void warn(String message) {}
-    @Override public void debug(String message) {}
-  };
-
   @TempDir Path dir;
 
   private static Layer layer(String body) throws Exception {
@@ -102,7 +95,7 @@ class LayerContainerTest {
           - legacy.txt
         """);
     Path stage = dir.resolve("stage");
-    new LayerContainer(l, dir, null, null).stageImports(stage, dir.resolve(".stacker"), QUIET, name -> null);
+    new LayerContainer(l, dir, null, null).stageImports(stage, dir.resolve(".stacker"), BuildDir.QUIET, name -> null);
     assertEquals("seen", Files.readString(stage.resolve("imports/seen.txt")));
     assertEquals("legacy", Files.readString(stage.resolve("legacy.txt")));
     assertFalse(Files.exists(stage.resolve("imports/placed.txt")));
