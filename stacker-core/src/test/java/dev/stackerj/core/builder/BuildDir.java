@@ -44,7 +44,12 @@ final class BuildDir {
 
   BuildDir(Path work) throws IOException {
     this.work = work;
-    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n"); // only has to exist: nothing runs it
+    standInShell(work);
+  }
+
+  /** {@code dir/sh}, the shell {@link #base} imports: it only has to exist, nothing runs it. */
+  static void standInShell(Path dir) throws IOException {
+    Files.writeString(dir.resolve("sh"), "#!/not/a/shell\n");
   }
 
   Path path() {

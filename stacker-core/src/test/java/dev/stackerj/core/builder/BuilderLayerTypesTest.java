@@ -18,7 +18,6 @@ import dev.stackerj.oci.Manifest;
 import dev.stackerj.oci.MediaTypes;
 import dev.stackerj.oci.layer.Compression;
 import dev.stackerj.oci.layout.OciLayout;
-import dev.stackerj.sys.ProcSelf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ class BuilderLayerTypesTest {
     HostRequirements.check().command("mksquashfs", "squashfs-tools").command("mkfs.erofs", "erofs-utils")
         .command("veritysetup", "cryptsetup-bin").command("unsquashfs", "squashfs-tools").enforce();
     storage = new LinkStorage(Files.createDirectories(work.resolve("roots")));
-    Files.writeString(work.resolve("sh"), "#!/not/a/shell\n");
+    BuildDir.standInShell(work);
     runner.changes.put("base", (rootfs, stage) -> {
       ScriptedRunner.write(rootfs, "etc/doomed", "x\n");
       ScriptedRunner.write(rootfs, "etc/kept", "k\n");
@@ -60,28 +59,20 @@ class BuilderLayerTypesTest {
   }
 
   private String yaml(boolean baseBuildOnly) {
-    return """
-        base:
-          from: {type: scratch}
-          build_only: %3$s
-          imports:
-            - path: sh
-              dest: /bin/sh
-              mode: 0755
-              uid: %1$d
-              gid: %2$d
+    return BuildDir.base() + """
+          build_only: %s
           run: make etc
         app:
           from: {type: built, tag: base}
           run: echo hi > /greeting
-        """.formatted(ProcSelf.euid(), ProcSelf.egid(), baseBuildOnly);
+        """.formatted(baseBuildOnly);
   }
 
   private void build(Path dir, String yaml, String... types) throws Exception {
     Path file = dir.resolve("stacker.yaml");
     Files.createDirectories(dir);
     Files.writeString(file, yaml);
-    Files.writeString(dir.resolve("sh"), "#!/not/a/shell\n");
+    BuildDir.standInShell(dir);
     // each project its own roots, as on separate machines: the digests compared are made independently
     LinkStorage storage = dir.equals(work) ? this.storage : new LinkStorage(Files.createDirectories(dir.resolve("roots")));
     BuildOptions options = new BuildOptions(dir.resolve(".stacker"), dir.resolve("oci"), "io.stackeroci", "test", 0L,

@@ -55,19 +55,11 @@ class RemoteCacheTest {
     Clone(String where) throws Exception {
       dir = Files.createDirectories(tmp.resolve(where));
       storage = new LinkStorage(Files.createDirectories(dir.resolve("roots")));
-      Files.writeString(dir.resolve("sh"), "#!/not/a/shell\n");
+      BuildDir.standInShell(dir);
       Files.writeString(dir.resolve("data.txt"), "data\n");
       runner.changes.put("mid", (rootfs, stage) -> ScriptedRunner.write(rootfs, "mid.txt", "mid\n"));
       runner.changes.put("top", (rootfs, stage) -> ScriptedRunner.write(rootfs, "etc/top", "top\n"));
-      Files.writeString(dir.resolve("stacker.yaml"), """
-          base:
-            from: {type: scratch}
-            imports:
-              - path: sh
-                dest: /bin/sh
-                mode: 0755
-                uid: %1$d
-                gid: %2$d
+      Files.writeString(dir.resolve("stacker.yaml"), BuildDir.base() + """
           mid:
             from: {type: built, tag: base}
             imports:
