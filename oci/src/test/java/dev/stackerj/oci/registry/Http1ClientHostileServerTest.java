@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
@@ -30,7 +29,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.StandardConstants;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -310,7 +308,7 @@ class Http1ClientHostileServerTest {
     cases.put("as a 204's body", "HTTP/1.1 204 No Content\r\n\r\n" + EVIL);
     cases.put("as a 304's body", "HTTP/1.1 304 Not Modified\r\nContent-Length: " + EVIL.length() + "\r\n\r\n" + EVIL);
     cases.put("after an interim response", "HTTP/1.1 100 Continue\r\n\r\n" + ScriptedHttpServer.sized(200, "ok") + EVIL);
-    SSLContext tls = serverContext(keystore(tmp, "ip:127.0.0.1"));
+    SSLContext tls = TlsServers.serverContext(keystore(tmp, "ip:127.0.0.1"));
     for (Map.Entry<String, String> e : cases.entrySet()) {
       for (String scheme : List.of("http", "https")) {
         ScriptedHttpServer s = server(tls, c -> {
@@ -586,36 +584,9 @@ class Http1ClientHostileServerTest {
 
   // ------------------------------------------------------------------ TLS
 
-  /** A server context with a self-signed certificate for {@code san} (keytool's -ext SAN=...), and its store. */
+  /** A store with a self-signed certificate for {@code san} (keytool's -ext SAN=...). */
   private static KeyStore keystore(Path dir, String san) throws Exception {
-    Path ks = dir.resolve("ks-" + san.replaceAll("[^a-z0-9]", "_") + ".p12");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-        "-alias", "t", "-keyalg", "EC", "-dname", "CN=test", "-ext", "SAN=" + san, "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(ks)) {
-      store.load(in, "changeit".toCharArray());
-    }
-    return store;
-  }
-
-  private static SSLContext serverContext(KeyStore store) throws Exception {
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, "changeit".toCharArray());
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(kmf.getKeyManagers(), null, null);
-    return c;
-  }
-
-  private static SSLContext trusting(KeyStore store) throws Exception {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(null, tmf.getTrustManagers(), null);
-    return c;
+    return TlsServers.selfSigned(dir, "CN=test", san);
   }
 
   /**
@@ -623,7 +594,7 @@ class Http1ClientHostileServerTest {
    * connection, noting the SNI host name each handshake brings.
    */
   private SSLServerSocket tlsServer(KeyStore store, List<String> sni) throws Exception {
-    SSLServerSocket ss = (SSLServerSocket) serverContext(store).getServerSocketFactory()
+    SSLServerSocket ss = (SSLServerSocket) TlsServers.serverContext(store).getServerSocketFactory()
         .createServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"));
     closing.add(ss);
     SSLParameters params = ss.getSSLParameters();
@@ -675,7 +646,7 @@ class Http1ClientHostileServerTest {
   void aVerifiedConnectionIsNotReusedForAHostNameItsCertificateDoesNotHave() throws Exception {
     KeyStore store = keystore(tmp, "dns:localhost");
     int port = tlsServer(store, new CopyOnWriteArrayList<>()).getLocalPort();
-    Http1Client c = new Http1Client(false, WAIT, WAIT, trusting(store));
+    Http1Client c = new Http1Client(false, WAIT, WAIT, TlsServers.trusting(store));
     closing.add(c);
     assertEquals("ok", text(c.send("GET", URI.create("https://localhost:" + port + "/v2/"), Map.of(), null, null)));
     // the same address by another name the certificate does not have: the pooled, verified connection must not serve it
@@ -713,7 +684,7 @@ class Http1ClientHostileServerTest {
 
   @Test
   void aPooledTlsConnectionNeverCarriesAPlainHttpRequestNorTheOtherWayRound() throws Exception {
-    ScriptedHttpServer s = server(serverContext(keystore(tmp, "ip:127.0.0.1")), c -> {
+    ScriptedHttpServer s = server(TlsServers.serverContext(keystore(tmp, "ip:127.0.0.1")), c -> {
       for (ScriptedHttpServer.Request r; (r = c.next()) != null; ) {
         c.send(ScriptedHttpServer.sized(200, c.tls ? "tls" : "plain"));
       }

@@ -11,56 +11,78 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
-/** HTTPS servers on 127.0.0.1 with a self-signed certificate made by the JDK's keytool, for clients that skip verification. */
-final class TlsServers {
+/**
+ * HTTPS servers on 127.0.0.1 with a self-signed certificate made by the JDK's keytool, and the pieces for other
+ * certificates: a store for a given name, a server context of it, a client context trusting it. Public for the
+ * other modules' tests (oci's test jar).
+ */
+public final class TlsServers {
   private static SSLContext context;
   private static KeyStore store;
 
   private TlsServers() {}
 
   /** A started-later HttpsServer on a free port of 127.0.0.1. */
-  static HttpsServer create(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
+  public static HttpsServer create(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
     HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     s.setHttpsConfigurator(new HttpsConfigurator(context(tmp)));
     return s;
   }
 
   /** A client context that trusts the servers' certificate (made by {@link #create} first), and nothing else. */
-  static synchronized SSLContext trusting(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
+  public static synchronized SSLContext trusting(Path tmp)
+      throws IOException, InterruptedException, GeneralSecurityException {
     context(tmp);
-    javax.net.ssl.TrustManagerFactory tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(null, tmf.getTrustManagers(), null);
-    return c;
+    return trusting(store);
   }
 
-  /** The servers' own context (its certificate made once, under {@code tmp}). */
-  static synchronized SSLContext context(Path tmp) throws IOException, InterruptedException, GeneralSecurityException {
-    if (context != null) {
-      return context;
+  /** The servers' own context (its certificate, for 127.0.0.1, made once under {@code tmp}). */
+  public static synchronized SSLContext context(Path tmp)
+      throws IOException, InterruptedException, GeneralSecurityException {
+    if (context == null) {
+      store = selfSigned(tmp, "CN=127.0.0.1", "ip:127.0.0.1");
+      context = serverContext(store);
     }
-    Path ks = tmp.resolve("test-tls.p12");
+    return context;
+  }
+
+  /** A store holding a new self-signed EC certificate named {@code dname} for {@code san} (keytool's SAN=...). */
+  public static KeyStore selfSigned(Path dir, String dname, String san)
+      throws IOException, InterruptedException, GeneralSecurityException {
+    Path ks = dir.resolve("tls-" + san.replaceAll("[^a-z0-9]", "_") + ".p12");
     Files.deleteIfExists(ks);
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "t",
-        "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+        "-alias", "t", "-keyalg", "EC", "-dname", dname, "-ext", "SAN=" + san, "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IOException("keytool failed: " + out);
     }
-    KeyStore store = KeyStore.getInstance("PKCS12");
+    KeyStore ks2 = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(ks)) {
-      store.load(in, "changeit".toCharArray());
+      ks2.load(in, "changeit".toCharArray());
     }
-    TlsServers.store = store;
+    return ks2;
+  }
+
+  /** A server context presenting {@code store}'s certificate. */
+  public static SSLContext serverContext(KeyStore store) throws GeneralSecurityException {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, "changeit".toCharArray());
     SSLContext c = SSLContext.getInstance("TLS");
     c.init(kmf.getKeyManagers(), null, null);
-    context = c;
+    return c;
+  }
+
+  /** A client context trusting {@code store}'s certificate, and nothing else. */
+  public static SSLContext trusting(KeyStore store) throws GeneralSecurityException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(store);
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(null, tmf.getTrustManagers(), null);
     return c;
   }
 }

@@ -11,22 +11,19 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.stackerj.core.StackerException;
 import dev.stackerj.oci.registry.Credentials;
+import dev.stackerj.oci.registry.TlsServers;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,27 +46,9 @@ class HttpImportsHostileServerTest {
 
   @BeforeEach
   void trustTheTestCertificate() throws Exception {
-    Path ks = tmp.resolve("tls.p12");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-        "-alias", "t", "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(ks)) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, "changeit".toCharArray());
-    serverContext = SSLContext.getInstance("TLS");
-    serverContext.init(kmf.getKeyManagers(), null, null);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext trusting = SSLContext.getInstance("TLS");
-    trusting.init(null, tmf.getTrustManagers(), null);
+    serverContext = TlsServers.context(tmp);
     jdkDefault = SSLContext.getDefault();
-    SSLContext.setDefault(trusting);
+    SSLContext.setDefault(TlsServers.trusting(tmp));
   }
 
   @AfterEach
